@@ -1,0 +1,420 @@
+//! Explore: the numbers behind the summary table, the class balance, the correlation heatmap and
+//! the distribution charts. Computed on the table as loaded, before any cleaning.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::ingest::{MISSING, Table, Values};
+use crate::schema::{Kind, Role, Schema};
+
+/// Integer-valued numeric columns with at most this many distinct values are shown as levels.
+const MAX_INTEGER_LEVELS: usize = 25;
+/// Categorical distributions show this many levels, then one "other" bar.
+const MAX_LEVELS_SHOWN: usize = 30;
+const TOP_LEVELS: usize = 10;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LevelCount {
+    pub level: String,
+    pub count: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ColumnSummary {
+    pub name: String,
+    pub kind: Kind,
+    pub role: Role,
+    pub missing: usize,
+    pub unique: usize,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub mean: Option<f64>,
+    /// Sample standard deviation (n − 1).
+    pub std: Option<f64>,
+    /// Most frequent levels (categorical columns), most frequent first.
+    pub top: Vec<LevelCount>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClassBalance {
+    pub positive: String,
+    pub negative: String,
+    pub positives: usize,
+    pub negatives: usize,
+    /// positives / (positives + negatives)
+    pub rate: f64,
+    pub missing: usize,
+}
+
+/// Pearson correlations of the numeric features and the target (as 0/1), pairwise complete.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Correlation {
+    pub columns: Vec<String>,
+    /// `values[i][j]`; `None` where a column is constant over the shared rows.
+    pub values: Vec<Vec<Option<f64>>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Bin {
+    pub label: String,
+    /// Bounds of a histogram bin, `[lo, hi)` (the last one closed).
+    pub lo: Option<f64>,
+    pub hi: Option<f64>,
+    pub count: usize,
+    /// Rows of this bin in the positive class.
+    pub positives: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Distribution {
+    pub column: String,
+    /// `levels` (one bar per value) or `histogram`.
+    pub kind: String,
+    pub bins: Vec<Bin>,
+    pub missing: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Exploration {
+    pub rows: usize,
+    pub columns: usize,
+    pub class_balance: ClassBalance,
+    pub summary: Vec<ColumnSummary>,
+    pub correlation: Correlation,
+    /// One per feature.
+    pub distributions: Vec<Distribution>,
+}
+
+pub fn explore(table: &Table, schema: &Schema) -> Exploration {
+    let t = &schema.target;
+    let class_balance = ClassBalance {
+        positive: t.positive.clone(),
+        negative: t.negative.clone(),
+        positives: t.positives,
+        negatives: t.negatives,
+        rate: t.positives as f64 / (t.positives + t.negatives).max(1) as f64,
+        missing: t.missing,
+    };
+    let summary = table
+        .columns
+        .iter()
+        .zip(&schema.columns)
+        .map(|(col, info)| {
+            let mut s = ColumnSummary {
+                name: col.name.clone(),
+                kind: info.kind,
+                role: info.role,
+                missing: info.missing,
+                unique: info.unique,
+                min: None,
+                max: None,
+                mean: None,
+                std: None,
+                top: Vec::new(),
+            };
+            match &col.values {
+                Values::Numeric(v) => {
+                    let m = Moments::of(v.iter().copied());
+                    if m.n > 0 {
+                        s.min = Some(m.min);
+                        s.max = Some(m.max);
+                        s.mean = Some(m.mean);
+                        s.std = (m.n > 1).then(|| (m.m2 / (m.n - 1) as f64).sqrt());
+                    }
+                }
+                Values::Categorical { codes, levels } => {
+                    s.top = level_counts(codes, levels)
+                        .into_iter()
+                        .take(TOP_LEVELS)
+                        .map(|(level, count, _)| LevelCount { level, count })
+                        .collect();
+                }
+            }
+            s
+        })
+        .collect();
+    let features = schema.features();
+    let mut corr_cols: Vec<(String, Vec<f64>)> = features
+        .iter()
+        .filter_map(|&i| match &table.columns[i].values {
+            Values::Numeric(v) => Some((table.columns[i].name.clone(), v.clone())),
+            Values::Categorical { .. } => None,
+        })
+        .collect();
+    let target: Vec<f64> = schema
+        .labels
+        .iter()
+        .map(|l| l.map_or(f64::NAN, |b| f64::from(u8::from(b))))
+        .collect();
+    corr_cols.push((t.column.clone(), target));
+    let values = corr_cols
+        .iter()
+        .map(|(_, a)| corr_cols.iter().map(|(_, b)| pearson(a, b)).collect())
+        .collect();
+    let correlation = Correlation {
+        columns: corr_cols.into_iter().map(|(n, _)| n).collect(),
+        values,
+    };
+    let distributions = features
+        .iter()
+        .map(|&i| distribution(table, i, &schema.labels))
+        .collect();
+    Exploration {
+        rows: table.n_rows,
+        columns: table.columns.len(),
+        class_balance,
+        summary,
+        correlation,
+        distributions,
+    }
+}
+
+/// Running count, mean, sum of squared deviations (Welford), min and max of the non-NaN values.
+#[derive(Clone, Copy, Debug)]
+pub struct Moments {
+    pub n: usize,
+    pub mean: f64,
+    pub m2: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Moments {
+    pub fn of(values: impl Iterator<Item = f64>) -> Moments {
+        let mut m = Moments {
+            n: 0,
+            mean: 0.0,
+            m2: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        };
+        for x in values.filter(|x| !x.is_nan()) {
+            m.n += 1;
+            let d = x - m.mean;
+            m.mean += d / m.n as f64;
+            m.m2 += d * (x - m.mean);
+            m.min = m.min.min(x);
+            m.max = m.max.max(x);
+        }
+        m
+    }
+
+    /// Population standard deviation (n), as scalers use.
+    pub fn pop_std(&self) -> f64 {
+        if self.n == 0 { 0.0 } else { (self.m2 / self.n as f64).sqrt() }
+    }
+}
+
+/// Pearson correlation over the rows where both values are present.
+pub fn pearson(a: &[f64], b: &[f64]) -> Option<f64> {
+    let (mut n, mut ma, mut mb) = (0usize, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        if !x.is_nan() && !y.is_nan() {
+            n += 1;
+            ma += x;
+            mb += y;
+        }
+    }
+    if n < 2 {
+        return None;
+    }
+    ma /= n as f64;
+    mb /= n as f64;
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        if !x.is_nan() && !y.is_nan() {
+            sab += (x - ma) * (y - mb);
+            saa += (x - ma) * (x - ma);
+            sbb += (y - mb) * (y - mb);
+        }
+    }
+    (saa > 0.0 && sbb > 0.0).then(|| (sab / (saa * sbb).sqrt()).clamp(-1.0, 1.0))
+}
+
+/// Quantile of sorted values by linear interpolation (numpy's default).
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// (level, count, code) for the levels that occur, most frequent first, ties by level.
+fn level_counts(codes: &[u32], levels: &[String]) -> Vec<(String, usize, u32)> {
+    let mut counts = vec![0usize; levels.len()];
+    for &c in codes.iter().filter(|&&c| c != MISSING) {
+        counts[c as usize] += 1;
+    }
+    let mut out: Vec<(String, usize, u32)> = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(c, &n)| (levels[c].clone(), n, c as u32))
+        .collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out
+}
+
+fn distribution(table: &Table, index: usize, labels: &[Option<bool>]) -> Distribution {
+    let col = &table.columns[index];
+    let positive = |row: usize| labels[row] == Some(true);
+    let mut bins = Vec::new();
+    let kind;
+    match &col.values {
+        Values::Categorical { codes, levels } => {
+            kind = "levels";
+            let counted = level_counts(codes, levels);
+            let mut slot = HashMap::new();
+            for (i, (level, count, code)) in counted.iter().enumerate() {
+                let s = i.min(MAX_LEVELS_SHOWN);
+                slot.insert(*code, s);
+                if i < MAX_LEVELS_SHOWN {
+                    bins.push(bin(level.clone(), None, None, *count));
+                } else if i == MAX_LEVELS_SHOWN {
+                    let others = counted.len() - MAX_LEVELS_SHOWN;
+                    bins.push(bin(format!("other ({others} levels)"), None, None, 0));
+                }
+                if i >= MAX_LEVELS_SHOWN {
+                    bins[MAX_LEVELS_SHOWN].count += count;
+                }
+            }
+            for (row, &c) in codes.iter().enumerate() {
+                if c != MISSING && positive(row) {
+                    bins[slot[&c]].positives += 1;
+                }
+            }
+        }
+        Values::Numeric(v) => {
+            let mut distinct: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+            distinct.sort_by(f64::total_cmp);
+            distinct.dedup();
+            let integer = distinct.iter().all(|x| x.fract() == 0.0);
+            if integer && distinct.len() <= MAX_INTEGER_LEVELS {
+                kind = "levels";
+                bins = distinct.iter().map(|x| bin(x.to_string(), Some(*x), Some(*x), 0)).collect();
+                for (row, x) in v.iter().enumerate().filter(|(_, x)| !x.is_nan()) {
+                    let b = distinct.partition_point(|d| d < x);
+                    bins[b].count += 1;
+                    bins[b].positives += usize::from(positive(row));
+                }
+            } else {
+                kind = "histogram";
+                let present = v.iter().filter(|x| !x.is_nan()).count();
+                let k = ((present.max(1) as f64).log2().ceil() as usize + 1).clamp(5, 30);
+                let (lo, hi) = (distinct[0], distinct[distinct.len() - 1]);
+                let width = (hi - lo) / k as f64;
+                for b in 0..k {
+                    let a = lo + width * b as f64;
+                    let z = if b + 1 == k { hi } else { lo + width * (b + 1) as f64 };
+                    bins.push(bin(format!("{}–{}", short(a), short(z)), Some(a), Some(z), 0));
+                }
+                for (row, x) in v.iter().enumerate().filter(|(_, x)| !x.is_nan()) {
+                    let b = if width > 0.0 {
+                        (((x - lo) / width) as usize).min(k - 1)
+                    } else {
+                        0
+                    };
+                    bins[b].count += 1;
+                    bins[b].positives += usize::from(positive(row));
+                }
+            }
+        }
+    }
+    Distribution {
+        column: col.name.clone(),
+        kind: kind.into(),
+        bins,
+        missing: col.missing_count(),
+    }
+}
+
+fn bin(label: String, lo: Option<f64>, hi: Option<f64>, count: usize) -> Bin {
+    Bin {
+        label,
+        lo,
+        hi,
+        count,
+        positives: 0,
+    }
+}
+
+/// A number in at most four significant digits, for bin labels.
+fn short(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return x.to_string();
+    }
+    let decimals = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{IngestOptions, load};
+    use crate::schema::{SchemaOptions, infer};
+    use approx::assert_abs_diff_eq;
+
+    #[test]
+    fn pearson_matches_hand_values_and_skips_missing_pairs() {
+        let a = [1.0, 2.0, 3.0, 4.0, f64::NAN];
+        let b = [2.0, 4.0, 5.0, 4.0, 100.0];
+        // x̄ = 2.5, ȳ = 3.75; Sxy = 3.5, Sxx = 5, Syy = 4.75
+        assert_abs_diff_eq!(pearson(&a, &b).unwrap(), 3.5 / (5.0f64 * 4.75).sqrt(), epsilon = 1e-12);
+        assert_eq!(pearson(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]), None);
+    }
+
+    #[test]
+    fn quantiles_interpolate_like_numpy() {
+        let v = [1.0, 2.0, 3.0, 4.0];
+        assert_abs_diff_eq!(quantile(&v, 0.25), 1.75);
+        assert_abs_diff_eq!(quantile(&v, 0.5), 2.5);
+        assert_abs_diff_eq!(quantile(&v, 1.0), 4.0);
+    }
+
+    #[test]
+    fn summary_balance_correlation_and_distributions() {
+        let text = "id,score,city,amount,Churn\n\
+                    1,1,A,10.5,1\n2,2,B,20.25,0\n3,,A,30,1\n4,4,a,40,0\n5,5,B,,0\n";
+        let (mut t, _) = load(text.as_bytes(), "t.csv", &IngestOptions::default()).unwrap();
+        let s = infer(&mut t, &SchemaOptions::default()).unwrap();
+        let e = explore(&t, &s);
+        assert_eq!((e.rows, e.columns), (5, 5));
+        assert_eq!(e.class_balance.positives, 2);
+        assert_abs_diff_eq!(e.class_balance.rate, 0.4);
+        let score = &e.summary[1];
+        assert_eq!((score.missing, score.unique), (1, 4));
+        assert_eq!((score.min, score.max, score.mean), (Some(1.0), Some(5.0), Some(3.0)));
+        assert_abs_diff_eq!(score.std.unwrap(), (10.0f64 / 3.0).sqrt(), epsilon = 1e-12);
+        assert_eq!(
+            e.summary[2].top,
+            [
+                LevelCount { level: "A".into(), count: 2 },
+                LevelCount { level: "B".into(), count: 2 },
+                LevelCount { level: "a".into(), count: 1 }
+            ]
+        );
+        assert_eq!(e.correlation.columns, ["score", "amount", "Churn"]);
+        assert_abs_diff_eq!(e.correlation.values[0][0].unwrap(), 1.0, epsilon = 1e-12);
+        assert_eq!(e.correlation.values[0][2], e.correlation.values[2][0]);
+        // score: integer levels 1, 2, 4, 5 with churners at 1.
+        let d = &e.distributions[0];
+        assert_eq!(d.kind, "levels");
+        assert_eq!(d.bins.iter().map(|b| b.count).collect::<Vec<_>>(), [1, 1, 1, 1]);
+        assert_eq!(d.bins[0].positives, 1);
+        let amount = &e.distributions[2];
+        assert_eq!(amount.kind, "histogram");
+        assert_eq!(amount.bins.iter().map(|b| b.count).sum::<usize>(), 4);
+        assert_eq!(amount.missing, 1);
+        assert_eq!(amount.bins.last().unwrap().hi, Some(40.0));
+        assert_eq!((short(10.5), short(0.012345), short(12345.6)), ("10.5".into(), "0.01235".into(), "12346".into()));
+    }
+}

@@ -1,0 +1,61 @@
+//! churnlab: a customer-churn pipeline that runs natively and in the browser.
+//!
+//! Data flows one way through one module per stage:
+//! [`ingest`] → [`schema`] → [`explore`] → [`clean`] → [`split`] → [`preprocess`] →
+//! [`metrics`] → [`report`]. [`pipeline`] strings the stages together; the CLI (`src/main.rs`) and
+//! the wasm facade (`src/web.rs`) are thin shells over it.
+
+pub mod clean;
+pub mod explore;
+pub mod ingest;
+pub mod metrics;
+pub mod pipeline;
+pub mod preprocess;
+pub mod report;
+pub mod rng;
+pub mod sample;
+pub mod schema;
+pub mod split;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+use std::fmt;
+
+/// What went wrong, in one line meant for the person who gave the input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The table itself cannot be used as it is.
+    Input,
+    /// An option names something that does not exist or is out of range.
+    Config,
+}
+
+impl Error {
+    pub fn input(message: impl Into<String>) -> Self {
+        Error {
+            kind: ErrorKind::Input,
+            message: message.into(),
+        }
+    }
+
+    pub fn config(message: impl Into<String>) -> Self {
+        Error {
+            kind: ErrorKind::Config,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,231 @@
+//! `churnlab`: the command-line shell over [`churnlab::pipeline`]. It parses arguments, reads the
+//! file and prints; every decision lives in the library.
+
+use std::process::ExitCode;
+
+use churnlab::clean::LabelMap;
+use churnlab::pipeline::{Config, inspect};
+use churnlab::preprocess::{Impute, Keep, Outliers, ScoreBy};
+use churnlab::report::inspect_text;
+use churnlab::sample::sample_csv;
+use churnlab::{Error, ErrorKind};
+
+const USAGE: &str = "\
+churnlab — customer-churn pipeline
+
+Usage:
+  churnlab inspect FILE [options]     schema, exploration, cleaning and split report
+  churnlab sample [--rows N] [--seed S] [--out FILE]
+                                      write the generated sample table as CSV
+  churnlab help
+
+Options of inspect:
+  --json                    one JSON document instead of text
+  --config FILE             options as JSON (the page's format); flags override it
+  --target COL              target column (default: found by name)
+  --positive LABEL          the positive (churn) class
+  --sheet NAME              spreadsheet sheet (default: the largest)
+  --delimiter C             CSV delimiter: , ; | or tab (default: detected)
+  --categorical COL,...     read these columns as categorical
+  --numeric COL,...         read these columns as numeric
+  --ignore COL,...          leave these columns out
+  --id COL,...              treat these columns as IDs
+  --feature COL,...         keep these columns as features whatever they look like
+  --preset NAME             named label mapping (ecommerce-churn)
+  --map [COL:]FROM=TO       merge a label into another (repeatable)
+  --no-normalize-labels     keep labels exactly as written
+  --no-dedupe               keep duplicate rows
+  --test-size F             test fraction (default 0.3)
+  --seed N                  split seed (default 0)
+  --impute median|mean|indicator
+  --outliers none|clip|drop (default clip, at 1.5×IQR)
+  --iqr-k K
+  --no-scale
+  --select all|top:K|min:SCORE
+  --score-by mi|correlation
+";
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("churnlab: internal error: {info}");
+    }));
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("churnlab: {e}");
+            ExitCode::from(match e.kind {
+                ErrorKind::Input => 1,
+                ErrorKind::Config => 2,
+            })
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<(), Error> {
+    match args.first().map(String::as_str) {
+        None | Some("help" | "--help" | "-h") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some("inspect") => run_inspect(&args[1..]),
+        Some("sample") => run_sample(&args[1..]),
+        Some(other) => Err(Error::config(format!("unknown command '{other}' (try 'churnlab help')"))),
+    }
+}
+
+/// Walks `--flag value` pairs and plain arguments.
+struct Args<'a> {
+    rest: std::slice::Iter<'a, String>,
+}
+
+impl<'a> Args<'a> {
+    fn value(&mut self, flag: &str) -> Result<&'a str, Error> {
+        self.rest
+            .next()
+            .map(String::as_str)
+            .ok_or_else(|| Error::config(format!("{flag} needs a value")))
+    }
+
+    fn parsed<T: std::str::FromStr>(&mut self, flag: &str) -> Result<T, Error> {
+        let v = self.value(flag)?;
+        v.parse()
+            .map_err(|_| Error::config(format!("{flag}: '{v}' is not a valid value")))
+    }
+}
+
+fn list(v: &str) -> Vec<String> {
+    v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}
+
+fn run_inspect(args: &[String]) -> Result<(), Error> {
+    let mut it = Args { rest: args.iter() };
+    let mut file = None;
+    let mut json = false;
+    let mut cfg = Config::default();
+    let mut flags: Vec<(&str, &str)> = Vec::new();
+    while let Some(a) = it.rest.next() {
+        match a.as_str() {
+            "--json" => json = true,
+            "--no-normalize-labels" | "--no-dedupe" | "--no-scale" => flags.push((a, "")),
+            "--config" => {
+                let path = it.value(a)?;
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| Error::config(format!("cannot read config '{path}': {e}")))?;
+                cfg = serde_json::from_str(&text)
+                    .map_err(|e| Error::config(format!("config '{path}': {e}")))?;
+            }
+            flag if flag.starts_with("--") => flags.push((flag, it.value(flag)?)),
+            path if file.is_none() => file = Some(path),
+            extra => return Err(Error::config(format!("unexpected argument '{extra}'"))),
+        }
+    }
+    for (flag, v) in flags {
+        apply_flag(&mut cfg, flag, v)?;
+    }
+    let path = file.ok_or_else(|| Error::config("inspect needs a FILE (try 'churnlab help')"))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::input(format!("cannot read '{path}': {e}")))?;
+    let name = std::path::Path::new(path)
+        .file_name()
+        .map_or(path.into(), |n| n.to_string_lossy());
+    let report = inspect(&bytes, &name, &cfg)?;
+    if json {
+        let text = serde_json::to_string_pretty(&report).map_err(|e| Error::input(e.to_string()))?;
+        println!("{text}");
+    } else {
+        print!("{}", inspect_text(&report));
+    }
+    Ok(())
+}
+
+fn apply_flag(cfg: &mut Config, flag: &str, v: &str) -> Result<(), Error> {
+    let bad = || Error::config(format!("{flag}: '{v}' is not a valid value"));
+    match flag {
+        "--target" => cfg.schema.target = Some(v.into()),
+        "--positive" => cfg.schema.positive = Some(v.into()),
+        "--sheet" => cfg.ingest.sheet = Some(v.into()),
+        "--delimiter" => {
+            cfg.ingest.delimiter = Some(match v {
+                "tab" | "\\t" => '\t',
+                _ if v.chars().count() == 1 => v.chars().next().unwrap_or(','),
+                _ => return Err(bad()),
+            })
+        }
+        "--categorical" => cfg.schema.categorical.extend(list(v)),
+        "--numeric" => cfg.schema.numeric.extend(list(v)),
+        "--ignore" => cfg.schema.ignore.extend(list(v)),
+        "--id" => cfg.schema.ids.extend(list(v)),
+        "--feature" => cfg.schema.features.extend(list(v)),
+        "--preset" => cfg.clean.preset = Some(v.into()),
+        "--map" => {
+            let (column, pair) = match v.split_once(':') {
+                Some((c, p)) if p.contains('=') => (Some(c.to_string()), p),
+                _ => (None, v),
+            };
+            let (from, to) = pair.split_once('=').ok_or_else(bad)?;
+            cfg.clean.label_map.push(LabelMap {
+                column,
+                from: from.into(),
+                to: to.into(),
+            });
+        }
+        "--no-normalize-labels" => cfg.clean.normalize_labels = false,
+        "--no-dedupe" => cfg.clean.dedupe = false,
+        "--no-scale" => cfg.preprocess.scale = false,
+        "--test-size" => cfg.split.test_fraction = v.parse().map_err(|_| bad())?,
+        "--seed" => cfg.split.seed = v.parse().map_err(|_| bad())?,
+        "--impute" => {
+            cfg.preprocess.impute = match v {
+                "median" => Impute::Median,
+                "mean" => Impute::Mean,
+                "indicator" => Impute::Indicator,
+                _ => return Err(bad()),
+            }
+        }
+        "--outliers" => {
+            cfg.preprocess.outliers = match v {
+                "none" => Outliers::None,
+                "clip" => Outliers::Clip,
+                "drop" => Outliers::Drop,
+                _ => return Err(bad()),
+            }
+        }
+        "--iqr-k" => cfg.preprocess.iqr_k = v.parse().map_err(|_| bad())?,
+        "--select" => {
+            cfg.preprocess.keep = match v.split_once(':') {
+                None if v == "all" => Keep::All,
+                Some(("top", k)) => Keep::Top(k.parse().map_err(|_| bad())?),
+                Some(("min", s)) => Keep::MinScore(s.parse().map_err(|_| bad())?),
+                _ => return Err(bad()),
+            }
+        }
+        "--score-by" => {
+            cfg.preprocess.score_by = match v {
+                "mi" | "mutual_information" => ScoreBy::MutualInformation,
+                "correlation" => ScoreBy::Correlation,
+                _ => return Err(bad()),
+            }
+        }
+        _ => return Err(Error::config(format!("unknown option '{flag}' (try 'churnlab help')"))),
+    }
+    Ok(())
+}
+
+fn run_sample(args: &[String]) -> Result<(), Error> {
+    let mut it = Args { rest: args.iter() };
+    let (mut rows, mut seed, mut out) = (5000usize, 42u64, None);
+    while let Some(a) = it.rest.next() {
+        match a.as_str() {
+            "--rows" => rows = it.parsed(a)?,
+            "--seed" => seed = it.parsed(a)?,
+            "--out" => out = Some(it.value(a)?),
+            other => return Err(Error::config(format!("unknown option '{other}' for sample"))),
+        }
+    }
+    let text = sample_csv(rows, seed);
+    match out {
+        Some(path) => std::fs::write(path, text).map_err(|e| Error::input(format!("cannot write '{path}': {e}")))?,
+        None => print!("{text}"),
+    }
+    Ok(())
+}

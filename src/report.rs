@@ -1,0 +1,209 @@
+//! Report: the stages' results as plain text for a terminal (`churnlab inspect` without `--json`).
+
+use std::fmt::Write;
+
+use crate::pipeline::InspectReport;
+use crate::schema::{Kind, Role};
+
+fn pct(part: usize, whole: usize) -> String {
+    format!("{:.2} %", 100.0 * part as f64 / whole.max(1) as f64)
+}
+
+fn num(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.fract() == 0.0 && v.abs() < 1e12 => format!("{v}"),
+        Some(v) => format!("{v:.3}"),
+        None => "–".into(),
+    }
+}
+
+fn kind(k: Kind) -> &'static str {
+    match k {
+        Kind::Numeric => "numeric",
+        Kind::Categorical => "categorical",
+    }
+}
+
+fn role(r: Role) -> &'static str {
+    match r {
+        Role::Target => "target",
+        Role::Id => "id",
+        Role::Feature => "feature",
+        Role::Ignored => "ignored",
+    }
+}
+
+/// The whole inspect report as text.
+pub fn inspect_text(r: &InspectReport) -> String {
+    let mut o = String::new();
+    let s = &r.source;
+    let mut how = vec![s.format.clone()];
+    how.extend(s.delimiter.as_ref().map(|d| format!("delimiter '{d}'")));
+    how.extend(s.encoding.clone());
+    how.extend(s.sheet.as_ref().map(|n| format!("sheet '{n}'")));
+    let _ = writeln!(o, "{} ({})", s.file_name, how.join(", "));
+    let _ = writeln!(o, "{} rows × {} columns", s.rows, s.columns);
+    for n in &s.notes {
+        let _ = writeln!(o, "  note: {n}");
+    }
+    for v in &s.non_numeric {
+        let ex: Vec<String> = v.examples.iter().map(|c| format!("row {}: '{}'", c.row, c.value)).collect();
+        let _ = writeln!(o, "  note: '{}' has {} non-numeric values, read as missing ({})", v.column, v.count, ex.join(", "));
+    }
+    for n in &r.schema.notes {
+        let _ = writeln!(o, "  note: {n}");
+    }
+
+    let t = &r.schema.target;
+    let total = t.positives + t.negatives;
+    let _ = writeln!(o, "\nTarget: {}", t.reason);
+    let _ = writeln!(
+        o,
+        "  positive '{}': {} ({}), negative '{}': {}{}",
+        t.positive,
+        t.positives,
+        pct(t.positives, total),
+        t.negative,
+        t.negatives,
+        if t.missing > 0 { format!(", missing: {}", t.missing) } else { String::new() }
+    );
+
+    let _ = writeln!(o, "\nColumns");
+    let w = r.exploration.summary.iter().map(|c| c.name.chars().count()).max().unwrap_or(4).max(6);
+    let _ = writeln!(
+        o,
+        "  {:<w$}  {:<11}  {:<7}  {:>7}  {:>6}  {:>9}  {:>9}  {:>9}  {:>9}  top levels / why",
+        "column", "kind", "role", "missing", "unique", "min", "max", "mean", "std"
+    );
+    for (c, info) in r.exploration.summary.iter().zip(&r.schema.columns) {
+        let mut extra: Vec<String> = c.top.iter().take(4).map(|l| format!("{} {}", l.level, l.count)).collect();
+        if c.top.len() > 4 {
+            extra.push("…".into());
+        }
+        let mut tail = extra.join(", ");
+        if !info.reason.is_empty() && info.role != Role::Target {
+            tail = if tail.is_empty() { info.reason.clone() } else { format!("{tail}; {}", info.reason) };
+        }
+        let _ = writeln!(
+            o,
+            "  {:<w$}  {:<11}  {:<7}  {:>7}  {:>6}  {:>9}  {:>9}  {:>9}  {:>9}  {tail}",
+            c.name,
+            kind(c.kind),
+            role(c.role),
+            c.missing,
+            c.unique,
+            num(c.min),
+            num(c.max),
+            num(c.mean),
+            num(c.std)
+        );
+    }
+
+    let corr = &r.exploration.correlation;
+    if let Some(last) = corr.values.last() {
+        let mut pairs: Vec<(&String, f64)> = corr
+            .columns
+            .iter()
+            .zip(last)
+            .take(corr.columns.len() - 1)
+            .filter_map(|(n, v)| v.map(|v| (n, v)))
+            .collect();
+        pairs.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        let shown: Vec<String> = pairs.iter().take(8).map(|(n, v)| format!("{n} {v:+.3}")).collect();
+        let _ = writeln!(o, "\nCorrelation with '{}' (Pearson, strongest first): {}", t.column, shown.join(", "));
+    }
+
+    let c = &r.cleaning;
+    let _ = writeln!(o, "\nCleaning ({} rows in, {} out)", c.rows_in, c.rows_out);
+    if c.label_changes.is_empty() {
+        let _ = writeln!(o, "  labels: nothing to change");
+    }
+    for l in &c.label_changes {
+        let _ = writeln!(o, "  labels: {}: '{}' → '{}' ({} rows, {})", l.column, l.from, l.to, l.rows, l.why);
+    }
+    for m in &c.unused_mappings {
+        let _ = writeln!(o, "  labels: mapping {m} matched nothing");
+    }
+    if c.missing_target_dropped > 0 {
+        let _ = writeln!(o, "  {} rows without a target dropped", c.missing_target_dropped);
+    }
+    let ex: Vec<String> = c.duplicate_examples.iter().map(|(a, b)| format!("row {a} = row {b}")).collect();
+    let _ = writeln!(
+        o,
+        "  duplicates: {} rows removed (all columns but IDs compared){}",
+        c.duplicates_removed,
+        if ex.is_empty() { String::new() } else { format!(", e.g. {}", ex.join(", ")) }
+    );
+
+    let sp = &r.split;
+    let _ = writeln!(
+        o,
+        "\nSplit (stratified, test {:.0} %, seed {}): train {} rows ({} positive), test {} rows ({} positive)",
+        sp.test_fraction * 100.0,
+        sp.seed,
+        sp.train_rows,
+        sp.train_positives,
+        sp.test_rows,
+        sp.test_positives
+    );
+
+    let p = &r.preprocessing;
+    let _ = writeln!(o, "\nFitted on the {} training rows only", p.train_rows);
+    for i in &p.imputation {
+        let _ = writeln!(
+            o,
+            "  impute {}: {} missing in train, {} in test → {}{}",
+            i.column,
+            i.train_missing,
+            i.test_missing,
+            i.fill,
+            if i.indicator { " (+ missing indicator)" } else { "" }
+        );
+    }
+    let out = &p.outliers;
+    let _ = writeln!(o, "  outliers: {:?} at {}×IQR", out.method, out.k);
+    for ch in &out.columns {
+        let _ = writeln!(
+            o,
+            "    {}: fences [{}, {}], outside: {} train, {} test",
+            ch.column,
+            num(Some(ch.lo)),
+            num(Some(ch.hi)),
+            ch.train_outside,
+            ch.test_outside
+        );
+    }
+    if !out.skipped.is_empty() {
+        let _ = writeln!(o, "    left alone (IQR 0 or ≤ 2 values): {}", out.skipped.join(", "));
+    }
+    if out.train_rows_dropped > 0 {
+        let _ = writeln!(o, "    {} training rows dropped", out.train_rows_dropped);
+    }
+    for e in &p.encoding {
+        let unseen = if e.unseen_test_rows > 0 {
+            format!("; {} test rows have unseen levels ({})", e.unseen_test_rows, e.unseen_levels.join(", "))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(o, "  one-hot {}: {} levels{unseen}", e.column, e.levels.len());
+    }
+    let sel = &p.selection;
+    let _ = writeln!(o, "  feature scores ({:?}, keep {:?}):", sel.score_by, sel.keep);
+    for f in &sel.scores {
+        let _ = writeln!(
+            o,
+            "    {:<w$}  MI {:.4}  |r| {:.3}  {}",
+            f.column,
+            f.mutual_information,
+            f.correlation,
+            if f.kept { "kept" } else { "dropped" }
+        );
+    }
+    let _ = writeln!(
+        o,
+        "  model inputs: {} columns{}",
+        p.feature_names.len(),
+        if p.scaled { ", standardised" } else { "" }
+    );
+    o
+}
