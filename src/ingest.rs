@@ -23,12 +23,27 @@ const MISSING_MARKERS: [&str; 10] = ["", "na", "n/a", "nan", "null", "none", "?"
 /// reported); with more it is read as categorical.
 const MAX_STRAY_SHARE: f64 = 0.05;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum Values {
     /// NaN marks a missing cell.
     Numeric(Vec<f64>),
     /// `codes[row]` indexes `levels`; [`MISSING`] marks a missing cell.
     Categorical { codes: Vec<u32>, levels: Vec<String> },
+}
+
+/// Equal cell by cell, where two missing cells are equal (NaN == NaN here).
+impl PartialEq for Values {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Values::Numeric(a), Values::Numeric(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+            }
+            (Values::Categorical { codes: a, levels: la }, Values::Categorical { codes: b, levels: lb }) => {
+                a == b && la == lb
+            }
+            _ => false,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
