@@ -4,14 +4,19 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::ingest::{MISSING, Table, Values};
 use crate::schema::{Kind, Role, Schema};
 
-/// Named label mappings for known tables: `(column, from, to)`.
-pub const PRESETS: [(&str, &[(&str, &str, &str)]); 1] = [(
+/// One preset entry: `(column, from, to)`.
+pub type PresetEntry = (&'static str, &'static str, &'static str);
+
+/// Named label mappings for known tables.
+pub const PRESETS: [(&str, &[PresetEntry]); 1] = [(
     "ecommerce-churn",
     &[
         ("PreferredLoginDevice", "Phone", "Mobile Phone"),
@@ -86,7 +91,10 @@ pub struct Cleaned {
 
 /// A label's identity for matching: trimmed, inner spaces collapsed, lower case.
 fn label_key(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 fn tidy(s: &str) -> String {
@@ -120,7 +128,12 @@ fn counts(codes: &[u32], n_levels: usize) -> Vec<usize> {
     n
 }
 
-fn normalize_column(name: &str, codes: &mut [u32], levels: &mut Vec<String>, out: &mut Vec<LabelChange>) {
+fn normalize_column(
+    name: &str,
+    codes: &mut [u32],
+    levels: &mut Vec<String>,
+    out: &mut Vec<LabelChange>,
+) {
     let n = counts(codes, levels.len());
     // The most frequent spelling of each key wins (ties: the first seen).
     let mut best: HashMap<String, usize> = HashMap::new();
@@ -149,7 +162,13 @@ fn normalize_column(name: &str, codes: &mut [u32], levels: &mut Vec<String>, out
 }
 
 /// Applies one mapping to a column; returns whether it matched.
-fn map_column(name: &str, codes: &mut [u32], levels: &mut Vec<String>, m: &LabelMap, out: &mut Vec<LabelChange>) -> bool {
+fn map_column(
+    name: &str,
+    codes: &mut [u32],
+    levels: &mut Vec<String>,
+    m: &LabelMap,
+    out: &mut Vec<LabelChange>,
+) -> bool {
     let from = label_key(&m.from);
     let to_key = label_key(&m.to);
     if from == to_key {
@@ -194,7 +213,10 @@ fn mappings(opts: &CleanOptions) -> Result<Vec<LabelMap>, Error> {
             .find(|(n, _)| n.eq_ignore_ascii_case(name.trim()))
             .ok_or_else(|| {
                 let names: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();
-                Error::config(format!("no preset named '{name}' (presets: {})", names.join(", ")))
+                Error::config(format!(
+                    "no preset named '{name}' (presets: {})",
+                    names.join(", ")
+                ))
             })?;
         all.extend(entries.iter().map(|(c, f, t)| LabelMap {
             column: Some(c.to_string()),
@@ -211,10 +233,15 @@ pub fn clean(table: &mut Table, schema: &Schema, opts: &CleanOptions) -> Result<
     for m in &maps {
         if let Some(c) = &m.column {
             let i = table.find(c).ok_or_else(|| {
-                Error::config(format!("label mapping: no column named '{c}' (columns: {})", table.names().join(", ")))
+                Error::config(format!(
+                    "label mapping: no column named '{c}' (columns: {})",
+                    table.names().join(", ")
+                ))
             })?;
             if schema.columns[i].kind != Kind::Categorical {
-                return Err(Error::config(format!("label mapping: column '{c}' is not categorical")));
+                return Err(Error::config(format!(
+                    "label mapping: column '{c}' is not categorical"
+                )));
             }
         }
     }
@@ -231,7 +258,10 @@ pub fn clean(table: &mut Table, schema: &Schema, opts: &CleanOptions) -> Result<
             normalize_column(&col.name, codes, levels, &mut label_changes);
         }
         for (k, m) in maps.iter().enumerate() {
-            let applies = m.column.as_ref().is_none_or(|c| c.trim().eq_ignore_ascii_case(col.name.trim()));
+            let applies = m
+                .column
+                .as_ref()
+                .is_none_or(|c| c.trim().eq_ignore_ascii_case(col.name.trim()));
             if applies && map_column(&col.name, codes, levels, m, &mut label_changes) {
                 used[k] = true;
             }
@@ -247,7 +277,9 @@ pub fn clean(table: &mut Table, schema: &Schema, opts: &CleanOptions) -> Result<
         })
         .collect();
 
-    let with_target: Vec<usize> = (0..table.n_rows).filter(|&r| schema.labels[r].is_some()).collect();
+    let with_target: Vec<usize> = (0..table.n_rows)
+        .filter(|&r| schema.labels[r].is_some())
+        .collect();
     let missing_target_dropped = table.n_rows - with_target.len();
     let compared: Vec<usize> = (0..table.columns.len())
         .filter(|&i| schema.columns[i].role != Role::Id)
@@ -265,7 +297,10 @@ pub fn clean(table: &mut Table, schema: &Schema, opts: &CleanOptions) -> Result<
             missing_target_dropped,
             duplicates_removed,
             duplicate_examples,
-            duplicate_columns: compared.iter().map(|&i| table.columns[i].name.clone()).collect(),
+            duplicate_columns: compared
+                .iter()
+                .map(|&i| table.columns[i].name.clone())
+                .collect(),
             rows_out: rows.len(),
         },
         rows,
@@ -282,28 +317,49 @@ fn cell_bits(table: &Table, col: usize, row: usize) -> u64 {
 }
 
 /// Keeps the first of each group of rows equal in `columns`; returns kept rows, examples, count.
-fn dedupe(table: &Table, columns: &[usize], rows: &[usize]) -> (Vec<usize>, Vec<(usize, usize)>, usize) {
+fn dedupe(
+    table: &Table,
+    columns: &[usize],
+    rows: &[usize],
+) -> (Vec<usize>, Vec<(usize, usize)>, usize) {
     let hash = |row: usize| {
         columns.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &c| {
-            (h ^ cell_bits(table, c, row)).wrapping_mul(0x0000_0100_0000_01B3).rotate_left(17)
+            (h ^ cell_bits(table, c, row))
+                .wrapping_mul(0x0000_0100_0000_01B3)
+                .rotate_left(17)
         })
     };
-    let same = |a: usize, b: usize| columns.iter().all(|&c| cell_bits(table, c, a) == cell_bits(table, c, b));
-    let mut seen: HashMap<u64, Vec<usize>> = HashMap::with_capacity(rows.len());
+    let same = |a: usize, b: usize| {
+        columns
+            .iter()
+            .all(|&c| cell_bits(table, c, a) == cell_bits(table, c, b))
+    };
+    // First row of each hash, and for the rare hash shared by unequal rows, a chain of them.
+    let mut first: FxHashMap<u64, usize> = FxHashMap::default();
+    first.reserve(rows.len());
+    let mut chain: FxHashMap<usize, usize> = FxHashMap::default();
     let mut kept = Vec::with_capacity(rows.len());
     let mut examples = Vec::new();
     let mut removed = 0;
     for &row in rows {
-        let bucket = seen.entry(hash(row)).or_default();
-        match bucket.iter().find(|&&first| same(first, row)) {
-            Some(&first) => {
+        let mut candidate = first.get(&hash(row)).copied();
+        while let Some(c) = candidate {
+            if same(c, row) {
+                break;
+            }
+            candidate = chain.get(&c).copied();
+        }
+        match candidate {
+            Some(earlier) => {
                 removed += 1;
                 if examples.len() < 5 {
-                    examples.push((row + 1, first + 1));
+                    examples.push((row + 1, earlier + 1));
                 }
             }
             None => {
-                bucket.push(row);
+                if let Some(head) = first.insert(hash(row), row) {
+                    chain.insert(row, head);
+                }
                 kept.push(row);
             }
         }
@@ -325,7 +381,9 @@ mod tests {
     }
 
     fn texts(t: &Table, col: usize) -> Vec<String> {
-        (0..t.n_rows).map(|r| t.columns[col].text(r).unwrap_or_default().into_owned()).collect()
+        (0..t.n_rows)
+            .map(|r| t.columns[col].text(r).unwrap_or_default().into_owned())
+            .collect()
     }
 
     #[test]
@@ -334,10 +392,29 @@ mod tests {
             "dev,Churn\nMobile Phone,1\nmobile  phone,0\n Mobile Phone ,1\nMobile Phone,0\nPC,1\n",
             &CleanOptions::default(),
         );
-        assert_eq!(texts(&t, 0), ["Mobile Phone", "Mobile Phone", "Mobile Phone", "Mobile Phone", "PC"]);
-        let changed: Vec<(String, usize)> =
-            c.report.label_changes.iter().map(|l| (l.from.clone(), l.rows)).collect();
-        assert_eq!(changed, [("mobile  phone".to_string(), 1), (" Mobile Phone ".to_string(), 1)]);
+        assert_eq!(
+            texts(&t, 0),
+            [
+                "Mobile Phone",
+                "Mobile Phone",
+                "Mobile Phone",
+                "Mobile Phone",
+                "PC"
+            ]
+        );
+        let changed: Vec<(String, usize)> = c
+            .report
+            .label_changes
+            .iter()
+            .map(|l| (l.from.clone(), l.rows))
+            .collect();
+        assert_eq!(
+            changed,
+            [
+                ("mobile  phone".to_string(), 1),
+                (" Mobile Phone ".to_string(), 1)
+            ]
+        );
     }
 
     #[test]
@@ -363,7 +440,10 @@ mod tests {
             ..Default::default()
         };
         let (t, c) = run("pay,Churn\nCC,1\nCredit Card,0\nCOD,1\nUPI,0\n", &opts);
-        assert_eq!(texts(&t, 0), ["Credit Card", "Credit Card", "Cash on Delivery", "UPI"]);
+        assert_eq!(
+            texts(&t, 0),
+            ["Credit Card", "Credit Card", "Cash on Delivery", "UPI"]
+        );
         assert_eq!(c.report.unused_mappings, ["'zzz' → 'y'"]);
         assert_eq!(c.report.label_changes.len(), 2);
         let bad = CleanOptions {
@@ -385,7 +465,13 @@ mod tests {
         assert_eq!(c.report.duplicate_examples, [(2, 1), (5, 4), (8, 7)]);
         assert_eq!(c.rows, [0, 2, 3, 6]);
         assert_eq!(c.report.duplicate_columns, ["a", "b", "Churn"]);
-        let (_, c) = run(text, &CleanOptions { dedupe: false, ..Default::default() });
+        let (_, c) = run(
+            text,
+            &CleanOptions {
+                dedupe: false,
+                ..Default::default()
+            },
+        );
         assert_eq!(c.rows.len(), 7);
     }
 }

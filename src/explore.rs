@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashSet;
+
 use serde::Serialize;
 
 use crate::ingest::{MISSING, Table, Values};
@@ -148,10 +150,15 @@ pub fn explore(table: &Table, schema: &Schema) -> Exploration {
         .map(|l| l.map_or(f64::NAN, |b| f64::from(u8::from(b))))
         .collect();
     corr_cols.push((t.column.clone(), target));
-    let values = corr_cols
-        .iter()
-        .map(|(_, a)| corr_cols.iter().map(|(_, b)| pearson(a, b)).collect())
-        .collect();
+    let k = corr_cols.len();
+    let mut values = vec![vec![None; k]; k];
+    for i in 0..k {
+        for j in i..k {
+            let r = pearson(&corr_cols[i].1, &corr_cols[j].1);
+            values[i][j] = r;
+            values[j][i] = r;
+        }
+    }
     let correlation = Correlation {
         columns: corr_cols.into_iter().map(|(n, _)| n).collect(),
         values,
@@ -202,7 +209,11 @@ impl Moments {
 
     /// Population standard deviation (n), as scalers use.
     pub fn pop_std(&self) -> f64 {
-        if self.n == 0 { 0.0 } else { (self.m2 / self.n as f64).sqrt() }
+        if self.n == 0 {
+            0.0
+        } else {
+            (self.m2 / self.n as f64).sqrt()
+        }
     }
 }
 
@@ -289,13 +300,20 @@ fn distribution(table: &Table, index: usize, labels: &[Option<bool>]) -> Distrib
             }
         }
         Values::Numeric(v) => {
-            let mut distinct: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-            distinct.sort_by(f64::total_cmp);
-            distinct.dedup();
+            let bits: FxHashSet<u64> = v
+                .iter()
+                .filter(|x| !x.is_nan())
+                .map(|x| (x + 0.0).to_bits())
+                .collect();
+            let mut distinct: Vec<f64> = bits.into_iter().map(f64::from_bits).collect();
+            distinct.sort_unstable_by(f64::total_cmp);
             let integer = distinct.iter().all(|x| x.fract() == 0.0);
             if integer && distinct.len() <= MAX_INTEGER_LEVELS {
                 kind = "levels";
-                bins = distinct.iter().map(|x| bin(x.to_string(), Some(*x), Some(*x), 0)).collect();
+                bins = distinct
+                    .iter()
+                    .map(|x| bin(x.to_string(), Some(*x), Some(*x), 0))
+                    .collect();
                 for (row, x) in v.iter().enumerate().filter(|(_, x)| !x.is_nan()) {
                     let b = distinct.partition_point(|d| d < x);
                     bins[b].count += 1;
@@ -309,8 +327,17 @@ fn distribution(table: &Table, index: usize, labels: &[Option<bool>]) -> Distrib
                 let width = (hi - lo) / k as f64;
                 for b in 0..k {
                     let a = lo + width * b as f64;
-                    let z = if b + 1 == k { hi } else { lo + width * (b + 1) as f64 };
-                    bins.push(bin(format!("{}–{}", short(a), short(z)), Some(a), Some(z), 0));
+                    let z = if b + 1 == k {
+                        hi
+                    } else {
+                        lo + width * (b + 1) as f64
+                    };
+                    bins.push(bin(
+                        format!("{}–{}", short(a), short(z)),
+                        Some(a),
+                        Some(z),
+                        0,
+                    ));
                 }
                 for (row, x) in v.iter().enumerate().filter(|(_, x)| !x.is_nan()) {
                     let b = if width > 0.0 {
@@ -368,7 +395,11 @@ mod tests {
         let a = [1.0, 2.0, 3.0, 4.0, f64::NAN];
         let b = [2.0, 4.0, 5.0, 4.0, 100.0];
         // x̄ = 2.5, ȳ = 3.75; Sxy = 3.5, Sxx = 5, Syy = 4.75
-        assert_abs_diff_eq!(pearson(&a, &b).unwrap(), 3.5 / (5.0f64 * 4.75).sqrt(), epsilon = 1e-12);
+        assert_abs_diff_eq!(
+            pearson(&a, &b).unwrap(),
+            3.5 / (5.0f64 * 4.75).sqrt(),
+            epsilon = 1e-12
+        );
         assert_eq!(pearson(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]), None);
     }
 
@@ -392,14 +423,26 @@ mod tests {
         assert_abs_diff_eq!(e.class_balance.rate, 0.4);
         let score = &e.summary[1];
         assert_eq!((score.missing, score.unique), (1, 4));
-        assert_eq!((score.min, score.max, score.mean), (Some(1.0), Some(5.0), Some(3.0)));
+        assert_eq!(
+            (score.min, score.max, score.mean),
+            (Some(1.0), Some(5.0), Some(3.0))
+        );
         assert_abs_diff_eq!(score.std.unwrap(), (10.0f64 / 3.0).sqrt(), epsilon = 1e-12);
         assert_eq!(
             e.summary[2].top,
             [
-                LevelCount { level: "A".into(), count: 2 },
-                LevelCount { level: "B".into(), count: 2 },
-                LevelCount { level: "a".into(), count: 1 }
+                LevelCount {
+                    level: "A".into(),
+                    count: 2
+                },
+                LevelCount {
+                    level: "B".into(),
+                    count: 2
+                },
+                LevelCount {
+                    level: "a".into(),
+                    count: 1
+                }
             ]
         );
         assert_eq!(e.correlation.columns, ["score", "amount", "Churn"]);
@@ -408,13 +451,19 @@ mod tests {
         // score: integer levels 1, 2, 4, 5 with churners at 1.
         let d = &e.distributions[0];
         assert_eq!(d.kind, "levels");
-        assert_eq!(d.bins.iter().map(|b| b.count).collect::<Vec<_>>(), [1, 1, 1, 1]);
+        assert_eq!(
+            d.bins.iter().map(|b| b.count).collect::<Vec<_>>(),
+            [1, 1, 1, 1]
+        );
         assert_eq!(d.bins[0].positives, 1);
         let amount = &e.distributions[2];
         assert_eq!(amount.kind, "histogram");
         assert_eq!(amount.bins.iter().map(|b| b.count).sum::<usize>(), 4);
         assert_eq!(amount.missing, 1);
         assert_eq!(amount.bins.last().unwrap().hi, Some(40.0));
-        assert_eq!((short(10.5), short(0.012345), short(12345.6)), ("10.5".into(), "0.01235".into(), "12346".into()));
+        assert_eq!(
+            (short(10.5), short(0.012345), short(12345.6)),
+            ("10.5".into(), "0.01235".into(), "12346".into())
+        );
     }
 }

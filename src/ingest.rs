@@ -5,8 +5,8 @@
 //! column, so a large file is held once as bytes and once as columns: numeric columns as `f64`
 //! (NaN = missing), text columns dictionary-encoded as `u32` codes.
 
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::io::Cursor;
 
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,9 @@ use crate::Error;
 pub const MISSING: u32 = u32::MAX;
 
 /// Texts that mean "no value" (compared trimmed and case-insensitively).
-const MISSING_MARKERS: [&str; 10] = ["", "na", "n/a", "nan", "null", "none", "?", "-", "#n/a", "nil"];
+const MISSING_MARKERS: [&str; 10] = [
+    "", "na", "n/a", "nan", "null", "none", "?", "-", "#n/a", "nil",
+];
 
 /// A numeric column keeps at most this share of non-numeric texts (treated as missing and
 /// reported); with more it is read as categorical.
@@ -28,7 +30,10 @@ pub enum Values {
     /// NaN marks a missing cell.
     Numeric(Vec<f64>),
     /// `codes[row]` indexes `levels`; [`MISSING`] marks a missing cell.
-    Categorical { codes: Vec<u32>, levels: Vec<String> },
+    Categorical {
+        codes: Vec<u32>,
+        levels: Vec<String>,
+    },
 }
 
 /// Equal cell by cell, where two missing cells are equal (NaN == NaN here).
@@ -36,11 +41,21 @@ impl PartialEq for Values {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (Values::Numeric(a), Values::Numeric(b)) => {
-                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
             }
-            (Values::Categorical { codes: a, levels: la }, Values::Categorical { codes: b, levels: lb }) => {
-                a == b && la == lb
-            }
+            (
+                Values::Categorical {
+                    codes: a,
+                    levels: la,
+                },
+                Values::Categorical {
+                    codes: b,
+                    levels: lb,
+                },
+            ) => a == b && la == lb,
             _ => false,
         }
     }
@@ -91,7 +106,13 @@ impl Column {
             let mut dict = Dict::default();
             let codes = nums
                 .iter()
-                .map(|x| if x.is_nan() { MISSING } else { dict.intern(&x.to_string()) })
+                .map(|x| {
+                    if x.is_nan() {
+                        MISSING
+                    } else {
+                        dict.intern(&x.to_string())
+                    }
+                })
                 .collect();
             self.values = Values::Categorical {
                 codes,
@@ -142,12 +163,15 @@ pub struct Table {
 impl Table {
     /// Finds a column by name: exactly, else ignoring case and surrounding spaces.
     pub fn find(&self, name: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c.name == name).or_else(|| {
-            let wanted = name.trim().to_lowercase();
-            self.columns
-                .iter()
-                .position(|c| c.name.trim().to_lowercase() == wanted)
-        })
+        self.columns
+            .iter()
+            .position(|c| c.name == name)
+            .or_else(|| {
+                let wanted = name.trim().to_lowercase();
+                self.columns
+                    .iter()
+                    .position(|c| c.name.trim().to_lowercase() == wanted)
+            })
     }
 
     pub fn names(&self) -> Vec<String> {
@@ -198,7 +222,11 @@ pub struct SourceReport {
 }
 
 /// Reads a table from the bytes of a CSV or spreadsheet file.
-pub fn load(bytes: &[u8], file_name: &str, opts: &IngestOptions) -> Result<(Table, SourceReport), Error> {
+pub fn load(
+    bytes: &[u8],
+    file_name: &str,
+    opts: &IngestOptions,
+) -> Result<(Table, SourceReport), Error> {
     if bytes.is_empty() {
         return Err(Error::input(format!("'{file_name}' is empty")));
     }
@@ -211,7 +239,9 @@ pub fn load(bytes: &[u8], file_name: &str, opts: &IngestOptions) -> Result<(Tabl
     let mut notes = Vec::new();
     let (table, mut report) = if zip || ole {
         if !named_sheet {
-            notes.push(format!("'{file_name}' is a spreadsheet, not text: read as one"));
+            notes.push(format!(
+                "'{file_name}' is a spreadsheet, not text: read as one"
+            ));
         }
         load_sheet(bytes, opts)?
     } else {
@@ -244,7 +274,7 @@ pub(crate) fn parse_number(t: &str) -> Option<f64> {
 
 #[derive(Default)]
 struct Dict {
-    map: HashMap<String, u32>,
+    map: FxHashMap<String, u32>,
     levels: Vec<String>,
 }
 
@@ -329,7 +359,7 @@ impl ColumnBuilder {
                     nums.push(f64::NAN);
                     // Mostly text: stop paying for the numeric buffer.
                     if strays.len() >= 64 && strays.len() * 2 > *present {
-                        self.to_text();
+                        self.switch_to_text();
                     }
                 }
             }
@@ -337,8 +367,11 @@ impl ColumnBuilder {
         }
     }
 
-    fn to_text(&mut self) {
-        let State::Numeric { nums, strays, dict, .. } = &mut self.state else {
+    fn switch_to_text(&mut self) {
+        let State::Numeric {
+            nums, strays, dict, ..
+        } = &mut self.state
+        else {
             return;
         };
         let mut dict = std::mem::take(dict);
@@ -384,7 +417,7 @@ impl ColumnBuilder {
                         .collect(),
                 });
             } else if !strays.is_empty() {
-                self.to_text();
+                self.switch_to_text();
             }
         }
         let values = match self.state {
@@ -486,7 +519,9 @@ fn sniff_delimiter(sample: &[u8]) -> u8 {
             .filter_map(|r| r.ok())
             .map(|r| r.len())
             .collect();
-        let Some(&header) = counts.first() else { continue };
+        let Some(&header) = counts.first() else {
+            continue;
+        };
         if header < 2 {
             continue;
         }
@@ -522,7 +557,11 @@ fn load_csv(bytes: &[u8], opts: &IngestOptions) -> Result<(Table, SourceReport),
     }
     let delimiter = match opts.delimiter {
         Some(c) if c.is_ascii() => c as u8,
-        Some(c) => return Err(Error::input(format!("delimiter '{c}' is not an ASCII character"))),
+        Some(c) => {
+            return Err(Error::input(format!(
+                "delimiter '{c}' is not an ASCII character"
+            )));
+        }
         None => sniff_delimiter(head),
     };
     let mut rdr = csv::ReaderBuilder::new()
@@ -559,14 +598,23 @@ fn load_csv(bytes: &[u8], opts: &IngestOptions) -> Result<(Table, SourceReport),
     let mut n_rows = 0usize;
     let mut field = String::new();
     while read(&mut rdr, &mut record)? {
-        if record.iter().all(|f| f.iter().all(|b| b.is_ascii_whitespace())) && width > 1 {
+        if record
+            .iter()
+            .all(|f| f.iter().all(|b| b.is_ascii_whitespace()))
+            && width > 1
+        {
             blank += 1;
             continue;
         }
         n_rows += 1;
         if record.len() < width {
             short.push(n_rows);
-        } else if record.len() > width && record.iter().skip(width).any(|f| !f.trim_ascii().is_empty()) {
+        } else if record.len() > width
+            && record
+                .iter()
+                .skip(width)
+                .any(|f| !f.trim_ascii().is_empty())
+        {
             long.push(n_rows);
         }
         for (i, b) in builders.iter_mut().enumerate() {
@@ -681,8 +729,13 @@ fn load_sheet(bytes: &[u8], opts: &IngestOptions) -> Result<(Table, SourceReport
         None => {
             let mut best: Option<(usize, String, calamine::Range<Data>)> = None;
             for name in &sheets {
-                let Ok(range) = book.worksheet_range(name) else { continue };
-                let cells = range.used_cells().filter(|(_, _, c)| !matches!(c, Data::Empty)).count();
+                let Ok(range) = book.worksheet_range(name) else {
+                    continue;
+                };
+                let cells = range
+                    .used_cells()
+                    .filter(|(_, _, c)| !matches!(c, Data::Empty))
+                    .count();
                 if best.as_ref().is_none_or(|b| cells > b.0) {
                     best = Some((cells, name.clone(), range));
                 }
@@ -737,7 +790,9 @@ fn load_sheet(bytes: &[u8], opts: &IngestOptions) -> Result<(Table, SourceReport
         }
     }
     if errors > 0 {
-        notes.push(format!("{errors} cells hold spreadsheet errors (#DIV/0! …): read as missing"));
+        notes.push(format!(
+            "{errors} cells hold spreadsheet errors (#DIV/0! …): read as missing"
+        ));
     }
     if dates > 0 {
         notes.push(format!("{dates} date cells read as ISO dates (text)"));
@@ -794,10 +849,16 @@ mod tests {
             let (t, rep) = csv(&text);
             assert_eq!(t.names(), ["id", "name", "score"], "delimiter {d:?}");
             assert_eq!(t.n_rows, 2);
-            assert_eq!(levels(&t, 1)[0].as_deref(), Some(format!("Smith{d} \"J\"\nx").as_str()));
+            assert_eq!(
+                levels(&t, 1)[0].as_deref(),
+                Some(format!("Smith{d} \"J\"\nx").as_str())
+            );
             assert_eq!(nums(&t, 2), [2.5, 3.0]);
             assert_eq!(rep.encoding.as_deref(), Some("UTF-8 (BOM)"));
-            assert_eq!(rep.delimiter.as_deref(), Some(if d == "\t" { "tab" } else { d }));
+            assert_eq!(
+                rep.delimiter.as_deref(),
+                Some(if d == "\t" { "tab" } else { d })
+            );
         }
     }
 
@@ -850,7 +911,10 @@ mod tests {
         assert_eq!(l[1].as_deref(), Some("seven"));
         // A short column switches only at the end.
         let (t, _) = csv("v\n1\nx\ny\n");
-        assert_eq!(levels(&t, 0), [Some("1".into()), Some("x".into()), Some("y".into())]);
+        assert_eq!(
+            levels(&t, 0),
+            [Some("1".into()), Some("x".into()), Some("y".into())]
+        );
     }
 
     #[test]
@@ -893,7 +957,11 @@ mod tests {
 
     #[test]
     fn bad_files_give_clear_errors() {
-        let err = |b: &[u8]| load(b, "f.csv", &IngestOptions::default()).unwrap_err().to_string();
+        let err = |b: &[u8]| {
+            load(b, "f.csv", &IngestOptions::default())
+                .unwrap_err()
+                .to_string()
+        };
         assert!(err(b"").contains("empty"));
         assert!(err(b"a,b,c\n").contains("no data rows"));
         assert!(err(b"\x00\x01\x02binary").contains("NUL"));

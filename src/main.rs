@@ -70,7 +70,9 @@ fn run(args: &[String]) -> Result<(), Error> {
         }
         Some("inspect") => run_inspect(&args[1..]),
         Some("sample") => run_sample(&args[1..]),
-        Some(other) => Err(Error::config(format!("unknown command '{other}' (try 'churnlab help')"))),
+        Some(other) => Err(Error::config(format!(
+            "unknown command '{other}' (try 'churnlab help')"
+        ))),
     }
 }
 
@@ -95,7 +97,10 @@ impl<'a> Args<'a> {
 }
 
 fn list(v: &str) -> Vec<String> {
-    v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    v.split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 fn run_inspect(args: &[String]) -> Result<(), Error> {
@@ -124,13 +129,15 @@ fn run_inspect(args: &[String]) -> Result<(), Error> {
         apply_flag(&mut cfg, flag, v)?;
     }
     let path = file.ok_or_else(|| Error::config("inspect needs a FILE (try 'churnlab help')"))?;
-    let bytes = std::fs::read(path).map_err(|e| Error::input(format!("cannot read '{path}': {e}")))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::input(format!("cannot read '{path}': {e}")))?;
     let name = std::path::Path::new(path)
         .file_name()
         .map_or(path.into(), |n| n.to_string_lossy());
     let report = inspect(&bytes, &name, &cfg)?;
     if json {
-        let text = serde_json::to_string_pretty(&report).map_err(|e| Error::input(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(&report).map_err(|e| Error::input(e.to_string()))?;
         println!("{text}");
     } else {
         print!("{}", inspect_text(&report));
@@ -206,7 +213,11 @@ fn apply_flag(cfg: &mut Config, flag: &str, v: &str) -> Result<(), Error> {
                 _ => return Err(bad()),
             }
         }
-        _ => return Err(Error::config(format!("unknown option '{flag}' (try 'churnlab help')"))),
+        _ => {
+            return Err(Error::config(format!(
+                "unknown option '{flag}' (try 'churnlab help')"
+            )));
+        }
     }
     Ok(())
 }
@@ -219,12 +230,17 @@ fn run_sample(args: &[String]) -> Result<(), Error> {
             "--rows" => rows = it.parsed(a)?,
             "--seed" => seed = it.parsed(a)?,
             "--out" => out = Some(it.value(a)?),
-            other => return Err(Error::config(format!("unknown option '{other}' for sample"))),
+            other => {
+                return Err(Error::config(format!(
+                    "unknown option '{other}' for sample"
+                )));
+            }
         }
     }
     let text = sample_csv(rows, seed);
     match out {
-        Some(path) => std::fs::write(path, text).map_err(|e| Error::input(format!("cannot write '{path}': {e}")))?,
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| Error::input(format!("cannot write '{path}': {e}")))?,
         None => print!("{text}"),
     }
     Ok(())

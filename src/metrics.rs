@@ -96,7 +96,9 @@ pub fn roc_curve(truth: &[bool], scores: &[f64]) -> Vec<(f64, f64)> {
         } else {
             fp += 1;
         }
-        let last_of_tie = order.get(k + 1).is_none_or(|&next| scores[next] != scores[i]);
+        let last_of_tie = order
+            .get(k + 1)
+            .is_none_or(|&next| scores[next] != scores[i]);
         if last_of_tie {
             points.push((fp as f64 / neg, tp as f64 / pos));
         }
@@ -115,7 +117,9 @@ pub fn average_precision(truth: &[bool], scores: &[f64]) -> Option<f64> {
     for (k, &i) in order.iter().enumerate() {
         seen += 1;
         tp += usize::from(truth[i]);
-        let last_of_tie = order.get(k + 1).is_none_or(|&next| scores[next] != scores[i]);
+        let last_of_tie = order
+            .get(k + 1)
+            .is_none_or(|&next| scores[next] != scores[i]);
         if last_of_tie {
             let recall = tp as f64 / pos as f64;
             ap += (recall - prev_recall) * tp as f64 / seen as f64;
@@ -162,7 +166,15 @@ mod tests {
     #[test]
     fn threshold_metrics_match_hand_counts() {
         let s = evaluate(&Y, &P, 0.5);
-        assert_eq!(s.confusion, Confusion { tp: 3, fp: 2, tn: 2, fn_: 1 });
+        assert_eq!(
+            s.confusion,
+            Confusion {
+                tp: 3,
+                fp: 2,
+                tn: 2,
+                fn_: 1
+            }
+        );
         assert_abs_diff_eq!(s.accuracy, 0.625);
         assert_abs_diff_eq!(s.precision, 0.6);
         assert_abs_diff_eq!(s.recall, 0.75);
@@ -174,7 +186,11 @@ mod tests {
         // 12 of the 16 positive/negative pairs are ordered right.
         assert_abs_diff_eq!(roc_auc(&Y, &P).unwrap(), 0.75);
         // Precision at each positive: 1/1, 2/2, 3/4, 4/7.
-        assert_abs_diff_eq!(average_precision(&Y, &P).unwrap(), (2.75 + 4.0 / 7.0) / 4.0, epsilon = 1e-12);
+        assert_abs_diff_eq!(
+            average_precision(&Y, &P).unwrap(),
+            (2.75 + 4.0 / 7.0) / 4.0,
+            epsilon = 1e-12
+        );
         let curve = roc_curve(&Y, &P);
         assert_eq!(curve.len(), 9);
         assert_eq!(curve[0], (0.0, 0.0));
@@ -191,6 +207,13 @@ mod tests {
         assert_eq!(roc_auc(&[true, true], &[0.1, 0.2]), None);
         assert_eq!(average_precision(&[false], &[0.1]), None);
         let none_predicted = evaluate(&y, &[0.0; 4], 0.5);
-        assert_eq!((none_predicted.precision, none_predicted.f1, none_predicted.accuracy), (0.0, 0.0, 0.5));
+        assert_eq!(
+            (
+                none_predicted.precision,
+                none_predicted.f1,
+                none_predicted.accuracy
+            ),
+            (0.0, 0.0, 0.5)
+        );
     }
 }

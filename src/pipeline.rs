@@ -45,7 +45,9 @@ pub struct Prepared {
 
 impl Prepared {
     pub fn labels(&self, rows: &[usize]) -> Vec<bool> {
-        rows.iter().map(|&r| self.schema.labels[r] == Some(true)).collect()
+        rows.iter()
+            .map(|&r| self.schema.labels[r] == Some(true))
+            .collect()
     }
 
     pub fn train_inputs(&self) -> Matrix {

@@ -269,9 +269,17 @@ impl Preprocessor {
     }
 
     /// Fits on `split.train`; `split.test` is read only to count what the report shows.
-    pub fn fit(table: &Table, schema: &Schema, split: &Split, opts: &PrepOptions) -> Result<Fitted, Error> {
+    pub fn fit(
+        table: &Table,
+        schema: &Schema,
+        split: &Split,
+        opts: &PrepOptions,
+    ) -> Result<Fitted, Error> {
         if !(opts.iqr_k.is_finite() && opts.iqr_k >= 0.0) {
-            return Err(Error::config(format!("IQR k must be a number ≥ 0, not {}", opts.iqr_k)));
+            return Err(Error::config(format!(
+                "IQR k must be a number ≥ 0, not {}",
+                opts.iqr_k
+            )));
         }
         let features = schema.features();
         if features.is_empty() {
@@ -293,19 +301,26 @@ impl Preprocessor {
         let mut fences: Vec<Option<(f64, f64)>> = vec![None; features.len()];
         if opts.outliers != Outliers::None {
             for (f, &c) in features.iter().enumerate() {
-                let Values::Numeric(v) = &table.columns[c].values else { continue };
-                let mut xs: Vec<f64> = train.iter().map(|&r| v[r]).filter(|x| !x.is_nan()).collect();
-                xs.sort_by(f64::total_cmp);
+                let Values::Numeric(v) = &table.columns[c].values else {
+                    continue;
+                };
+                let mut xs: Vec<f64> = train
+                    .iter()
+                    .map(|&r| v[r])
+                    .filter(|x| !x.is_nan())
+                    .collect();
+                xs.sort_unstable_by(f64::total_cmp);
                 let mut distinct = xs.clone();
                 distinct.dedup();
                 let (q1, q3) = (quantile(&xs, 0.25), quantile(&xs, 0.75));
                 let name = &table.columns[c].name;
-                if distinct.len() <= 2 || !(q3 > q1) {
+                if distinct.len() <= 2 || q3 <= q1 {
                     outliers.skipped.push(name.clone());
                     continue;
                 }
                 let (lo, hi) = (q1 - opts.iqr_k * (q3 - q1), q3 + opts.iqr_k * (q3 - q1));
-                let outside = |rows: &[usize]| rows.iter().filter(|&&r| v[r] < lo || v[r] > hi).count();
+                let outside =
+                    |rows: &[usize]| rows.iter().filter(|&&r| v[r] < lo || v[r] > hi).count();
                 outliers.columns.push(OutlierChange {
                     column: name.clone(),
                     lo,
@@ -318,14 +333,21 @@ impl Preprocessor {
             if opts.outliers == Outliers::Drop {
                 let before = train.len();
                 train.retain(|&r| {
-                    features.iter().zip(&fences).all(|(&c, fence)| match (fence, &table.columns[c].values) {
-                        (Some((lo, hi)), Values::Numeric(v)) => v[r].is_nan() || (v[r] >= *lo && v[r] <= *hi),
-                        _ => true,
+                    features.iter().zip(&fences).all(|(&c, fence)| {
+                        match (fence, &table.columns[c].values) {
+                            (Some((lo, hi)), Values::Numeric(v)) => {
+                                v[r].is_nan() || (v[r] >= *lo && v[r] <= *hi)
+                            }
+                            _ => true,
+                        }
                     })
                 });
                 outliers.train_rows_dropped = before - train.len();
                 fences = vec![None; features.len()];
-                let classes = train.iter().filter(|&&r| schema.labels[r] == Some(true)).count();
+                let classes = train
+                    .iter()
+                    .filter(|&&r| schema.labels[r] == Some(true))
+                    .count();
                 if classes == 0 || classes == train.len() {
                     return Err(Error::input(
                         "dropping outlier rows left one class in the training part: use outliers 'clip' or 'none'",
@@ -342,8 +364,12 @@ impl Preprocessor {
             let flag = indicator && train_missing > 0;
             match &col.values {
                 Values::Numeric(v) => {
-                    let mut xs: Vec<f64> = train.iter().map(|&r| v[r]).filter(|x| !x.is_nan()).collect();
-                    xs.sort_by(f64::total_cmp);
+                    let mut xs: Vec<f64> = train
+                        .iter()
+                        .map(|&r| v[r])
+                        .filter(|x| !x.is_nan())
+                        .collect();
+                    xs.sort_unstable_by(f64::total_cmp);
                     let (fill, how) = match (xs.is_empty(), opts.impute) {
                         (true, _) => (0.0, "0 (no training value)"),
                         (false, Impute::Mean) => (Moments::of(xs.iter().copied()).mean, "mean"),
@@ -372,8 +398,11 @@ impl Preprocessor {
                             counts[codes[r] as usize] += 1;
                         }
                     }
-                    let mut seen: Vec<usize> = (0..levels.len()).filter(|&l| counts[l] > 0).collect();
-                    seen.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then(levels[a].cmp(&levels[b])));
+                    let mut seen: Vec<usize> =
+                        (0..levels.len()).filter(|&l| counts[l] > 0).collect();
+                    seen.sort_by(|&a, &b| {
+                        counts[b].cmp(&counts[a]).then(levels[a].cmp(&levels[b]))
+                    });
                     let fill = seen.first().map_or(MISSING, |&l| l as u32);
                     let mut slots = vec![None; levels.len()];
                     for (s, &l) in seen.iter().enumerate() {
@@ -397,8 +426,10 @@ impl Preprocessor {
                         .filter(|&&r| codes[r] != MISSING && slots[codes[r] as usize].is_none())
                         .copied()
                         .collect();
-                    let mut unseen_levels: Vec<String> =
-                        unseen.iter().map(|&r| levels[codes[r] as usize].clone()).collect();
+                    let mut unseen_levels: Vec<String> = unseen
+                        .iter()
+                        .map(|&r| levels[codes[r] as usize].clone())
+                        .collect();
                     unseen_levels.sort();
                     unseen_levels.dedup();
                     encoding.push(EncodingInfo {
@@ -423,7 +454,10 @@ impl Preprocessor {
             .iter()
             .map(|&r| f64::from(u8::from(schema.labels[r] == Some(true))))
             .collect();
-        let mut scores: Vec<FeatureScore> = steps.iter().map(|step| score(table, step, &train, &y)).collect();
+        let mut scores: Vec<FeatureScore> = steps
+            .iter()
+            .map(|step| score(table, step, &train, &y))
+            .collect();
         let key = |s: &FeatureScore| match opts.score_by {
             ScoreBy::MutualInformation => s.mutual_information,
             ScoreBy::Correlation => s.correlation,
@@ -444,7 +478,9 @@ impl Preprocessor {
             .map(|(st, _)| st)
             .collect();
         if kept_steps.is_empty() {
-            return Err(Error::config("feature selection kept no feature: lower the bar"));
+            return Err(Error::config(
+                "feature selection kept no feature: lower the bar",
+            ));
         }
         let kept_encoding = encoding
             .into_iter()
@@ -455,7 +491,9 @@ impl Preprocessor {
         let mut names = Vec::new();
         for step in &kept_steps {
             match step {
-                Step::Numeric { column, indicator, .. } => {
+                Step::Numeric {
+                    column, indicator, ..
+                } => {
                     names.push(table.columns[*column].name.clone());
                     if *indicator {
                         names.push(format!("{}=missing", table.columns[*column].name));
@@ -470,8 +508,11 @@ impl Preprocessor {
                     let Values::Categorical { levels, .. } = &table.columns[*column].values else {
                         unreachable!()
                     };
-                    let mut by_slot: Vec<(usize, &String)> =
-                        slots.iter().zip(levels).filter_map(|(s, l)| s.map(|s| (s, l))).collect();
+                    let mut by_slot: Vec<(usize, &String)> = slots
+                        .iter()
+                        .zip(levels)
+                        .filter_map(|(s, l)| s.map(|s| (s, l)))
+                        .collect();
                     by_slot.sort();
                     let name = &table.columns[*column].name;
                     names.extend(by_slot.into_iter().map(|(_, l)| format!("{name}={l}")));
@@ -548,7 +589,11 @@ fn score(table: &Table, step: &Step, rows: &[usize], y: &[f64]) -> FeatureScore 
         Step::Categorical { column, width, .. } => {
             // The group of a row is its level's slot (width = none of them).
             let g = (0..rows.len())
-                .map(|i| (0..*width).find(|&s| columns[s][i] == 1.0).unwrap_or(*width))
+                .map(|i| {
+                    (0..*width)
+                        .find(|&s| columns[s][i] == 1.0)
+                        .unwrap_or(*width)
+                })
                 .collect();
             (*column, g)
         }
@@ -572,13 +617,15 @@ fn score(table: &Table, step: &Step, rows: &[usize], y: &[f64]) -> FeatureScore 
 /// Equal-frequency bins (or the values themselves when there are few).
 fn numeric_groups(x: &[f64]) -> Vec<usize> {
     let mut sorted = x.to_vec();
-    sorted.sort_by(f64::total_cmp);
+    sorted.sort_unstable_by(f64::total_cmp);
     let mut distinct = sorted.clone();
     distinct.dedup();
     let edges: Vec<f64> = if distinct.len() <= MI_BINS {
         distinct
     } else {
-        let mut e: Vec<f64> = (1..MI_BINS).map(|b| quantile(&sorted, b as f64 / MI_BINS as f64)).collect();
+        let mut e: Vec<f64> = (1..MI_BINS)
+            .map(|b| quantile(&sorted, b as f64 / MI_BINS as f64))
+            .collect();
         e.dedup();
         e
     };
@@ -639,14 +686,21 @@ mod tests {
         let f = Preprocessor::fit(&t, &s, &split(), &opts).unwrap();
         // Train x = 1, 2, 4, 100 → median 3; Q1 1.75, Q3 28 → fences [-37.625, 67.375].
         let imp = &f.report.imputation[0];
-        assert_eq!((imp.fill.as_str(), imp.train_missing, imp.test_missing), ("median 3", 1, 0));
+        assert_eq!(
+            (imp.fill.as_str(), imp.train_missing, imp.test_missing),
+            ("median 3", 1, 0)
+        );
         let o = &f.report.outliers.columns[0];
         assert_abs_diff_eq!(o.hi, 67.375);
         assert_eq!((o.train_outside, o.test_outside), (1, 0));
         assert_eq!(f.preprocessor.feature_names(), ["x", "c=a", "c=b"]);
         let m = f.preprocessor.transform(&t, &[2, 4, 5, 6]);
         assert_eq!(m.row(0), [3.0, 1.0, 0.0]);
-        assert_eq!(m.row(1), [67.375, 1.0, 0.0], "clipped; missing level → mode 'a'");
+        assert_eq!(
+            m.row(1),
+            [67.375, 1.0, 0.0],
+            "clipped; missing level → mode 'a'"
+        );
         assert_eq!(m.row(2), [3.0, 0.0, 0.0], "level 'z' unseen in training");
         assert_eq!(m.row(3), [50.0, 0.0, 1.0]);
         assert_eq!(f.report.encoding[0].unseen_levels, ["z"]);
@@ -655,7 +709,10 @@ mod tests {
         let text2 = TEXT.replace("3,z,1\n50,b,0", "-999,q,1\n7777,q,0");
         let (t2, s2) = setup(&text2);
         let f2 = Preprocessor::fit(&t2, &s2, &split(), &opts).unwrap();
-        assert_eq!(f2.preprocessor.transform(&t2, &[0, 1, 2, 3, 4]), f.preprocessor.transform(&t, &[0, 1, 2, 3, 4]));
+        assert_eq!(
+            f2.preprocessor.transform(&t2, &[0, 1, 2, 3, 4]),
+            f.preprocessor.transform(&t, &[0, 1, 2, 3, 4])
+        );
     }
 
     #[test]
@@ -682,9 +739,15 @@ mod tests {
         let f = Preprocessor::fit(&t, &s, &split(), &opts).unwrap();
         assert_eq!(f.report.outliers.train_rows_dropped, 1);
         assert_eq!(f.train, [0, 1, 2, 3]);
-        assert_eq!(f.preprocessor.feature_names(), ["x", "x=missing", "c=a", "c=b"]);
+        assert_eq!(
+            f.preprocessor.feature_names(),
+            ["x", "x=missing", "c=a", "c=b"]
+        );
         // After dropping the 100, the median of 1, 2, 4 is 2.
-        assert_eq!(f.preprocessor.transform(&t, &[2]).row(0), [2.0, 1.0, 1.0, 0.0]);
+        assert_eq!(
+            f.preprocessor.transform(&t, &[2]).row(0),
+            [2.0, 1.0, 1.0, 0.0]
+        );
         let opts = PrepOptions {
             impute: Impute::Mean,
             keep: Keep::Top(1),
@@ -693,16 +756,34 @@ mod tests {
         };
         let f = Preprocessor::fit(&t, &s, &split(), &opts).unwrap();
         assert_eq!(f.report.imputation[0].fill, "mean 26.75");
-        let kept: Vec<&str> = f.report.selection.scores.iter().filter(|s| s.kept).map(|s| s.column.as_str()).collect();
+        let kept: Vec<&str> = f
+            .report
+            .selection
+            .scores
+            .iter()
+            .filter(|s| s.kept)
+            .map(|s| s.column.as_str())
+            .collect();
         assert_eq!(kept.len(), 1);
-        assert_eq!(f.preprocessor.feature_names().len(), if kept[0] == "x" { 1 } else { 2 });
+        assert_eq!(
+            f.preprocessor.feature_names().len(),
+            if kept[0] == "x" { 1 } else { 2 }
+        );
     }
 
     #[test]
     fn mutual_information_matches_hand_values() {
         // Perfect dependence of a balanced binary target: I = ln 2.
-        assert_abs_diff_eq!(mutual_information(&[0, 0, 1, 1], &[0.0, 0.0, 1.0, 1.0]), 2f64.ln(), epsilon = 1e-12);
-        assert_abs_diff_eq!(mutual_information(&[0, 1, 0, 1], &[0.0, 0.0, 1.0, 1.0]), 0.0, epsilon = 1e-12);
+        assert_abs_diff_eq!(
+            mutual_information(&[0, 0, 1, 1], &[0.0, 0.0, 1.0, 1.0]),
+            2f64.ln(),
+            epsilon = 1e-12
+        );
+        assert_abs_diff_eq!(
+            mutual_information(&[0, 1, 0, 1], &[0.0, 0.0, 1.0, 1.0]),
+            0.0,
+            epsilon = 1e-12
+        );
         // p(g,y): (0,0)=.375 (0,1)=.125 (1,0)=.125 (1,1)=.375, marginals .5 → 2(.375 ln 1.5 + .125 ln .5)
         let g = [0, 0, 0, 0, 1, 1, 1, 1];
         let y = [0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 1.0];

@@ -47,8 +47,18 @@ pub fn inspect_text(r: &InspectReport) -> String {
         let _ = writeln!(o, "  note: {n}");
     }
     for v in &s.non_numeric {
-        let ex: Vec<String> = v.examples.iter().map(|c| format!("row {}: '{}'", c.row, c.value)).collect();
-        let _ = writeln!(o, "  note: '{}' has {} non-numeric values, read as missing ({})", v.column, v.count, ex.join(", "));
+        let ex: Vec<String> = v
+            .examples
+            .iter()
+            .map(|c| format!("row {}: '{}'", c.row, c.value))
+            .collect();
+        let _ = writeln!(
+            o,
+            "  note: '{}' has {} non-numeric values, read as missing ({})",
+            v.column,
+            v.count,
+            ex.join(", ")
+        );
     }
     for n in &r.schema.notes {
         let _ = writeln!(o, "  note: {n}");
@@ -65,24 +75,44 @@ pub fn inspect_text(r: &InspectReport) -> String {
         pct(t.positives, total),
         t.negative,
         t.negatives,
-        if t.missing > 0 { format!(", missing: {}", t.missing) } else { String::new() }
+        if t.missing > 0 {
+            format!(", missing: {}", t.missing)
+        } else {
+            String::new()
+        }
     );
 
     let _ = writeln!(o, "\nColumns");
-    let w = r.exploration.summary.iter().map(|c| c.name.chars().count()).max().unwrap_or(4).max(6);
+    let w = r
+        .exploration
+        .summary
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(6);
     let _ = writeln!(
         o,
         "  {:<w$}  {:<11}  {:<7}  {:>7}  {:>6}  {:>9}  {:>9}  {:>9}  {:>9}  top levels / why",
         "column", "kind", "role", "missing", "unique", "min", "max", "mean", "std"
     );
     for (c, info) in r.exploration.summary.iter().zip(&r.schema.columns) {
-        let mut extra: Vec<String> = c.top.iter().take(4).map(|l| format!("{} {}", l.level, l.count)).collect();
+        let mut extra: Vec<String> = c
+            .top
+            .iter()
+            .take(4)
+            .map(|l| format!("{} {}", l.level, l.count))
+            .collect();
         if c.top.len() > 4 {
             extra.push("…".into());
         }
         let mut tail = extra.join(", ");
         if !info.reason.is_empty() && info.role != Role::Target {
-            tail = if tail.is_empty() { info.reason.clone() } else { format!("{tail}; {}", info.reason) };
+            tail = if tail.is_empty() {
+                info.reason.clone()
+            } else {
+                format!("{tail}; {}", info.reason)
+            };
         }
         let _ = writeln!(
             o,
@@ -109,8 +139,17 @@ pub fn inspect_text(r: &InspectReport) -> String {
             .filter_map(|(n, v)| v.map(|v| (n, v)))
             .collect();
         pairs.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-        let shown: Vec<String> = pairs.iter().take(8).map(|(n, v)| format!("{n} {v:+.3}")).collect();
-        let _ = writeln!(o, "\nCorrelation with '{}' (Pearson, strongest first): {}", t.column, shown.join(", "));
+        let shown: Vec<String> = pairs
+            .iter()
+            .take(8)
+            .map(|(n, v)| format!("{n} {v:+.3}"))
+            .collect();
+        let _ = writeln!(
+            o,
+            "\nCorrelation with '{}' (Pearson, strongest first): {}",
+            t.column,
+            shown.join(", ")
+        );
     }
 
     let c = &r.cleaning;
@@ -119,20 +158,36 @@ pub fn inspect_text(r: &InspectReport) -> String {
         let _ = writeln!(o, "  labels: nothing to change");
     }
     for l in &c.label_changes {
-        let _ = writeln!(o, "  labels: {}: '{}' → '{}' ({} rows, {})", l.column, l.from, l.to, l.rows, l.why);
+        let _ = writeln!(
+            o,
+            "  labels: {}: '{}' → '{}' ({} rows, {})",
+            l.column, l.from, l.to, l.rows, l.why
+        );
     }
     for m in &c.unused_mappings {
         let _ = writeln!(o, "  labels: mapping {m} matched nothing");
     }
     if c.missing_target_dropped > 0 {
-        let _ = writeln!(o, "  {} rows without a target dropped", c.missing_target_dropped);
+        let _ = writeln!(
+            o,
+            "  {} rows without a target dropped",
+            c.missing_target_dropped
+        );
     }
-    let ex: Vec<String> = c.duplicate_examples.iter().map(|(a, b)| format!("row {a} = row {b}")).collect();
+    let ex: Vec<String> = c
+        .duplicate_examples
+        .iter()
+        .map(|(a, b)| format!("row {a} = row {b}"))
+        .collect();
     let _ = writeln!(
         o,
         "  duplicates: {} rows removed (all columns but IDs compared){}",
         c.duplicates_removed,
-        if ex.is_empty() { String::new() } else { format!(", e.g. {}", ex.join(", ")) }
+        if ex.is_empty() {
+            String::new()
+        } else {
+            format!(", e.g. {}", ex.join(", "))
+        }
     );
 
     let sp = &r.split;
@@ -157,7 +212,11 @@ pub fn inspect_text(r: &InspectReport) -> String {
             i.train_missing,
             i.test_missing,
             i.fill,
-            if i.indicator { " (+ missing indicator)" } else { "" }
+            if i.indicator {
+                " (+ missing indicator)"
+            } else {
+                ""
+            }
         );
     }
     let out = &p.outliers;
@@ -174,21 +233,38 @@ pub fn inspect_text(r: &InspectReport) -> String {
         );
     }
     if !out.skipped.is_empty() {
-        let _ = writeln!(o, "    left alone (IQR 0 or ≤ 2 values): {}", out.skipped.join(", "));
+        let _ = writeln!(
+            o,
+            "    left alone (IQR 0 or ≤ 2 values): {}",
+            out.skipped.join(", ")
+        );
     }
     if out.train_rows_dropped > 0 {
         let _ = writeln!(o, "    {} training rows dropped", out.train_rows_dropped);
     }
     for e in &p.encoding {
         let unseen = if e.unseen_test_rows > 0 {
-            format!("; {} test rows have unseen levels ({})", e.unseen_test_rows, e.unseen_levels.join(", "))
+            format!(
+                "; {} test rows have unseen levels ({})",
+                e.unseen_test_rows,
+                e.unseen_levels.join(", ")
+            )
         } else {
             String::new()
         };
-        let _ = writeln!(o, "  one-hot {}: {} levels{unseen}", e.column, e.levels.len());
+        let _ = writeln!(
+            o,
+            "  one-hot {}: {} levels{unseen}",
+            e.column,
+            e.levels.len()
+        );
     }
     let sel = &p.selection;
-    let _ = writeln!(o, "  feature scores ({:?}, keep {:?}):", sel.score_by, sel.keep);
+    let _ = writeln!(
+        o,
+        "  feature scores ({:?}, keep {:?}):",
+        sel.score_by, sel.keep
+    );
     for f in &sel.scores {
         let _ = writeln!(
             o,

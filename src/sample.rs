@@ -47,11 +47,26 @@ const REPEAT_RATE: f64 = 0.05;
 
 const LOGIN: ([&str; 3], [f64; 3]) = (["Mobile Phone", "Computer", "Phone"], [49.0, 29.0, 22.0]);
 const PAYMENT: ([&str; 7], [f64; 7]) = (
-    ["Debit Card", "Credit Card", "E wallet", "UPI", "COD", "CC", "Cash on Delivery"],
+    [
+        "Debit Card",
+        "Credit Card",
+        "E wallet",
+        "UPI",
+        "COD",
+        "CC",
+        "Cash on Delivery",
+    ],
     [41.0, 27.0, 11.0, 7.0, 6.5, 5.0, 2.5],
 );
 const CATEGORY: ([&str; 6], [f64; 6]) = (
-    ["Laptop & Accessory", "Mobile Phone", "Fashion", "Mobile", "Grocery", "Others"],
+    [
+        "Laptop & Accessory",
+        "Mobile Phone",
+        "Fashion",
+        "Mobile",
+        "Grocery",
+        "Others",
+    ],
     [36.0, 23.0, 15.0, 14.0, 7.0, 5.0],
 );
 const MARITAL: ([&str; 3], [f64; 3]) = (["Married", "Single", "Divorced"], [53.0, 32.0, 15.0]);
@@ -60,7 +75,10 @@ fn exp_int(rng: &mut Rng, mean: f64, max: f64) -> f64 {
     (-mean * (1.0 - rng.uniform()).ln()).round().min(max)
 }
 
-fn pick<const N: usize>(rng: &mut Rng, (names, weights): &([&'static str; N], [f64; N])) -> &'static str {
+fn pick<const N: usize>(
+    rng: &mut Rng,
+    (names, weights): &([&'static str; N], [f64; N]),
+) -> &'static str {
     names[rng.weighted(weights)]
 }
 
@@ -94,8 +112,10 @@ fn customer(rng: &mut Rng) -> ([String; 20], f64) {
         "Laptop & Accessory" => 20.0,
         _ => 0.0,
     };
-    let cashback = (125.0 + category_cashback + 1.2 * tenure + 25.0 * rng.normal()).clamp(0.0, 325.0);
-    let logit = -1.7 - 0.17 * tenure + 1.4 * complain
+    let cashback =
+        (125.0 + category_cashback + 1.2 * tenure + 25.0 * rng.normal()).clamp(0.0, 325.0);
+    let logit = -1.7 - 0.17 * tenure
+        + 1.4 * complain
         + 0.9 * f64::from(u8::from(marital == "Single"))
         + 0.5 * f64::from(u8::from(tier == 3.0))
         - 0.07 * days
@@ -159,7 +179,8 @@ pub fn sample_csv(rows: usize, seed: u64) -> String {
         cells[0] = (10_001 + i).to_string();
         out.write_record(&cells).expect("writing to memory");
     }
-    String::from_utf8(out.into_inner().expect("flushing to memory")).expect("the generator writes UTF-8")
+    String::from_utf8(out.into_inner().expect("flushing to memory"))
+        .expect("the generator writes UTF-8")
 }
 
 #[cfg(test)]
@@ -174,7 +195,10 @@ mod tests {
         let lines: Vec<&str> = a.lines().collect();
         assert_eq!(lines.len(), 3001);
         assert_eq!(lines[0], COLUMNS.join(","));
-        let churners = lines[1..].iter().filter(|l| l.split(',').nth(1) == Some("1")).count();
+        let churners = lines[1..]
+            .iter()
+            .filter(|l| l.split(',').nth(1) == Some("1"))
+            .count();
         let rate = churners as f64 / 3000.0;
         assert!((0.12..0.22).contains(&rate), "churn rate {rate}");
     }

@@ -2,7 +2,9 @@
 //! ignored), and the binary target with its positive class. Every guess says why, and each can be
 //! overridden through [`SchemaOptions`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -10,16 +12,45 @@ use crate::Error;
 use crate::ingest::{MISSING, Table, Values};
 
 /// Target column names tried in this order (case-insensitive), before any name containing "churn".
-const TARGET_NAMES: [&str; 7] = ["churn", "exited", "attrition", "revenue", "target", "label", "y"];
+const TARGET_NAMES: [&str; 7] = [
+    "churn",
+    "exited",
+    "attrition",
+    "revenue",
+    "target",
+    "label",
+    "y",
+];
 /// Labels read as the positive class (churned) and as the negative one. Two numbers need no
 /// list: the larger is positive (so 1 in 0/1).
 const POSITIVE_WORDS: [&str; 13] = [
-    "yes", "y", "true", "t", "churn", "churned", "exited", "attrited", "attrited customer", "left",
-    "lost", "positive", "pos",
+    "yes",
+    "y",
+    "true",
+    "t",
+    "churn",
+    "churned",
+    "exited",
+    "attrited",
+    "attrited customer",
+    "left",
+    "lost",
+    "positive",
+    "pos",
 ];
 const NEGATIVE_WORDS: [&str; 12] = [
-    "no", "n", "false", "f", "stayed", "retained", "existing customer", "active", "negative", "neg",
-    "no churn", "not churned",
+    "no",
+    "n",
+    "false",
+    "f",
+    "stayed",
+    "retained",
+    "existing customer",
+    "active",
+    "negative",
+    "neg",
+    "no churn",
+    "not churned",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,8 +180,17 @@ fn id_like_name(name: &str) -> bool {
     lower == "id"
         || t.ends_with("ID")
         || camel_id
-        || ["_id", " id", "-id", ".id"].iter().any(|s| lower.ends_with(s))
-        || ["index", "rownumber", "row_number", "row number", "unnamed: 0"].contains(&lower.as_str())
+        || ["_id", " id", "-id", ".id"]
+            .iter()
+            .any(|s| lower.ends_with(s))
+        || [
+            "index",
+            "rownumber",
+            "row_number",
+            "row number",
+            "unnamed: 0",
+        ]
+        .contains(&lower.as_str())
 }
 
 fn unique_count(values: &Values) -> usize {
@@ -159,12 +199,12 @@ fn unique_count(values: &Values) -> usize {
             .iter()
             .filter(|x| !x.is_nan())
             .map(|x| x.to_bits())
-            .collect::<HashSet<_>>()
+            .collect::<FxHashSet<_>>()
             .len(),
         Values::Categorical { codes, .. } => codes
             .iter()
             .filter(|&&c| c != MISSING)
-            .collect::<HashSet<_>>()
+            .collect::<FxHashSet<_>>()
             .len(),
     }
 }
@@ -178,7 +218,8 @@ pub fn infer(table: &mut Table, opts: &SchemaOptions) -> Result<Schema, Error> {
             col.make_categorical();
             notes.push(format!("'{}' read as categorical, as asked", col.name));
         }
-        if matches_any(&col.name, &opts.numeric) && matches!(col.values, Values::Categorical { .. }) {
+        if matches_any(&col.name, &opts.numeric) && matches!(col.values, Values::Categorical { .. })
+        {
             let (lost, examples) = col.make_numeric();
             let mut note = format!("'{}' read as numeric, as asked", col.name);
             if lost > 0 {
@@ -221,7 +262,10 @@ pub fn infer(table: &mut Table, opts: &SchemaOptions) -> Result<Schema, Error> {
             } else if unique == 1 {
                 (Role::Ignored, "the same value in every row".to_string())
             } else if unique == n && integer_valued && id_like_name(&col.name) {
-                (Role::Id, "named like an ID and unique in every row".to_string())
+                (
+                    Role::Id,
+                    "named like an ID and unique in every row".to_string(),
+                )
             } else if unique == n && kind == Kind::Categorical && n >= 20 {
                 (
                     Role::Ignored,
@@ -290,39 +334,54 @@ fn read_target(
     opts: &SchemaOptions,
 ) -> Result<(Vec<Option<bool>>, TargetInfo), Error> {
     let col = &table.columns[index];
-    // Per row: index into `classes`.
     let mut classes: Vec<Class> = Vec::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();
-    let mut spellings: Vec<HashMap<String, usize>> = Vec::new();
+    // Each distinct cell (number or level) is read once: (class, label as written, rows).
+    let mut cells: Vec<(usize, String, usize)> = Vec::new();
+    let mut cell_of: FxHashMap<u64, usize> = FxHashMap::default();
     let mut row_class: Vec<Option<usize>> = Vec::with_capacity(table.n_rows);
     for row in 0..table.n_rows {
-        let Some(text) = col.text(row) else {
+        let identity = match &col.values {
+            Values::Numeric(v) => (!v[row].is_nan()).then(|| v[row].to_bits()),
+            Values::Categorical { codes, .. } => {
+                (codes[row] != MISSING).then(|| u64::from(codes[row]))
+            }
+        };
+        let Some(identity) = identity else {
             row_class.push(None);
             continue;
         };
-        let label = text.trim().split_whitespace().collect::<Vec<_>>().join(" ");
-        let number = match &col.values {
-            Values::Numeric(v) => Some(v[row]),
-            Values::Categorical { .. } => crate::ingest::parse_number(&label),
-        };
-        let key = match number {
-            Some(x) => x.to_string(),
-            None => label.to_lowercase(),
-        };
-        let next = classes.len();
-        let c = *by_key.entry(key.clone()).or_insert(next);
-        if c == next {
-            classes.push(Class {
-                label: label.clone(),
-                key,
-                number,
-                count: 0,
-            });
-            spellings.push(HashMap::new());
-        }
-        classes[c].count += 1;
-        *spellings[c].entry(label).or_default() += 1;
-        row_class.push(Some(c));
+        let cell = *cell_of.entry(identity).or_insert_with(|| {
+            let text = col.text(row).unwrap_or_default();
+            let label = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let number = match &col.values {
+                Values::Numeric(v) => Some(v[row]),
+                Values::Categorical { .. } => crate::ingest::parse_number(&label),
+            };
+            let key = match number {
+                Some(x) => x.to_string(),
+                None => label.to_lowercase(),
+            };
+            let next = classes.len();
+            let class = *by_key.entry(key.clone()).or_insert(next);
+            if class == next {
+                classes.push(Class {
+                    label: label.clone(),
+                    key,
+                    number,
+                    count: 0,
+                });
+            }
+            cells.push((class, label, 0));
+            cells.len() - 1
+        });
+        cells[cell].2 += 1;
+        row_class.push(Some(cells[cell].0));
+    }
+    let mut spellings: Vec<HashMap<String, usize>> = vec![HashMap::new(); classes.len()];
+    for (class, label, rows) in cells {
+        classes[class].count += rows;
+        *spellings[class].entry(label).or_default() += rows;
     }
     // Show each class in its most common spelling.
     for (class, spell) in classes.iter_mut().zip(&spellings) {
@@ -333,7 +392,7 @@ fn read_target(
     let name = &col.name;
     let listing = |classes: &[Class]| {
         let mut sorted: Vec<&Class> = classes.iter().collect();
-        sorted.sort_by(|a, b| b.count.cmp(&a.count));
+        sorted.sort_by_key(|c| std::cmp::Reverse(c.count));
         let shown: Vec<String> = sorted
             .iter()
             .take(6)
@@ -365,10 +424,7 @@ fn read_target(
     };
     let (positive, why) = pick_positive(&classes, opts.positive.as_deref(), name)?;
     let negative = 1 - positive;
-    let labels = row_class
-        .iter()
-        .map(|c| c.map(|c| c == positive))
-        .collect();
+    let labels = row_class.iter().map(|c| c.map(|c| c == positive)).collect();
     let info = TargetInfo {
         column: name.clone(),
         positive: classes[positive].label.clone(),
@@ -381,7 +437,11 @@ fn read_target(
     Ok((labels, info))
 }
 
-fn pick_positive(classes: &[Class], asked: Option<&str>, name: &str) -> Result<(usize, String), Error> {
+fn pick_positive(
+    classes: &[Class],
+    asked: Option<&str>,
+    name: &str,
+) -> Result<(usize, String), Error> {
     if let Some(asked) = asked {
         let key = match crate::ingest::parse_number(asked.trim()) {
             Some(x) => x.to_string(),
@@ -414,7 +474,10 @@ fn pick_positive(classes: &[Class], asked: Option<&str>, name: &str) -> Result<(
     } else {
         usize::from(classes[1].count < classes[0].count)
     };
-    Ok((minority, "as the rarer class (override with --positive)".into()))
+    Ok((
+        minority,
+        "as the rarer class (override with --positive)".into(),
+    ))
 }
 
 #[cfg(test)]
@@ -443,7 +506,15 @@ mod tests {
             ("Attrition", &["False", "TRUE", " true"], "TRUE"),
             ("label", &["stayed", "stayed", "gone"], "gone"),
             ("y", &["1", "2", "2"], "2"),
-            ("Target", &["Existing Customer", "Attrited Customer", "Existing Customer"], "Attrited Customer"),
+            (
+                "Target",
+                &[
+                    "Existing Customer",
+                    "Attrited Customer",
+                    "Existing Customer",
+                ],
+                "Attrited Customer",
+            ),
         ];
         for (name, values, positive) in cases {
             let s = schema(&table_with(name, values), &SchemaOptions::default()).unwrap();
@@ -473,15 +544,23 @@ mod tests {
 
     #[test]
     fn one_or_three_classes_or_no_target_are_clear_errors() {
-        let e = schema(&table_with("Churn", &["1", "1", ""]), &SchemaOptions::default())
-            .unwrap_err()
-            .to_string();
+        let e = schema(
+            &table_with("Churn", &["1", "1", ""]),
+            &SchemaOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("only one class ('1': 2)"), "{e}");
-        let e = schema(&table_with("Churn", &["a", "b", "c"]), &SchemaOptions::default())
+        let e = schema(
+            &table_with("Churn", &["a", "b", "c"]),
+            &SchemaOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("3 classes"), "{e}");
+        let e = schema("a,b\n1,2\n", &SchemaOptions::default())
             .unwrap_err()
             .to_string();
-        assert!(e.contains("3 classes"), "{e}");
-        let e = schema("a,b\n1,2\n", &SchemaOptions::default()).unwrap_err().to_string();
         assert!(e.contains("no target column found"), "{e}");
         let opts = SchemaOptions {
             target: Some("nope".into()),
@@ -529,11 +608,20 @@ mod tests {
         assert_eq!(s.columns[1].kind, Kind::Categorical);
         assert_eq!(s.columns[2].kind, Kind::Numeric);
         assert_eq!(s.columns[2].missing, 1);
-        assert!(s.notes.iter().any(|n| n.contains("1 cells were not numbers")));
+        assert!(
+            s.notes
+                .iter()
+                .any(|n| n.contains("1 cells were not numbers"))
+        );
         let bad = SchemaOptions {
             ignore: vec!["nothere".into()],
             ..Default::default()
         };
-        assert!(schema(text, &bad).unwrap_err().to_string().contains("ignore: no column named 'nothere'"));
+        assert!(
+            schema(text, &bad)
+                .unwrap_err()
+                .to_string()
+                .contains("ignore: no column named 'nothere'")
+        );
     }
 }

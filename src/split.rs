@@ -55,14 +55,21 @@ impl Split {
 
 /// Splits `rows` (each with a label) so that `ceil(fraction × n)` rows go to the test part, each
 /// class contributing in proportion to its size (largest remainders get the leftover rows).
-pub fn stratified(rows: &[usize], labels: &[Option<bool>], opts: &SplitOptions) -> Result<Split, Error> {
+pub fn stratified(
+    rows: &[usize],
+    labels: &[Option<bool>],
+    opts: &SplitOptions,
+) -> Result<Split, Error> {
     let f = opts.test_fraction;
     if !(f > 0.0 && f < 1.0) {
-        return Err(Error::config(format!("test fraction must be between 0 and 1, not {f}")));
+        return Err(Error::config(format!(
+            "test fraction must be between 0 and 1, not {f}"
+        )));
     }
     let mut classes: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
     for &r in rows {
-        let label = labels[r].ok_or_else(|| Error::input(format!("row {} has no target", r + 1)))?;
+        let label =
+            labels[r].ok_or_else(|| Error::input(format!("row {} has no target", r + 1)))?;
         classes[usize::from(label)].push(r);
     }
     for (name, c) in ["negative", "positive"].iter().zip(&classes) {
@@ -84,7 +91,8 @@ pub fn stratified(rows: &[usize], labels: &[Option<bool>], opts: &SplitOptions) 
     let mut order = [0usize, 1];
     order.sort_by(|&a, &b| {
         let (fa, fb) = (exact[a] - exact[a].floor(), exact[b] - exact[b].floor());
-        fb.total_cmp(&fa).then(classes[b].len().cmp(&classes[a].len()))
+        fb.total_cmp(&fa)
+            .then(classes[b].len().cmp(&classes[a].len()))
     });
     for &c in order.iter().take(left) {
         take[c] += 1;
@@ -129,9 +137,33 @@ mod tests {
     fn seeded_and_different_per_seed() {
         let l = labels(30, 70);
         let rows: Vec<usize> = (0..100).collect();
-        let a = stratified(&rows, &l, &SplitOptions { test_fraction: 0.3, seed: 1 }).unwrap();
-        let b = stratified(&rows, &l, &SplitOptions { test_fraction: 0.3, seed: 1 }).unwrap();
-        let c = stratified(&rows, &l, &SplitOptions { test_fraction: 0.3, seed: 2 }).unwrap();
+        let a = stratified(
+            &rows,
+            &l,
+            &SplitOptions {
+                test_fraction: 0.3,
+                seed: 1,
+            },
+        )
+        .unwrap();
+        let b = stratified(
+            &rows,
+            &l,
+            &SplitOptions {
+                test_fraction: 0.3,
+                seed: 1,
+            },
+        )
+        .unwrap();
+        let c = stratified(
+            &rows,
+            &l,
+            &SplitOptions {
+                test_fraction: 0.3,
+                seed: 2,
+            },
+        )
+        .unwrap();
         assert_eq!(a, b);
         assert_ne!(a.test, c.test);
         assert_eq!(a.test.iter().filter(|&&r| r < 30).count(), 9);
@@ -141,14 +173,31 @@ mod tests {
     fn refuses_bad_fractions_and_tiny_classes() {
         let l = labels(1, 10);
         let rows: Vec<usize> = (0..11).collect();
-        let e = stratified(&rows, &l, &SplitOptions::default()).unwrap_err().to_string();
-        assert!(e.contains("positive class has 1 row(s)"), "{e}");
-        let l = labels(5, 5);
-        let e = stratified(&rows[..10], &l, &SplitOptions { test_fraction: 1.0, seed: 0 })
+        let e = stratified(&rows, &l, &SplitOptions::default())
             .unwrap_err()
             .to_string();
+        assert!(e.contains("positive class has 1 row(s)"), "{e}");
+        let l = labels(5, 5);
+        let e = stratified(
+            &rows[..10],
+            &l,
+            &SplitOptions {
+                test_fraction: 1.0,
+                seed: 0,
+            },
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("between 0 and 1"), "{e}");
-        let s = stratified(&rows[..10], &l, &SplitOptions { test_fraction: 0.01, seed: 0 }).unwrap();
+        let s = stratified(
+            &rows[..10],
+            &l,
+            &SplitOptions {
+                test_fraction: 0.01,
+                seed: 0,
+            },
+        )
+        .unwrap();
         assert_eq!(s.test.len(), 2, "one of each class at least");
     }
 }

@@ -1,0 +1,48 @@
+//! The wasm-bindgen facade: the page's Web Worker calls these. Each function converts JS values
+//! to the library's types, calls [`crate::pipeline`] and converts back; nothing else.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::pipeline::{self, Config};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(message: &str);
+}
+
+/// Sends panic messages to the console, so that a bug shows its cause, not just "unreachable".
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error(&format!("churnlab panicked: {info}"))
+    }));
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+fn config(options: JsValue) -> Result<Config, JsError> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(Config::default());
+    }
+    serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&format!("options: {e}")))
+}
+
+/// The inspect report (the same document as `churnlab inspect --json`) of a CSV or xlsx file.
+#[wasm_bindgen]
+pub fn inspect(bytes: &[u8], file_name: &str, options: JsValue) -> Result<JsValue, JsError> {
+    let report = pipeline::inspect(bytes, file_name, &config(options)?)
+        .map_err(|e| JsError::new(&e.message))?;
+    to_js(&report)
+}
+
+/// The generated sample table as CSV text.
+#[wasm_bindgen(js_name = sampleCsv)]
+pub fn sample_csv(rows: u32, seed: u32) -> String {
+    crate::sample::sample_csv(rows as usize, u64::from(seed))
+}

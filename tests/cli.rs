@@ -3,12 +3,23 @@
 use std::process::{Command, Output};
 
 fn churnlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_churnlab")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_churnlab"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 fn sample_file(dir: &std::path::Path) -> String {
     let path = dir.join("sample.csv");
-    let out = churnlab(&["sample", "--rows", "800", "--seed", "3", "--out", path.to_str().unwrap()]);
+    let out = churnlab(&[
+        "sample",
+        "--rows",
+        "800",
+        "--seed",
+        "3",
+        "--out",
+        path.to_str().unwrap(),
+    ]);
     assert!(out.status.success());
     path.to_string_lossy().into_owned()
 }
@@ -24,19 +35,42 @@ fn inspect_json_has_every_documented_key() {
     let dir = temp_dir("json");
     let file = sample_file(&dir);
     let out = churnlab(&["inspect", &file, "--json", "--preset", "ecommerce-churn"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
-    for key in ["source", "schema", "exploration", "cleaning", "split", "preprocessing"] {
+    for key in [
+        "source",
+        "schema",
+        "exploration",
+        "cleaning",
+        "split",
+        "preprocessing",
+    ] {
         assert!(v.get(key).is_some(), "missing key {key}");
     }
     assert_eq!(v["source"]["rows"], 800);
     assert_eq!(v["schema"]["target"]["column"], "Churn");
-    assert_eq!(v["exploration"]["distributions"].as_array().unwrap().len(), 18);
+    assert_eq!(
+        v["exploration"]["distributions"].as_array().unwrap().len(),
+        18
+    );
     let rows_out = v["cleaning"]["rows_out"].as_u64().unwrap();
-    let split = v["split"]["train_rows"].as_u64().unwrap() + v["split"]["test_rows"].as_u64().unwrap();
+    let split =
+        v["split"]["train_rows"].as_u64().unwrap() + v["split"]["test_rows"].as_u64().unwrap();
     assert_eq!(rows_out, split);
-    assert!(v["cleaning"]["duplicates_removed"].as_u64().unwrap() > 0, "the sample carries duplicates");
-    assert!(!v["cleaning"]["label_changes"].as_array().unwrap().is_empty());
+    assert!(
+        v["cleaning"]["duplicates_removed"].as_u64().unwrap() > 0,
+        "the sample carries duplicates"
+    );
+    assert!(
+        !v["cleaning"]["label_changes"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -46,7 +80,15 @@ fn inspect_text_names_every_stage() {
     let out = churnlab(&["inspect", &file, "--outliers", "none", "--select", "top:5"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for part in ["800 rows × 20 columns", "Target:", "Columns", "Cleaning", "Split", "Fitted on the", "dropped"] {
+    for part in [
+        "800 rows × 20 columns",
+        "Target:",
+        "Columns",
+        "Cleaning",
+        "Split",
+        "Fitted on the",
+        "dropped",
+    ] {
         assert!(text.contains(part), "no '{part}' in:\n{text}");
     }
 }
@@ -60,8 +102,16 @@ fn bad_input_and_bad_options_exit_non_zero_with_one_line() {
     let cases: [(Vec<&str>, i32, &str); 6] = [
         (vec!["inspect", empty.to_str().unwrap()], 1, "is empty"),
         (vec!["inspect", "/no/such/file.csv"], 1, "cannot read"),
-        (vec!["inspect", &file, "--target", "Nope"], 2, "no column named 'Nope'"),
-        (vec!["inspect", &file, "--outliers", "maybe"], 2, "not a valid value"),
+        (
+            vec!["inspect", &file, "--target", "Nope"],
+            2,
+            "no column named 'Nope'",
+        ),
+        (
+            vec!["inspect", &file, "--outliers", "maybe"],
+            2,
+            "not a valid value",
+        ),
         (vec!["inspect", &file, "--bogus", "1"], 2, "unknown option"),
         (vec!["frobnicate"], 2, "unknown command"),
     ];
@@ -70,7 +120,10 @@ fn bad_input_and_bad_options_exit_non_zero_with_one_line() {
         let err = String::from_utf8(out.stderr).unwrap();
         assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-        assert!(err.starts_with("churnlab: ") && err.contains(needle), "{args:?}: {err}");
+        assert!(
+            err.starts_with("churnlab: ") && err.contains(needle),
+            "{args:?}: {err}"
+        );
         assert!(out.stdout.is_empty());
     }
 }

@@ -8,11 +8,16 @@ use churnlab::pipeline::{Config, prepare};
 use churnlab::schema::Role;
 
 fn data(name: &str) -> Option<Vec<u8>> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ecommerce-churn").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/ecommerce-churn")
+        .join(name);
     match std::fs::read(&path) {
         Ok(b) => Some(b),
         Err(e) => {
-            eprintln!("\n*** SKIPPED: the real table is not at {} ({e}) ***\n", path.display());
+            eprintln!(
+                "\n*** SKIPPED: the real table is not at {} ({e}) ***\n",
+                path.display()
+            );
             None
         }
     }
@@ -28,7 +33,10 @@ fn shape_target_missing_cells_and_id() {
     let r = &p.report;
     assert_eq!((r.source.rows, r.source.columns), (5630, 20));
     assert_eq!(r.schema.target.column, "Churn");
-    assert_eq!((r.schema.target.positive.as_str(), r.schema.target.positives), ("1", 948));
+    assert_eq!(
+        (r.schema.target.positive.as_str(), r.schema.target.positives),
+        ("1", 948)
+    );
     let missing: Vec<(&str, usize)> = r
         .schema
         .columns
@@ -72,7 +80,9 @@ fn preset_dedupe_and_stratified_split() {
 
 #[test]
 fn xlsx_and_csv_give_identical_tables() {
-    let (Some(csv), Some(xlsx)) = (data(CSV), data(XLSX)) else { return };
+    let (Some(csv), Some(xlsx)) = (data(CSV), data(XLSX)) else {
+        return;
+    };
     let (a, _) = load(&csv, CSV, &IngestOptions::default()).unwrap();
     let (b, rep) = load(&xlsx, XLSX, &IngestOptions::default()).unwrap();
     assert_eq!(rep.sheet.as_deref(), Some("E Comm"));
@@ -88,6 +98,8 @@ fn xlsx_and_csv_give_identical_tables() {
         ..Default::default()
     };
     let e = load(&xlsx, XLSX, &wrong).unwrap_err().to_string();
-    assert!(e.contains("no sheet named 'Sheet9' (sheets: Data Dict, E Comm)"), "{e}");
+    assert!(
+        e.contains("no sheet named 'Sheet9' (sheets: Data Dict, E Comm)"),
+        "{e}"
+    );
 }
-

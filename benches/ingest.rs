@@ -1,0 +1,80 @@
+//! Load + inspect benchmark: prints wall time, throughput and peak memory (no assertions).
+//!
+//! `cargo bench --bench ingest` measures the real table (CSV and xlsx, from `../shared`, when
+//! present) and a generated 1,000,000-row, 20-column CSV. Each case runs in a child process of
+//! its own so that its peak resident memory (VmHWM) is its alone.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use churnlab::pipeline::{Config, inspect};
+use churnlab::sample::sample_csv;
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// One case, in this (child) process.
+fn measure(path: &Path) {
+    let t0 = Instant::now();
+    let bytes = std::fs::read(path).expect("readable input");
+    let read = t0.elapsed();
+    let name = path.file_name().unwrap().to_string_lossy();
+    let report = inspect(&bytes, &name, &Config::default()).expect("the table inspects");
+    let total = t0.elapsed();
+    let mb = bytes.len() as f64 / 1e6;
+    println!(
+        "{:<28} {:>9} rows {:>8.1} MB  read {:>6.3} s  load+inspect {:>6.3} s  {:>6.1} MB/s  peak RSS {:>7.1} MiB",
+        name,
+        report.source.rows,
+        mb,
+        read.as_secs_f64(),
+        (total - read).as_secs_f64(),
+        mb / total.as_secs_f64(),
+        peak_rss_mib()
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--case") {
+        return measure(Path::new(&args[i + 1]));
+    }
+    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ecommerce-churn");
+    let mut cases: Vec<PathBuf> = ["ecommerce_churn.csv", "E Commerce Dataset.xlsx"]
+        .iter()
+        .map(|n| shared.join(n))
+        .filter(|p| {
+            let there = p.exists();
+            if !there {
+                eprintln!("*** SKIPPED: {} is absent ***", p.display());
+            }
+            there
+        })
+        .collect();
+    let big = std::env::temp_dir().join("churnlab-bench-1m.csv");
+    let t0 = Instant::now();
+    std::fs::write(&big, sample_csv(1_000_000, 7)).expect("temp file written");
+    println!(
+        "generated {} in {:.2} s",
+        big.display(),
+        t0.elapsed().as_secs_f64()
+    );
+    cases.push(big.clone());
+    let me = std::env::current_exe().expect("own path");
+    for case in &cases {
+        let status = Command::new(&me)
+            .arg("--case")
+            .arg(case)
+            .status()
+            .expect("child runs");
+        assert!(status.success(), "case {} failed", case.display());
+    }
+    let _ = std::fs::remove_file(big);
+}

@@ -1,0 +1,59 @@
+// Shared by the browser tests: a static server for www/ on a free loopback port, and Debian's
+// chromium driven by playwright-core (never a downloaded browser), with every console error,
+// uncaught error and request recorded.
+import { createServer } from 'node:http';
+import { readFile, mkdir, mkdtemp } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+export const www = resolve(here, '../../www');
+export const artifacts = resolve(here, 'artifacts');
+export const shared = resolve(here, '../../../shared/data/ecommerce-churn');
+
+const types = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css',
+  '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.json': 'application/json',
+};
+
+export async function serve() {
+  if (!existsSync(join(www, 'pkg/churnlab.js'))) throw new Error('www/pkg is missing: run .ci/build-web first');
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^\/+/, '');
+    const file = join(www, path || 'index.html');
+    if (!file.startsWith(www)) { res.writeHead(403).end(); return; }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return { server, origin: `http://127.0.0.1:${server.address().port}` };
+}
+
+export async function launch({ webgpu = false } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'churnlab-chromium-'));
+  const args = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run', '--disable-quic'];
+  if (webgpu) args.push('--enable-unsafe-webgpu'); else args.push('--disable-gpu');
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: '/usr/lib/chromium/chromium', headless: true, args, viewport: { width: 1280, height: 720 },
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  const errors = [];
+  const requests = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+  context.on('request', (r) => requests.push(r.url()));
+  return { context, page, errors, requests };
+}
+
+export async function screenshot(page, name) {
+  await mkdir(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}

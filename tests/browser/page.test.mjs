@@ -1,0 +1,85 @@
+// The page end to end in headless chromium: sample preloaded, real files uploaded, bad files
+// refused in plain words, and nothing fetched from anywhere but the page's own origin.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve, launch, screenshot, shared } from './harness.mjs';
+
+let srv, browser;
+
+before(async () => {
+  srv = await serve();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.context.close();
+  srv?.server.close();
+});
+
+async function waitForRead(page, name) {
+  await page.waitForFunction((n) => document.getElementById('status').textContent.startsWith(`Read '${n}'`) ||
+    document.getElementById('status').textContent.startsWith(`Read ${n}`), name, { timeout: 60_000 });
+}
+
+test('the sample is preloaded and every stage is shown', async () => {
+  const { page, errors } = browser;
+  await page.goto(`${srv.origin}/`);
+  await waitForRead(page, 'the sample');
+  const summary = await page.textContent('#file-summary');
+  assert.match(summary, /^churnlab-sample\.csv: 5000 rows × 20 columns/);
+  const rows = await page.$$eval('#columns tbody tr', (trs) => trs.map((tr) => [tr.dataset.column, tr.cells[2].textContent]));
+  assert.equal(rows.length, 20);
+  assert.deepEqual(rows[0], ['CustomerID', 'id']);
+  assert.deepEqual(rows[1], ['Churn', 'target']);
+  assert.match(await page.textContent('#cleaning'), /\d+ duplicate rows removed/);
+  assert.match(await page.textContent('#split-summary'), /training rows/);
+  assert.ok(await page.isVisible('#sample-download'));
+  await screenshot(page, 'sample');
+  assert.deepEqual(errors, []);
+});
+
+test('a bad file is refused in plain words and the next file still loads', async () => {
+  const { page, errors } = browser;
+  await page.setInputFiles('#file', { name: 'empty.csv', mimeType: 'text/csv', buffer: Buffer.from('') });
+  await page.waitForSelector('#error:not([hidden])');
+  assert.equal(await page.textContent('#error'), "'empty.csv' is empty");
+  await page.setInputFiles('#file', { name: 'one-class.csv', mimeType: 'text/csv', buffer: Buffer.from('a,Churn\n1,No\n2,No\n') });
+  await page.waitForFunction(() => document.getElementById('error').textContent.includes('only one class'));
+  await screenshot(page, 'bad-file');
+  await page.setInputFiles('#file', {
+    name: 'semi.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('\ufeffid;tenure;plan;Exited\r\n' + Array.from({ length: 40 }, (_, i) => `${i};${i % 7};${i % 3 ? 'Basic' : 'Pro'};${i % 4 ? 'No' : 'Yes'}`).join('\r\n')),
+  });
+  await waitForRead(page, 'semi.csv');
+  assert.ok(await page.isHidden('#error'));
+  assert.match(await page.textContent('#file-summary'), /semi\.csv: 40 rows × 4 columns \(csv, delimiter ';', UTF-8 \(BOM\)\)/);
+  assert.match(await page.textContent('#target-summary'), /Target 'Exited': 10 'Yes'/);
+  assert.deepEqual(errors, []);
+});
+
+for (const name of ['ecommerce_churn.csv', 'E Commerce Dataset.xlsx']) {
+  test(`the real table loads from ${name}`, async (t) => {
+    const path = join(shared, name);
+    if (!existsSync(path)) {
+      console.error(`\n*** SKIPPED: the real table is not at ${path} ***\n`);
+      t.skip('real table absent');
+      return;
+    }
+    const { page, errors } = browser;
+    await page.setInputFiles('#file', path);
+    await waitForRead(page, name);
+    assert.match(await page.textContent('#file-summary'), new RegExp(`^${name.replace('.', '\\.')}: 5630 rows × 20 columns`));
+    assert.match(await page.textContent('#target-summary'), /Target 'Churn': 948 '1'/);
+    assert.match(await page.textContent('#cleaning'), /556 duplicate rows removed/);
+    await screenshot(page, name.startsWith('E') ? 'real-xlsx' : 'real-csv');
+    assert.deepEqual(errors, []);
+  });
+}
+
+test('nothing was fetched from anywhere but the page itself', () => {
+  const foreign = browser.requests.filter((u) => !u.startsWith(srv.origin) && !u.startsWith('blob:') && !u.startsWith('data:'));
+  assert.deepEqual(foreign, []);
+  assert.ok(browser.requests.some((u) => u.endsWith('/pkg/churnlab_bg.wasm')));
+});

@@ -1,0 +1,138 @@
+// The page: sends files to the worker and renders its reports. No data leaves the tab.
+const $ = (id) => document.getElementById(id);
+const worker = new Worker('worker.js', { type: 'module' });
+let nextId = 0;
+const pending = new Map();
+
+worker.onmessage = ({ data }) => {
+  if (data.type === 'ready') return;
+  const done = pending.get(data.id);
+  if (!done) { if (data.type === 'error') showError(data.message); return; }
+  pending.delete(data.id);
+  done(data);
+};
+
+function request(msg) {
+  return new Promise((resolve) => {
+    const id = ++nextId;
+    pending.set(id, resolve);
+    worker.postMessage({ ...msg, id }, msg.bytes ? [msg.bytes] : []);
+  });
+}
+
+function showError(message) {
+  $('error').textContent = message;
+  $('error').hidden = false;
+  $('status').textContent = 'Could not use that file. Load another one.';
+}
+
+function busy(on, text) {
+  $('sample').disabled = on;
+  $('file').disabled = on;
+  if (text) $('status').textContent = text;
+}
+
+async function run(msg, label) {
+  busy(true, `Reading ${label}…`);
+  $('error').hidden = true;
+  const t0 = performance.now();
+  const reply = await request(msg);
+  busy(false);
+  if (reply.type === 'error') return showError(reply.message);
+  if (reply.csv) {
+    const link = $('sample-download');
+    if (link.href) URL.revokeObjectURL(link.href);
+    link.href = URL.createObjectURL(new Blob([reply.csv], { type: 'text/csv' }));
+    link.hidden = false;
+  }
+  render(reply.report);
+  $('status').textContent = `Read ${label} in ${Math.round(performance.now() - t0)} ms.`;
+}
+
+async function loadFile(file) {
+  if (!file) return;
+  run({ type: 'inspect', name: file.name, bytes: await file.arrayBuffer() }, `'${file.name}'`);
+}
+
+const fmt = (x) => x == null ? '–' : Number.isInteger(x) ? String(x) : x.toFixed(3);
+const pct = (a, b) => `${(100 * a / Math.max(b, 1)).toFixed(1)} %`;
+
+function cells(row, values) {
+  for (const v of values) {
+    const td = document.createElement('td');
+    if (typeof v === 'number' || v === '–') td.className = 'num';
+    td.textContent = typeof v === 'number' ? fmt(v) : v;
+    row.append(td);
+  }
+}
+
+function list(el, items) {
+  el.replaceChildren(...items.map((text) => {
+    const li = document.createElement('li');
+    li.textContent = text;
+    return li;
+  }));
+}
+
+function render(r) {
+  const s = r.source;
+  const how = [s.format, s.delimiter && `delimiter '${s.delimiter}'`, s.encoding, s.sheet && `sheet '${s.sheet}'`].filter(Boolean);
+  $('file-summary').textContent = `${s.file_name}: ${s.rows} rows × ${s.columns} columns (${how.join(', ')})`;
+  list($('file-notes'), [
+    ...s.notes,
+    ...s.non_numeric.map((v) => `'${v.column}' has ${v.count} non-numeric values, read as missing (e.g. row ${v.examples[0].row}: '${v.examples[0].value}')`),
+    ...r.schema.notes,
+  ]);
+  const t = r.schema.target;
+  $('target-summary').textContent =
+    `Target '${t.column}': ${t.positives} '${t.positive}' (${pct(t.positives, t.positives + t.negatives)}) and ${t.negatives} '${t.negative}'` +
+    (t.missing ? `, ${t.missing} missing` : '') + `. ${t.reason}.`;
+
+  const body = $('columns').tBodies[0];
+  body.replaceChildren();
+  r.exploration.summary.forEach((c, i) => {
+    const info = r.schema.columns[i];
+    const tr = body.insertRow();
+    tr.className = `role-${c.role}`;
+    tr.dataset.column = c.name;
+    const top = c.top.slice(0, 4).map((l) => `${l.level} ${l.count}`).join(', ');
+    const why = c.role === 'target' ? '' : info.reason;
+    cells(tr, [c.name, c.kind, c.role, c.missing, c.unique, c.min ?? '–', c.max ?? '–', c.mean ?? '–', c.std ?? '–',
+      [top, why].filter(Boolean).join('; ')]);
+  });
+
+  const c = r.cleaning;
+  list($('cleaning'), [
+    ...(c.label_changes.length ? c.label_changes.map((l) => `${l.column}: '${l.from}' → '${l.to}' (${l.rows} rows, ${l.why})`) : ['Labels: nothing to change']),
+    ...c.unused_mappings.map((m) => `Mapping ${m} matched nothing`),
+    ...(c.missing_target_dropped ? [`${c.missing_target_dropped} rows without a target removed`] : []),
+    `${c.duplicates_removed} duplicate rows removed (all columns but IDs compared)`,
+  ]);
+  const sp = r.split;
+  $('split-summary').textContent =
+    `Stratified split (seed ${sp.seed}): ${sp.train_rows} training rows (${sp.train_positives} positive), ${sp.test_rows} test rows (${sp.test_positives} positive).`;
+  const p = r.preprocessing;
+  list($('preprocessing'), [
+    ...p.imputation.map((i) => `${i.column}: ${i.train_missing} missing in train, ${i.test_missing} in test → ${i.fill}`),
+    ...p.outliers.columns.filter((o) => o.train_outside + o.test_outside > 0)
+      .map((o) => `${o.column}: ${o.train_outside} training and ${o.test_outside} test values outside [${fmt(o.lo)}, ${fmt(o.hi)}] (${p.outliers.method})`),
+    ...p.encoding.map((e) => `${e.column}: one-hot over ${e.levels.length} levels` + (e.unseen_test_rows ? `, ${e.unseen_test_rows} test rows with unseen levels` : '')),
+    `${p.feature_names.length} model inputs${p.scaled ? ', standardised' : ''}, all fitted on the ${p.train_rows} training rows only`,
+  ]);
+  const scores = $('scores').tBodies[0];
+  scores.replaceChildren();
+  for (const f of p.selection.scores) {
+    cells(scores.insertRow(), [f.column, f.mutual_information.toFixed(4), f.correlation.toFixed(3), f.kept ? 'yes' : 'no']);
+  }
+  $('results').hidden = false;
+}
+
+$('file').addEventListener('change', (e) => { loadFile(e.target.files[0]); e.target.value = ''; });
+const drop = $('drop');
+drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); loadFile(e.dataTransfer.files[0]); });
+$('sample').addEventListener('click', () => run({ type: 'sample', rows: 5000, seed: 42 }, 'the sample'));
+
+// The sample is ready as soon as the page is.
+run({ type: 'sample', rows: 5000, seed: 42 }, 'the sample');
