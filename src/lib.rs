@@ -2,13 +2,14 @@
 //!
 //! Data flows one way through one module per stage:
 //! [`ingest`] → [`schema`] → [`explore`] → [`clean`] → [`split`] → [`preprocess`] →
-//! [`metrics`] → [`report`]. [`pipeline`] strings the stages together; the CLI (`src/main.rs`) and
+//! [`models`] → [`metrics`] → [`report`]. [`pipeline`] strings the stages together; the CLI (`src/main.rs`) and
 //! the wasm facade (`src/web.rs`) are thin shells over it.
 
 pub mod clean;
 pub mod explore;
 pub mod ingest;
 pub mod metrics;
+pub mod models;
 pub mod pipeline;
 pub mod preprocess;
 pub mod report;
@@ -20,6 +21,21 @@ pub mod split;
 pub mod web;
 
 use std::fmt;
+use std::time::Duration;
+
+/// Time since an arbitrary fixed start, for measuring durations natively and in wasm (where
+/// `std::time::Instant` is unavailable).
+pub fn now() -> Duration {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        START.get_or_init(std::time::Instant::now).elapsed()
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        Duration::from_secs_f64(js_sys::Date::now() / 1000.0)
+    }
+}
 
 /// What went wrong, in one line meant for the person who gave the input.
 #[derive(Clone, Debug, PartialEq, Eq)]

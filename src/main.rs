@@ -4,9 +4,10 @@
 use std::process::ExitCode;
 
 use churnlab::clean::LabelMap;
-use churnlab::pipeline::{Config, inspect};
+use churnlab::models::ModelKind;
+use churnlab::pipeline::{Config, Progress, inspect, run as run_models};
 use churnlab::preprocess::{Impute, Keep, Outliers, ScoreBy};
-use churnlab::report::inspect_text;
+use churnlab::report::{inspect_text, run_text};
 use churnlab::sample::sample_csv;
 use churnlab::{Error, ErrorKind};
 
@@ -15,11 +16,12 @@ churnlab — customer-churn pipeline
 
 Usage:
   churnlab inspect FILE [options]     schema, exploration, cleaning and split report
+  churnlab run FILE [options]         train and compare the GAN and the baselines
   churnlab sample [--rows N] [--seed S] [--out FILE]
                                       write the generated sample table as CSV
   churnlab help
 
-Options of inspect:
+Options of inspect and run:
   --json                    one JSON document instead of text
   --config FILE             options as JSON (the page's format); flags override it
   --target COL              target column (default: found by name)
@@ -43,6 +45,13 @@ Options of inspect:
   --no-scale
   --select all|top:K|min:SCORE
   --score-by mi|correlation
+
+Options of run:
+  --epochs N                epochs of the GAN and the MLP (default 20)
+  --seeds N                 repeat over seeds seed … seed+N−1, report mean ± std (default 1)
+  --models LIST             e.g. gan,lr,rf,nb,knn,mlp (default: all)
+  --batch-size N  --hidden N  --lr X  --patience N  --rf-trees N  --knn-k N
+  --threshold P             churn at probability ≥ P (default 0.5)
 ";
 
 fn main() -> ExitCode {
@@ -68,7 +77,8 @@ fn run(args: &[String]) -> Result<(), Error> {
             print!("{USAGE}");
             Ok(())
         }
-        Some("inspect") => run_inspect(&args[1..]),
+        Some("inspect") => run_inspect(&args[1..], false),
+        Some("run") => run_inspect(&args[1..], true),
         Some("sample") => run_sample(&args[1..]),
         Some(other) => Err(Error::config(format!(
             "unknown command '{other}' (try 'churnlab help')"
@@ -103,7 +113,7 @@ fn list(v: &str) -> Vec<String> {
         .collect()
 }
 
-fn run_inspect(args: &[String]) -> Result<(), Error> {
+fn run_inspect(args: &[String], train: bool) -> Result<(), Error> {
     let mut it = Args { rest: args.iter() };
     let mut file = None;
     let mut json = false;
@@ -128,12 +138,38 @@ fn run_inspect(args: &[String]) -> Result<(), Error> {
     for (flag, v) in flags {
         apply_flag(&mut cfg, flag, v)?;
     }
-    let path = file.ok_or_else(|| Error::config("inspect needs a FILE (try 'churnlab help')"))?;
+    let path = file.ok_or_else(|| Error::config("a FILE is needed (try 'churnlab help')"))?;
     let bytes =
         std::fs::read(path).map_err(|e| Error::input(format!("cannot read '{path}': {e}")))?;
     let name = std::path::Path::new(path)
         .file_name()
         .map_or(path.into(), |n| n.to_string_lossy());
+    if train {
+        let mut progress = |p: Progress| {
+            if let Progress::Scored {
+                model,
+                seed,
+                scores,
+            } = p
+            {
+                eprintln!(
+                    "  {} seed {seed}: accuracy {:.4}, F1 {:.4}",
+                    model.label(),
+                    scores.accuracy,
+                    scores.f1
+                );
+            }
+        };
+        let report = run_models(&bytes, &name, &cfg, &mut progress)?;
+        if json {
+            let text =
+                serde_json::to_string_pretty(&report).map_err(|e| Error::input(e.to_string()))?;
+            println!("{text}");
+        } else {
+            print!("{}", run_text(&report));
+        }
+        return Ok(());
+    }
     let report = inspect(&bytes, &name, &cfg)?;
     if json {
         let text =
@@ -213,6 +249,21 @@ fn apply_flag(cfg: &mut Config, flag: &str, v: &str) -> Result<(), Error> {
                 _ => return Err(bad()),
             }
         }
+        "--epochs" => cfg.models.nn.epochs = v.parse().map_err(|_| bad())?,
+        "--seeds" => cfg.seeds = v.parse().map_err(|_| bad())?,
+        "--models" => {
+            cfg.models.models = list(v)
+                .iter()
+                .map(|m| ModelKind::parse(m))
+                .collect::<Result<_, _>>()?
+        }
+        "--batch-size" => cfg.models.nn.batch_size = v.parse().map_err(|_| bad())?,
+        "--hidden" => cfg.models.nn.hidden = v.parse().map_err(|_| bad())?,
+        "--lr" => cfg.models.nn.learning_rate = v.parse().map_err(|_| bad())?,
+        "--patience" => cfg.models.nn.patience = Some(v.parse().map_err(|_| bad())?),
+        "--rf-trees" => cfg.models.rf_trees = v.parse().map_err(|_| bad())?,
+        "--knn-k" => cfg.models.knn_k = v.parse().map_err(|_| bad())?,
+        "--threshold" => cfg.threshold = v.parse().map_err(|_| bad())?,
         _ => {
             return Err(Error::config(format!(
                 "unknown option '{flag}' (try 'churnlab help')"

@@ -1,18 +1,20 @@
 //! The one entry point that the CLI and the web page share: bytes of a table in, every stage's
-//! report out (and, for the models, the fitted preprocessing and the split).
+//! report out — [`inspect`] up to the model inputs, [`run`] through the models and their scores.
 
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
 use crate::clean::{CleanOptions, CleanReport, clean};
 use crate::explore::{Exploration, explore};
 use crate::ingest::{IngestOptions, SourceReport, Table, load};
+use crate::metrics::{Scores, evaluate, roc_curve};
+use crate::models::{EpochStats, ModelKind, ModelOptions, build};
 use crate::preprocess::{Matrix, PrepOptions, PrepReport, Preprocessor};
 use crate::schema::{Schema, SchemaOptions, infer};
 use crate::split::{Split, SplitOptions, SplitReport, stratified};
+use crate::{Error, now};
 
 /// Every stage's options; each part and field may be left out (defaults apply).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, rename_all = "snake_case")]
 pub struct Config {
     pub ingest: IngestOptions,
@@ -20,6 +22,26 @@ pub struct Config {
     pub clean: CleanOptions,
     pub split: SplitOptions,
     pub preprocess: PrepOptions,
+    pub models: ModelOptions,
+    /// `run` repeats split, fitting and scoring with seeds `split.seed`, `split.seed + 1`, …
+    pub seeds: usize,
+    /// Churn is predicted at probability ≥ threshold.
+    pub threshold: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            ingest: IngestOptions::default(),
+            schema: SchemaOptions::default(),
+            clean: CleanOptions::default(),
+            split: SplitOptions::default(),
+            preprocess: PrepOptions::default(),
+            models: ModelOptions::default(),
+            seeds: 1,
+            threshold: 0.5,
+        }
+    }
 }
 
 /// What `churnlab inspect` prints: one part per stage.
@@ -59,31 +81,67 @@ impl Prepared {
     }
 }
 
-/// Runs ingest → schema → explore → clean → split → preprocess.
-pub fn prepare(bytes: &[u8], file_name: &str, cfg: &Config) -> Result<Prepared, Error> {
+/// The stages before the split, which do not depend on the seed.
+struct Loaded {
+    table: Table,
+    schema: Schema,
+    source: SourceReport,
+    exploration: Exploration,
+    cleaning: CleanReport,
+    rows: Vec<usize>,
+}
+
+fn load_and_clean(bytes: &[u8], file_name: &str, cfg: &Config) -> Result<Loaded, Error> {
     let (mut table, source) = load(bytes, file_name, &cfg.ingest)?;
     let schema = infer(&mut table, &cfg.schema)?;
     let exploration = explore(&table, &schema);
     let cleaned = clean(&mut table, &schema, &cfg.clean)?;
-    let split = stratified(&cleaned.rows, &schema.labels, &cfg.split)?;
-    let split_report = split.report(&schema.labels, &cfg.split);
-    let fitted = Preprocessor::fit(&table, &schema, &split, &cfg.preprocess)?;
+    Ok(Loaded {
+        table,
+        schema,
+        source,
+        exploration,
+        cleaning: cleaned.report,
+        rows: cleaned.rows,
+    })
+}
+
+/// Split with `seed` and fit the preprocessing on the training part.
+fn split_and_fit(
+    l: &Loaded,
+    cfg: &Config,
+    seed: u64,
+) -> Result<(Split, SplitReport, Preprocessor, PrepReport), Error> {
+    let opts = SplitOptions {
+        seed,
+        ..cfg.split.clone()
+    };
+    let split = stratified(&l.rows, &l.schema.labels, &opts)?;
+    let report = split.report(&l.schema.labels, &opts);
+    let fitted = Preprocessor::fit(&l.table, &l.schema, &split, &cfg.preprocess)?;
     let split = Split {
         train: fitted.train,
         test: split.test,
     };
+    Ok((split, report, fitted.preprocessor, fitted.report))
+}
+
+/// Runs ingest → schema → explore → clean → split → preprocess.
+pub fn prepare(bytes: &[u8], file_name: &str, cfg: &Config) -> Result<Prepared, Error> {
+    let l = load_and_clean(bytes, file_name, cfg)?;
+    let (split, split_report, preprocessor, prep_report) = split_and_fit(&l, cfg, cfg.split.seed)?;
     Ok(Prepared {
         report: InspectReport {
-            source,
-            schema: schema.clone(),
-            exploration,
-            cleaning: cleaned.report,
+            source: l.source,
+            schema: l.schema.clone(),
+            exploration: l.exploration,
+            cleaning: l.cleaning,
             split: split_report,
-            preprocessing: fitted.report,
+            preprocessing: prep_report,
         },
-        table,
-        schema,
-        preprocessor: fitted.preprocessor,
+        table: l.table,
+        schema: l.schema,
+        preprocessor,
         split,
     })
 }
@@ -91,4 +149,192 @@ pub fn prepare(bytes: &[u8], file_name: &str, cfg: &Config) -> Result<Prepared, 
 /// The report of [`prepare`], for `churnlab inspect` and the page's first screens.
 pub fn inspect(bytes: &[u8], file_name: &str, cfg: &Config) -> Result<InspectReport, Error> {
     prepare(bytes, file_name, cfg).map(|p| p.report)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct MeanStd {
+    pub mean: f64,
+    /// Sample standard deviation over seeds (0 for one seed).
+    pub std: f64,
+}
+
+impl MeanStd {
+    pub fn of(values: &[f64]) -> MeanStd {
+        let n = values.len().max(1) as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+        MeanStd {
+            mean,
+            std: var.sqrt(),
+        }
+    }
+}
+
+/// One model fitted and scored on one seed's split.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SeedRun {
+    pub seed: u64,
+    pub scores: Scores,
+    pub train_seconds: f64,
+    /// ROC points (false positive rate, true positive rate) on the test rows.
+    pub roc: Vec<(f64, f64)>,
+    /// Per-epoch statistics (neural models).
+    pub history: Vec<EpochStats>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    pub accuracy: MeanStd,
+    pub precision: MeanStd,
+    pub recall: MeanStd,
+    pub f1: MeanStd,
+    pub roc_auc: MeanStd,
+    pub pr_auc: MeanStd,
+    pub train_seconds: MeanStd,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ModelResult {
+    pub model: ModelKind,
+    pub label: String,
+    pub runs: Vec<SeedRun>,
+    pub summary: Summary,
+}
+
+/// What `churnlab run` prints.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunReport {
+    /// The inspect report of the first seed's split.
+    pub inspect: InspectReport,
+    pub seeds: Vec<u64>,
+    pub threshold: f64,
+    /// Accuracy of always predicting the majority class, per seed's test rows (mean).
+    pub majority_accuracy: f64,
+    pub models: Vec<ModelResult>,
+    pub total_seconds: f64,
+}
+
+/// Progress of [`run`], for live displays.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Progress<'a> {
+    /// A model starts fitting on a seed.
+    Fit { model: ModelKind, seed: u64 },
+    /// A neural model finished an epoch.
+    Epoch {
+        model: ModelKind,
+        seed: u64,
+        stats: &'a EpochStats,
+    },
+    /// A model was scored on a seed's test rows.
+    Scored {
+        model: ModelKind,
+        seed: u64,
+        scores: &'a Scores,
+    },
+}
+
+fn summarize(runs: &[SeedRun]) -> Summary {
+    let pick = |f: &dyn Fn(&SeedRun) -> f64| MeanStd::of(&runs.iter().map(f).collect::<Vec<_>>());
+    Summary {
+        accuracy: pick(&|r| r.scores.accuracy),
+        precision: pick(&|r| r.scores.precision),
+        recall: pick(&|r| r.scores.recall),
+        f1: pick(&|r| r.scores.f1),
+        roc_auc: pick(&|r| r.scores.roc_auc.unwrap_or(f64::NAN)),
+        pr_auc: pick(&|r| r.scores.pr_auc.unwrap_or(f64::NAN)),
+        train_seconds: pick(&|r| r.train_seconds),
+    }
+}
+
+/// Fits and scores every configured model on `cfg.seeds` leak-free splits.
+pub fn run(
+    bytes: &[u8],
+    file_name: &str,
+    cfg: &Config,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RunReport, Error> {
+    let t0 = now();
+    if cfg.seeds == 0 {
+        return Err(Error::config("seeds must be at least 1"));
+    }
+    if cfg.models.models.is_empty() {
+        return Err(Error::config("no model to run"));
+    }
+    let l = load_and_clean(bytes, file_name, cfg)?;
+    let seeds: Vec<u64> = (0..cfg.seeds as u64).map(|k| cfg.split.seed + k).collect();
+    let mut runs: Vec<Vec<SeedRun>> = vec![Vec::new(); cfg.models.models.len()];
+    let mut first_report = None;
+    let mut majority = Vec::new();
+    for &seed in &seeds {
+        let (split, split_report, pre, prep_report) = split_and_fit(&l, cfg, seed)?;
+        let labels = |rows: &[usize]| -> Vec<bool> {
+            rows.iter()
+                .map(|&r| l.schema.labels[r] == Some(true))
+                .collect()
+        };
+        let (y_train, y_test) = (labels(&split.train), labels(&split.test));
+        let (x_train, x_test) = (
+            pre.transform(&l.table, &split.train),
+            pre.transform(&l.table, &split.test),
+        );
+        let pos = y_test.iter().filter(|&&b| b).count() as f64 / y_test.len() as f64;
+        majority.push(pos.max(1.0 - pos));
+        first_report.get_or_insert((split_report, prep_report));
+        for (k, &kind) in cfg.models.models.iter().enumerate() {
+            progress(Progress::Fit { model: kind, seed });
+            let mut model = build(kind, &cfg.models)?;
+            let start = now();
+            model.fit(&x_train, &y_train, seed, &mut |stats| {
+                progress(Progress::Epoch {
+                    model: kind,
+                    seed,
+                    stats,
+                })
+            })?;
+            let train_seconds = (now() - start).as_secs_f64();
+            let p = model.predict_proba(&x_test)?;
+            let scores = evaluate(&y_test, &p, cfg.threshold);
+            progress(Progress::Scored {
+                model: kind,
+                seed,
+                scores: &scores,
+            });
+            runs[k].push(SeedRun {
+                seed,
+                roc: roc_curve(&y_test, &p),
+                scores,
+                train_seconds,
+                history: model.history().to_vec(),
+            });
+        }
+    }
+    let (split_report, prep_report) = first_report.expect("at least one seed ran");
+    let models = cfg
+        .models
+        .models
+        .iter()
+        .zip(runs)
+        .map(|(&model, runs)| ModelResult {
+            model,
+            label: model.label().to_string(),
+            summary: summarize(&runs),
+            runs,
+        })
+        .collect();
+    Ok(RunReport {
+        inspect: InspectReport {
+            source: l.source,
+            schema: l.schema,
+            exploration: l.exploration,
+            cleaning: l.cleaning,
+            split: split_report,
+            preprocessing: prep_report,
+        },
+        seeds,
+        threshold: cfg.threshold,
+        majority_accuracy: MeanStd::of(&majority).mean,
+        models,
+        total_seconds: (now() - t0).as_secs_f64(),
+    })
 }

@@ -283,3 +283,64 @@ pub fn inspect_text(r: &InspectReport) -> String {
     );
     o
 }
+
+fn cell(m: &crate::pipeline::MeanStd, percent: bool, seeds: usize) -> String {
+    let k = if percent { 100.0 } else { 1.0 };
+    if seeds > 1 {
+        format!("{:.2} ± {:.2}", m.mean * k, m.std * k)
+    } else {
+        format!("{:.2}", m.mean * k)
+    }
+}
+
+/// The comparison table of `churnlab run` (Table 3 of the paper, measured leak-free).
+pub fn run_text(r: &crate::pipeline::RunReport) -> String {
+    let mut o = String::new();
+    let s = &r.inspect.split;
+    let seeds = r.seeds.len();
+    let _ = writeln!(
+        o,
+        "{}: {} rows after cleaning; per seed {} training / {} test rows; seeds {:?}; churn at p ≥ {}",
+        r.inspect.source.file_name,
+        r.inspect.cleaning.rows_out,
+        s.train_rows,
+        s.test_rows,
+        r.seeds,
+        r.threshold
+    );
+    let _ = writeln!(
+        o,
+        "\n{:<22}  {:>15}  {:>15}  {:>15}  {:>15}  {:>15}  {:>12}",
+        "model (test rows, %)", "accuracy", "precision", "recall", "F1", "ROC-AUC", "train s"
+    );
+    for m in &r.models {
+        let x = &m.summary;
+        let _ = writeln!(
+            o,
+            "{:<22}  {:>15}  {:>15}  {:>15}  {:>15}  {:>15}  {:>12}",
+            m.label,
+            cell(&x.accuracy, true, seeds),
+            cell(&x.precision, true, seeds),
+            cell(&x.recall, true, seeds),
+            cell(&x.f1, true, seeds),
+            cell(&x.roc_auc, true, seeds),
+            cell(&x.train_seconds, false, seeds)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "{:<22}  {:>15.2}",
+        "majority class",
+        r.majority_accuracy * 100.0
+    );
+    for m in &r.models {
+        let c = &m.runs[0].scores.confusion;
+        let _ = writeln!(
+            o,
+            "\nconfusion, {} (seed {}): TP {}  FP {}  FN {}  TN {}",
+            m.label, m.runs[0].seed, c.tp, c.fp, c.fn_, c.tn
+        );
+    }
+    let _ = writeln!(o, "\ntotal {:.2} s", r.total_seconds);
+    o
+}

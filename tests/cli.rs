@@ -127,3 +127,67 @@ fn bad_input_and_bad_options_exit_non_zero_with_one_line() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn run_compares_models_as_one_json_document() {
+    let dir = temp_dir("run");
+    let file = sample_file(&dir);
+    let out = churnlab(&[
+        "run",
+        &file,
+        "--json",
+        "--epochs",
+        "2",
+        "--seeds",
+        "2",
+        "--models",
+        "gan,lr,nb",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(v["seeds"], serde_json::json!([0, 1]));
+    let models = v["models"].as_array().unwrap();
+    let names: Vec<&str> = models
+        .iter()
+        .map(|m| m["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["gan", "logistic_regression", "naive_bayes"]);
+    for m in models {
+        assert_eq!(m["runs"].as_array().unwrap().len(), 2);
+        for key in [
+            "accuracy",
+            "precision",
+            "recall",
+            "f1",
+            "roc_auc",
+            "pr_auc",
+            "train_seconds",
+        ] {
+            let mean = m["summary"][key]["mean"].as_f64().unwrap();
+            assert!(
+                mean >= 0.0 && (key == "train_seconds" || mean <= 1.0),
+                "{key} {mean}"
+            );
+        }
+        let c = &m["runs"][0]["scores"]["confusion"];
+        let total: u64 = ["tp", "fp", "tn", "fn"]
+            .iter()
+            .map(|k| c[k].as_u64().unwrap())
+            .sum();
+        assert_eq!(total, v["inspect"]["split"]["test_rows"].as_u64().unwrap());
+    }
+    assert_eq!(models[0]["runs"][0]["history"].as_array().unwrap().len(), 2);
+    assert!(
+        models[1]["runs"][0]["history"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let bad = churnlab(&["run", &file, "--models", "svm"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown model 'svm'"));
+}

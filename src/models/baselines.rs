@@ -1,0 +1,311 @@
+//! The classical baselines through smartcore: logistic regression, random forest, Gaussian naive
+//! Bayes and k-nearest neighbours. smartcore predicts labels only, so the churn probabilities are
+//! computed from the fitted parameters (logistic regression, naive Bayes), from per-tree votes
+//! (the forest is grown as single-tree forests, each with its own bootstrap and seed) or taken
+//! from smartcore (KNN).
+
+use smartcore::ensemble::random_forest_classifier::{
+    RandomForestClassifier, RandomForestClassifierParameters,
+};
+use smartcore::linalg::basic::arrays::Array;
+use smartcore::linalg::basic::matrix::DenseMatrix;
+use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegressionParameters};
+use smartcore::metrics::distance::euclidian::Euclidian;
+use smartcore::naive_bayes::gaussian::{GaussianNB, GaussianNBParameters};
+use smartcore::neighbors::knn_classifier::{KNNClassifier, KNNClassifierParameters};
+
+use super::{Classifier, EpochStats};
+use crate::Error;
+use crate::preprocess::Matrix;
+
+type X = DenseMatrix<f64>;
+type Y = Vec<u32>;
+
+fn dense(x: &Matrix) -> Result<X, Error> {
+    let values = x.data.iter().map(|&v| f64::from(v)).collect();
+    DenseMatrix::new(x.rows, x.cols, values, false).map_err(failed)
+}
+
+fn labels(y: &[bool]) -> Y {
+    y.iter().map(|&b| u32::from(b)).collect()
+}
+
+fn failed(e: smartcore::error::Failed) -> Error {
+    Error::input(format!("model failed: {e}"))
+}
+
+fn not_fitted() -> Error {
+    Error::config("the model is not fitted yet")
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// Logistic regression with an L2 penalty.
+pub struct Logistic {
+    alpha: f64,
+    weights: Option<(Vec<f64>, f64)>,
+}
+
+impl Logistic {
+    pub fn new(alpha: f64) -> Self {
+        Logistic {
+            alpha,
+            weights: None,
+        }
+    }
+}
+
+impl Classifier for Logistic {
+    fn fit(
+        &mut self,
+        x: &Matrix,
+        y: &[bool],
+        _seed: u64,
+        _: &mut dyn FnMut(&EpochStats),
+    ) -> Result<(), Error> {
+        let params = LogisticRegressionParameters::default().with_alpha(self.alpha);
+        let model: LogisticRegression<f64, u32, X, Y> =
+            LogisticRegression::fit(&dense(x)?, &labels(y), params).map_err(failed)?;
+        // smartcore sorts the classes: coefficients score class 1 (churn) against 0.
+        let w = (0..x.cols)
+            .map(|j| *model.coefficients().get((0, j)))
+            .collect();
+        self.weights = Some((w, *model.intercept().get((0, 0))));
+        Ok(())
+    }
+
+    fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
+        let (w, b) = self.weights.as_ref().ok_or_else(not_fitted)?;
+        Ok((0..x.rows)
+            .map(|i| {
+                sigmoid(
+                    b + x
+                        .row(i)
+                        .iter()
+                        .zip(w)
+                        .map(|(&v, w)| f64::from(v) * w)
+                        .sum::<f64>(),
+                )
+            })
+            .collect())
+    }
+}
+
+/// Random forest: `trees` trees, each on its own bootstrap sample, `max_features` tried per split.
+pub struct Forest {
+    trees: u16,
+    max_features: Option<usize>,
+    fitted: Vec<RandomForestClassifier<f64, u32, X, Y>>,
+}
+
+impl Forest {
+    pub fn new(trees: u16, max_features: Option<usize>) -> Self {
+        Forest {
+            trees,
+            max_features,
+            fitted: Vec::new(),
+        }
+    }
+}
+
+impl Classifier for Forest {
+    fn fit(
+        &mut self,
+        x: &Matrix,
+        y: &[bool],
+        seed: u64,
+        _: &mut dyn FnMut(&EpochStats),
+    ) -> Result<(), Error> {
+        let (xd, yd) = (dense(x)?, labels(y));
+        let m = self.max_features.unwrap_or(x.cols).clamp(1, x.cols.max(1));
+        self.fitted = (0..self.trees)
+            .map(|t| {
+                let params = RandomForestClassifierParameters::default()
+                    .with_n_trees(1)
+                    .with_m(m)
+                    .with_seed(seed.wrapping_mul(1_000_003).wrapping_add(u64::from(t)));
+                RandomForestClassifier::fit(&xd, &yd, params).map_err(failed)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(())
+    }
+
+    fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
+        if self.fitted.is_empty() {
+            return Err(not_fitted());
+        }
+        let xd = dense(x)?;
+        let mut votes = vec![0.0; x.rows];
+        for tree in &self.fitted {
+            for (v, label) in votes.iter_mut().zip(tree.predict(&xd).map_err(failed)?) {
+                *v += f64::from(label);
+            }
+        }
+        Ok(votes
+            .into_iter()
+            .map(|v| v / self.fitted.len() as f64)
+            .collect())
+    }
+}
+
+/// Gaussian naive Bayes; variances get scikit-learn's smoothing (1e-9 × the largest variance).
+#[derive(Default)]
+pub struct NaiveBayes {
+    /// Per class: log prior, means, variances.
+    classes: Vec<(f64, Vec<f64>, Vec<f64>)>,
+}
+
+impl Classifier for NaiveBayes {
+    fn fit(
+        &mut self,
+        x: &Matrix,
+        y: &[bool],
+        _seed: u64,
+        _: &mut dyn FnMut(&EpochStats),
+    ) -> Result<(), Error> {
+        let model: GaussianNB<f64, u32, X, Y> =
+            GaussianNB::fit(&dense(x)?, &labels(y), GaussianNBParameters::default())
+                .map_err(failed)?;
+        if model.classes() != &[0, 1] {
+            return Err(Error::input(
+                "naive Bayes needs both classes in the training rows",
+            ));
+        }
+        let largest = model.var().iter().flatten().fold(0.0f64, |a, &b| a.max(b));
+        let smoothing = 1e-9 * largest.max(1e-12);
+        self.classes = (0..2)
+            .map(|c| {
+                let var = model.var()[c].iter().map(|v| v + smoothing).collect();
+                (model.class_priors()[c].ln(), model.theta()[c].clone(), var)
+            })
+            .collect();
+        Ok(())
+    }
+
+    fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
+        if self.classes.len() != 2 {
+            return Err(not_fitted());
+        }
+        let log_joint = |row: &[f32], (prior, mean, var): &(f64, Vec<f64>, Vec<f64>)| {
+            prior
+                + row
+                    .iter()
+                    .zip(mean.iter().zip(var))
+                    .map(|(&v, (m, s))| {
+                        -0.5 * ((std::f64::consts::TAU * s).ln() + (f64::from(v) - m).powi(2) / s)
+                    })
+                    .sum::<f64>()
+        };
+        Ok((0..x.rows)
+            .map(|i| {
+                let (l0, l1) = (
+                    log_joint(x.row(i), &self.classes[0]),
+                    log_joint(x.row(i), &self.classes[1]),
+                );
+                sigmoid(l1 - l0)
+            })
+            .collect())
+    }
+}
+
+/// k-nearest neighbours (Euclidean, majority of k).
+pub struct Knn {
+    k: usize,
+    fitted: Option<KNNClassifier<f64, u32, X, Y, Euclidian<f64>>>,
+}
+
+impl Knn {
+    pub fn new(k: usize) -> Self {
+        Knn { k, fitted: None }
+    }
+}
+
+impl Classifier for Knn {
+    fn fit(
+        &mut self,
+        x: &Matrix,
+        y: &[bool],
+        _seed: u64,
+        _: &mut dyn FnMut(&EpochStats),
+    ) -> Result<(), Error> {
+        if self.k == 0 || self.k > x.rows {
+            return Err(Error::config(format!(
+                "k must be between 1 and {} rows, not {}",
+                x.rows, self.k
+            )));
+        }
+        let params = KNNClassifierParameters::default().with_k(self.k);
+        self.fitted = Some(KNNClassifier::fit(&dense(x)?, &labels(y), params).map_err(failed)?);
+        Ok(())
+    }
+
+    fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
+        let model = self.fitted.as_ref().ok_or_else(not_fitted)?;
+        let p = model.predict_proba(&dense(x)?).map_err(failed)?;
+        // Columns follow the sorted classes (0, 1).
+        Ok(p.into_iter()
+            .map(|row| if row.len() > 1 { row[1] } else { 0.0 })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    /// Two Gaussian blobs in 3 dimensions, 1 in 4 positive.
+    fn blobs(n: usize, seed: u64) -> (Matrix, Vec<bool>) {
+        let mut rng = Rng::new(seed);
+        let y: Vec<bool> = (0..n).map(|i| i % 4 == 0).collect();
+        let data = y
+            .iter()
+            .flat_map(|&p| {
+                let shift = if p { 1.5 } else { -0.5 };
+                [shift + rng.normal(), shift + rng.normal(), rng.normal()].map(|v| v as f32)
+            })
+            .collect();
+        (
+            Matrix {
+                rows: n,
+                cols: 3,
+                data,
+            },
+            y,
+        )
+    }
+
+    #[test]
+    fn every_baseline_learns_separable_blobs() {
+        let (x, y) = blobs(600, 1);
+        let (xt, yt) = blobs(400, 2);
+        let models: Vec<(&str, Box<dyn Classifier>)> = vec![
+            ("lr", Box::new(Logistic::new(1.0))),
+            ("rf", Box::new(Forest::new(30, None))),
+            ("nb", Box::<NaiveBayes>::default()),
+            ("knn", Box::new(Knn::new(5))),
+        ];
+        for (name, mut m) in models {
+            m.fit(&x, &y, 0, &mut |_| {}).unwrap();
+            let p = m.predict_proba(&xt).unwrap();
+            assert!(p.iter().all(|v| (0.0..=1.0).contains(v)), "{name}");
+            let s = crate::metrics::evaluate(&yt, &p, 0.5);
+            assert!(s.accuracy > 0.85, "{name}: {s:?}");
+            assert!(s.roc_auc.unwrap() > 0.9, "{name}: {s:?}");
+        }
+    }
+
+    #[test]
+    fn forest_is_seeded_and_unfitted_models_refuse() {
+        let (x, y) = blobs(200, 3);
+        let mut a = Forest::new(10, None);
+        let mut b = Forest::new(10, None);
+        a.fit(&x, &y, 7, &mut |_| {}).unwrap();
+        b.fit(&x, &y, 7, &mut |_| {}).unwrap();
+        assert_eq!(a.predict_proba(&x).unwrap(), b.predict_proba(&x).unwrap());
+        assert!(Logistic::new(1.0).predict_proba(&x).is_err());
+        assert!(Knn::new(0).fit(&x, &y, 0, &mut |_| {}).is_err());
+    }
+}

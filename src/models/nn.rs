@@ -1,0 +1,615 @@
+//! The burn networks: an MLP and a semi-supervised GAN (Salimans et al. 2016; Odena 2016).
+//!
+//! Both train with hand-written loops (burn-train does not run in wasm) on a runtime [`Device`]
+//! (Flex on the CPU here). Every random draw — initial weights, batch order, noise — comes from
+//! the caller's seeded [`Rng`] on the host, so the same seed gives the same numbers on any backend.
+//!
+//! The GAN's discriminator has one logit per real class; the "fake" class is implicit:
+//! `D(x) = Z/(Z+1)` with `Z = Σₖ exp(lₖ)`. It learns from labelled real rows (cross-entropy), from
+//! real rows as real and from generated rows as fake. The generator, conditioned on the class,
+//! learns by feature matching (the mean of D's last hidden layer over real and generated rows)
+//! plus the discriminator's class loss on its rows, so that it can generate either class. The
+//! discriminator's class head is the churn classifier.
+
+use burn::module::{Module, Param};
+use burn::nn::Linear;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::activation::{leaky_relu, log_softmax, softmax, softplus};
+use burn::tensor::{Device, Tensor, TensorData, Transaction};
+
+use super::{Classifier, EpochStats, NnOptions};
+use crate::preprocess::Matrix;
+use crate::rng::Rng;
+use crate::split::{SplitOptions, stratified};
+use crate::{Error, now};
+
+const SLOPE: f64 = 0.2;
+
+/// A dense layer initialised like PyTorch's default: U(−1/√fan_in, 1/√fan_in).
+fn dense(d_in: usize, d_out: usize, rng: &mut Rng, device: &Device) -> Linear {
+    let bound = 1.0 / (d_in as f64).sqrt();
+    let mut draw = |n: usize| -> Vec<f32> {
+        (0..n)
+            .map(|_| ((rng.uniform() * 2.0 - 1.0) * bound) as f32)
+            .collect()
+    };
+    let w = draw(d_in * d_out);
+    let b = draw(d_out);
+    Linear {
+        weight: Param::from_tensor(Tensor::from_data(TensorData::new(w, [d_in, d_out]), device)),
+        bias: Some(Param::from_tensor(Tensor::from_data(
+            TensorData::new(b, [d_out]),
+            device,
+        ))),
+    }
+}
+
+/// Two hidden layers (LeakyReLU) and an output layer.
+#[derive(Module, Debug)]
+pub struct Net {
+    l1: Linear,
+    l2: Linear,
+    out: Linear,
+}
+
+impl Net {
+    fn new(d_in: usize, hidden: usize, d_out: usize, rng: &mut Rng, device: &Device) -> Net {
+        Net {
+            l1: dense(d_in, hidden, rng, device),
+            l2: dense(hidden, hidden, rng, device),
+            out: dense(hidden, d_out, rng, device),
+        }
+    }
+
+    /// (output, last hidden layer)
+    fn forward(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+        let h = leaky_relu(self.l1.forward(x), SLOPE);
+        let h = leaky_relu(self.l2.forward(h), SLOPE);
+        (self.out.forward(h.clone()), h)
+    }
+}
+
+fn upload(data: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Tensor<2> {
+    Tensor::from_data(TensorData::new(data, [rows, cols]), device)
+}
+
+/// Rows `idx` of `x`, and their labels one-hot, as host vectors.
+fn gather(x: &Matrix, y: &[bool], idx: &[usize]) -> (Vec<f32>, Vec<f32>) {
+    let mut xs = Vec::with_capacity(idx.len() * x.cols);
+    let mut ys = Vec::with_capacity(idx.len() * 2);
+    for &i in idx {
+        xs.extend_from_slice(x.row(i));
+        ys.extend_from_slice(if y[i] { &[0.0, 1.0] } else { &[1.0, 0.0] });
+    }
+    (xs, ys)
+}
+
+/// Mean cross-entropy of class logits against one-hot labels.
+fn cross_entropy(logits: Tensor<2>, onehot: Tensor<2>) -> Tensor<1> {
+    (log_softmax(logits, 1) * onehot).sum_dim(1).mean().neg()
+}
+
+/// log Σₖ exp(lₖ) per row, shape [n, 1].
+fn log_sum_exp(logits: Tensor<2>) -> Tensor<2> {
+    let n = logits.dims()[0];
+    let first = logits.clone().slice([0..n, 0..1]);
+    first - log_softmax(logits, 1).slice([0..n, 0..1])
+}
+
+fn read(tensors: Vec<Tensor<2>>) -> Vec<Vec<f32>> {
+    let mut t = Transaction::default();
+    for x in tensors {
+        t = t.register(x);
+    }
+    t.execute()
+        .into_iter()
+        .map(|d| d.as_slice::<f32>().map(<[f32]>::to_vec).unwrap_or_default())
+        .collect()
+}
+
+/// Accuracy and mean cross-entropy of class logits (host copies) against labels.
+fn score(logits: &[f32], y: &[bool]) -> (f64, f64) {
+    let mut correct = 0usize;
+    let mut loss = 0.0;
+    for (l, &t) in logits.chunks(2).zip(y) {
+        let (a, b) = (f64::from(l[0]), f64::from(l[1]));
+        let m = a.max(b);
+        let lse = m + ((a - m).exp() + (b - m).exp()).ln();
+        loss += lse - if t { b } else { a };
+        correct += usize::from((b > a) == t);
+    }
+    let n = y.len().max(1) as f64;
+    (correct as f64 / n, loss / n)
+}
+
+/// Training rows and a stratified validation part carved from them.
+struct Parts {
+    train: Vec<usize>,
+    val: Vec<usize>,
+}
+
+fn carve(y: &[bool], fraction: f64, seed: u64) -> Result<Parts, Error> {
+    let labels: Vec<Option<bool>> = y.iter().map(|&b| Some(b)).collect();
+    let rows: Vec<usize> = (0..y.len()).collect();
+    if fraction <= 0.0 {
+        return Ok(Parts {
+            train: rows,
+            val: Vec::new(),
+        });
+    }
+    let s = stratified(
+        &rows,
+        &labels,
+        &SplitOptions {
+            test_fraction: fraction,
+            seed: seed ^ 0x5EED,
+        },
+    )?;
+    Ok(Parts {
+        train: s.train,
+        val: s.test,
+    })
+}
+
+fn check(opts: &NnOptions) -> Result<(), Error> {
+    if opts.epochs == 0 || opts.batch_size == 0 || opts.hidden == 0 {
+        return Err(Error::config(
+            "epochs, batch size and hidden size must be at least 1",
+        ));
+    }
+    if !(0.0..0.5).contains(&opts.validation_fraction) {
+        return Err(Error::config("the validation fraction must be in [0, 0.5)"));
+    }
+    Ok(())
+}
+
+/// Per-epoch bookkeeping shared by both models: statistics, early stopping, the best weights.
+struct Tracker<'a> {
+    opts: &'a NnOptions,
+    history: Vec<EpochStats>,
+    best: Option<(f64, Net)>,
+    since_best: usize,
+}
+
+impl Tracker<'_> {
+    /// Records an epoch; returns whether training should stop.
+    fn epoch(
+        &mut self,
+        stats: EpochStats,
+        net: &Net,
+        progress: &mut dyn FnMut(&EpochStats),
+    ) -> bool {
+        progress(&stats);
+        let val_loss = if stats.val_loss.is_finite() {
+            stats.val_loss
+        } else {
+            stats.train_loss
+        };
+        self.history.push(stats);
+        let Some(patience) = self.opts.patience else {
+            return false;
+        };
+        if self.best.as_ref().is_none_or(|(b, _)| val_loss < *b) {
+            self.best = Some((val_loss, net.clone()));
+            self.since_best = 0;
+        } else {
+            self.since_best += 1;
+        }
+        self.since_best >= patience
+    }
+}
+
+fn predict(net: &Net, x: &Matrix, device: &Device) -> Vec<f64> {
+    let valid = net.valid();
+    let mut out = Vec::with_capacity(x.rows);
+    // Bounded chunks keep memory flat for large tables.
+    for start in (0..x.rows).step_by(8192) {
+        let end = (start + 8192).min(x.rows);
+        let t = upload(
+            x.data[start * x.cols..end * x.cols].to_vec(),
+            end - start,
+            x.cols,
+            device,
+        );
+        let (logits, _) = valid.forward(t);
+        let p = read(vec![softmax(logits, 1)]).remove(0);
+        out.extend(p.chunks(2).map(|c| f64::from(c[1])));
+    }
+    out
+}
+
+/// A two-hidden-layer perceptron trained with cross-entropy.
+pub struct Mlp {
+    opts: NnOptions,
+    net: Option<Net>,
+    history: Vec<EpochStats>,
+    device: Device,
+}
+
+impl Mlp {
+    pub fn new(opts: NnOptions) -> Self {
+        Mlp {
+            opts,
+            net: None,
+            history: Vec::new(),
+            device: Device::flex(),
+        }
+    }
+}
+
+impl Classifier for Mlp {
+    fn fit(
+        &mut self,
+        x: &Matrix,
+        y: &[bool],
+        seed: u64,
+        progress: &mut dyn FnMut(&EpochStats),
+    ) -> Result<(), Error> {
+        check(&self.opts)?;
+        let o = self.opts.clone();
+        let ad = self.device.clone().autodiff();
+        let mut rng = Rng::new(seed);
+        let parts = carve(y, o.validation_fraction, seed)?;
+        let mut net = Net::new(x.cols, o.hidden, 2, &mut rng, &ad);
+        let mut opt = AdamConfig::new().init();
+        let mut tracker = Tracker {
+            opts: &o,
+            history: Vec::new(),
+            best: None,
+            since_best: 0,
+        };
+        let (val_x, _) = gather(x, y, &parts.val);
+        let val_labels: Vec<bool> = parts.val.iter().map(|&i| y[i]).collect();
+        let mut order = parts.train.clone();
+        for epoch in 1..=o.epochs {
+            let t0 = now();
+            rng.shuffle(&mut order);
+            for batch in order.chunks(o.batch_size) {
+                let (bx, by) = gather(x, y, batch);
+                let (logits, _) = net.forward(upload(bx, batch.len(), x.cols, &ad));
+                let loss = cross_entropy(logits, upload(by, batch.len(), 2, &ad));
+                let grads = GradientsParams::from_grads(loss.backward(), &net);
+                net = opt.step(o.learning_rate, net, grads);
+            }
+            let valid = net.valid();
+            let (tx, _) = gather(x, y, &parts.train);
+            let train_labels: Vec<bool> = parts.train.iter().map(|&i| y[i]).collect();
+            let mut outs = vec![
+                valid
+                    .forward(upload(tx, parts.train.len(), x.cols, &self.device))
+                    .0,
+            ];
+            if !parts.val.is_empty() {
+                outs.push(
+                    valid
+                        .forward(upload(val_x.clone(), parts.val.len(), x.cols, &self.device))
+                        .0,
+                );
+            }
+            let host = read(outs);
+            let (train_accuracy, train_loss) = score(&host[0], &train_labels);
+            let (val_accuracy, val_loss) = host
+                .get(1)
+                .map_or((f64::NAN, f64::NAN), |v| score(v, &val_labels));
+            let stats = EpochStats {
+                epoch,
+                train_loss,
+                train_accuracy,
+                val_loss,
+                val_accuracy,
+                d_loss: None,
+                g_loss: None,
+                seconds: (now() - t0).as_secs_f64(),
+            };
+            if tracker.epoch(stats, &net, progress) {
+                break;
+            }
+        }
+        self.history = tracker.history;
+        self.net = Some(tracker.best.map_or(net, |(_, n)| n));
+        Ok(())
+    }
+
+    fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
+        let net = self
+            .net
+            .as_ref()
+            .ok_or_else(|| Error::config("the model is not fitted yet"))?;
+        Ok(predict(net, x, &self.device))
+    }
+
+    fn history(&self) -> &[EpochStats] {
+        &self.history
+    }
+}
+
+/// The semi-supervised GAN: its discriminator classifies churn, its generator makes customers.
+pub struct Gan {
+    opts: NnOptions,
+    discriminator: Option<Net>,
+    generator: Option<Net>,
+    history: Vec<EpochStats>,
+    device: Device,
+}
+
+impl Gan {
+    pub fn new(opts: NnOptions) -> Self {
+        Gan {
+            opts,
+            discriminator: None,
+            generator: None,
+            history: Vec::new(),
+            device: Device::flex(),
+        }
+    }
+
+    /// `n` generated rows (model-input space) of the given class; the generator's raw outputs.
+    pub fn generate(&self, n: usize, churn: bool, seed: u64) -> Result<Matrix, Error> {
+        let generator = self
+            .generator
+            .as_ref()
+            .ok_or_else(|| Error::config("the GAN is not fitted yet"))?
+            .valid();
+        let mut rng = Rng::new(seed);
+        let z = noise(&mut rng, &vec![churn; n], self.opts.noise);
+        let (out, _) = generator.forward(upload(z, n, self.opts.noise + 2, &self.device));
+        let data = read(vec![out]).remove(0);
+        let cols = data.len() / n.max(1);
+        Ok(Matrix {
+            rows: n,
+            cols,
+            data,
+        })
+    }
+}
+
+/// Noise rows with the class appended one-hot: [z₁ … z_k, not churn, churn].
+fn noise(rng: &mut Rng, classes: &[bool], k: usize) -> Vec<f32> {
+    let mut z = Vec::with_capacity(classes.len() * (k + 2));
+    for &c in classes {
+        z.extend((0..k).map(|_| rng.normal() as f32));
+        z.extend_from_slice(if c { &[0.0, 1.0] } else { &[1.0, 0.0] });
+    }
+    z
+}
+
+impl Classifier for Gan {
+    fn fit(
+        &mut self,
+        x: &Matrix,
+        y: &[bool],
+        seed: u64,
+        progress: &mut dyn FnMut(&EpochStats),
+    ) -> Result<(), Error> {
+        check(&self.opts)?;
+        let o = self.opts.clone();
+        let ad = self.device.clone().autodiff();
+        let mut rng = Rng::new(seed);
+        let parts = carve(y, o.validation_fraction, seed)?;
+        let mut discriminator = Net::new(x.cols, o.hidden, 2, &mut rng, &ad);
+        let mut generator = Net::new(o.noise + 2, o.hidden, x.cols, &mut rng, &ad);
+        let mut opt_d = AdamConfig::new().with_beta_1(0.5).init();
+        let mut opt_g = AdamConfig::new().with_beta_1(0.5).init();
+        let mut tracker = Tracker {
+            opts: &o,
+            history: Vec::new(),
+            best: None,
+            since_best: 0,
+        };
+        let positives =
+            parts.train.iter().filter(|&&i| y[i]).count() as f64 / parts.train.len().max(1) as f64;
+        let mut order = parts.train.clone();
+        let train_labels: Vec<bool> = parts.train.iter().map(|&i| y[i]).collect();
+        let val_labels: Vec<bool> = parts.val.iter().map(|&i| y[i]).collect();
+        for epoch in 1..=o.epochs {
+            let t0 = now();
+            rng.shuffle(&mut order);
+            let mut d_sum: Option<Tensor<1>> = None;
+            let mut g_sum: Option<Tensor<1>> = None;
+            let batches = order.chunks(o.batch_size).count();
+            for batch in order.chunks(o.batch_size) {
+                let b = batch.len();
+                let (bx, by) = gather(x, y, batch);
+                // Generated rows follow the class balance of the training rows.
+                let classes: Vec<bool> = (0..b).map(|_| rng.bernoulli(positives)).collect();
+                let z = upload(noise(&mut rng, &classes, o.noise), b, o.noise + 2, &ad);
+                let class_onehot: Vec<f32> = classes
+                    .iter()
+                    .flat_map(|&c| if c { [0.0, 1.0] } else { [1.0, 0.0] })
+                    .collect();
+
+                // Discriminator step.
+                let real = upload(bx, b, x.cols, &ad);
+                let (real_logits, _) = discriminator.forward(real.clone());
+                let (fake, _) = generator.forward(z.clone());
+                let (fake_logits, _) = discriminator.forward(fake.detach());
+                let supervised = cross_entropy(real_logits.clone(), upload(by, b, 2, &ad));
+                let lse_real = log_sum_exp(real_logits);
+                let unsup_real = (softplus(lse_real.clone(), 1.0) - lse_real).mean();
+                let unsup_fake = softplus(log_sum_exp(fake_logits), 1.0).mean();
+                let d_loss = supervised + unsup_real + unsup_fake;
+                let grads = GradientsParams::from_grads(d_loss.backward(), &discriminator);
+                discriminator = opt_d.step(o.learning_rate, discriminator, grads);
+
+                // Generator step: feature matching plus the class it was asked for.
+                let (_, real_features) = discriminator.forward(real);
+                let (fake, _) = generator.forward(z);
+                let (fake_logits, fake_features) = discriminator.forward(fake);
+                let matching = (real_features.detach().mean_dim(0) - fake_features.mean_dim(0))
+                    .square()
+                    .mean();
+                let g_loss = matching + cross_entropy(fake_logits, upload(class_onehot, b, 2, &ad));
+                let grads = GradientsParams::from_grads(g_loss.backward(), &generator);
+                generator = opt_g.step(o.generator_learning_rate, generator, grads);
+
+                let (d, g) = (d_loss.detach(), g_loss.detach());
+                d_sum = Some(d_sum.map_or(d.clone(), |s| s + d));
+                g_sum = Some(g_sum.map_or(g.clone(), |s| s + g));
+            }
+            let valid = discriminator.valid();
+            let (tx, _) = gather(x, y, &parts.train);
+            let mut outs = vec![
+                valid
+                    .forward(upload(tx, parts.train.len(), x.cols, &self.device))
+                    .0,
+                d_sum
+                    .map_or_else(|| Tensor::zeros([1, 1], &ad), |s| s.reshape([1, 1]))
+                    .inner(),
+                g_sum
+                    .map_or_else(|| Tensor::zeros([1, 1], &ad), |s| s.reshape([1, 1]))
+                    .inner(),
+            ];
+            if !parts.val.is_empty() {
+                let (vx, _) = gather(x, y, &parts.val);
+                outs.push(
+                    valid
+                        .forward(upload(vx, parts.val.len(), x.cols, &self.device))
+                        .0,
+                );
+            }
+            let host = read(outs);
+            let (train_accuracy, train_loss) = score(&host[0], &train_labels);
+            let (val_accuracy, val_loss) = host
+                .get(3)
+                .map_or((f64::NAN, f64::NAN), |v| score(v, &val_labels));
+            let stats = EpochStats {
+                epoch,
+                train_loss,
+                train_accuracy,
+                val_loss,
+                val_accuracy,
+                d_loss: Some(f64::from(host[1][0]) / batches as f64),
+                g_loss: Some(f64::from(host[2][0]) / batches as f64),
+                seconds: (now() - t0).as_secs_f64(),
+            };
+            if tracker.epoch(stats, &discriminator, progress) {
+                break;
+            }
+        }
+        self.history = tracker.history;
+        self.discriminator = Some(tracker.best.map_or(discriminator, |(_, n)| n));
+        self.generator = Some(generator);
+        Ok(())
+    }
+
+    fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
+        let discriminator = self
+            .discriminator
+            .as_ref()
+            .ok_or_else(|| Error::config("the GAN is not fitted yet"))?;
+        Ok(predict(discriminator, x, &self.device))
+    }
+
+    fn history(&self) -> &[EpochStats] {
+        &self.history
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two noisy clusters in 4 dimensions, 1 in 4 positive; the clusters overlap a little.
+    fn data(n: usize, seed: u64) -> (Matrix, Vec<bool>) {
+        let mut rng = Rng::new(seed);
+        let y: Vec<bool> = (0..n).map(|i| i % 4 == 0).collect();
+        let data = y
+            .iter()
+            .flat_map(|&p| {
+                let c = if p { 1.2 } else { -0.4 };
+                [
+                    c + rng.normal(),
+                    c + rng.normal(),
+                    rng.normal(),
+                    -c + rng.normal(),
+                ]
+                .map(|v| v as f32)
+            })
+            .collect();
+        (
+            Matrix {
+                rows: n,
+                cols: 4,
+                data,
+            },
+            y,
+        )
+    }
+
+    fn small() -> NnOptions {
+        NnOptions {
+            epochs: 8,
+            batch_size: 32,
+            hidden: 16,
+            noise: 4,
+            ..NnOptions::default()
+        }
+    }
+
+    #[test]
+    fn mlp_and_gan_learn_report_epochs_and_repeat_with_the_seed() {
+        let (x, y) = data(480, 1);
+        let (xt, yt) = data(240, 2);
+        type Make = fn(NnOptions) -> Box<dyn Classifier>;
+        let models: [(&str, Make); 2] = [
+            ("mlp", |o| Box::new(Mlp::new(o))),
+            ("gan", |o| Box::new(Gan::new(o))),
+        ];
+        for (name, make) in models {
+            let mut seen = Vec::new();
+            let mut a = make(small());
+            a.fit(&x, &y, 3, &mut |s| seen.push(s.clone())).unwrap();
+            assert_eq!(seen.len(), 8, "{name}");
+            assert_eq!(a.history(), &seen[..]);
+            assert!(
+                seen.iter()
+                    .all(|s| s.val_loss.is_finite() && s.train_accuracy > 0.5),
+                "{name}"
+            );
+            assert_eq!(seen[0].d_loss.is_some(), name == "gan");
+            let p = a.predict_proba(&xt).unwrap();
+            let s = crate::metrics::evaluate(&yt, &p, 0.5);
+            assert!(
+                s.accuracy > 0.85 && s.roc_auc.unwrap() > 0.9,
+                "{name}: {s:?}"
+            );
+            let mut b = make(small());
+            b.fit(&x, &y, 3, &mut |_| {}).unwrap();
+            assert_eq!(
+                b.predict_proba(&xt).unwrap(),
+                p,
+                "{name}: same seed, same numbers"
+            );
+        }
+    }
+
+    #[test]
+    fn early_stopping_and_bad_settings() {
+        let (x, y) = data(200, 4);
+        let mut m = Mlp::new(NnOptions {
+            epochs: 200,
+            patience: Some(2),
+            learning_rate: 0.05,
+            ..small()
+        });
+        m.fit(&x, &y, 0, &mut |_| {}).unwrap();
+        assert!(m.history().len() < 200, "stopped early");
+        let mut bad = Gan::new(NnOptions {
+            epochs: 0,
+            ..small()
+        });
+        assert!(bad.fit(&x, &y, 0, &mut |_| {}).is_err());
+        assert!(Gan::new(small()).generate(3, true, 0).is_err());
+    }
+
+    #[test]
+    fn the_generator_makes_rows_of_the_input_width_per_class() {
+        let (x, y) = data(200, 5);
+        let mut g = Gan::new(small());
+        g.fit(&x, &y, 1, &mut |_| {}).unwrap();
+        let churners = g.generate(50, true, 9).unwrap();
+        assert_eq!((churners.rows, churners.cols), (50, 4));
+        assert!(churners.data.iter().all(|v| v.is_finite()));
+        assert_eq!(g.generate(50, true, 9).unwrap(), churners);
+    }
+}
