@@ -17,6 +17,7 @@ pub mod rng;
 pub mod sample;
 pub mod schema;
 pub mod split;
+pub mod synthetic;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 

@@ -17,6 +17,8 @@ churnlab — customer-churn pipeline
 Usage:
   churnlab inspect FILE [options]     schema, exploration, cleaning and split report
   churnlab run FILE [options]         train and compare the GAN and the baselines
+  churnlab synth FILE [--rows N] [--out FILE] [--json] [options]
+                                      fit the GAN and write synthetic customers as CSV
   churnlab sample [--rows N] [--seed S] [--out FILE]
                                       write the generated sample table as CSV
   churnlab help
@@ -50,7 +52,8 @@ Options of run:
   --epochs N                epochs of the GAN and the MLP (default 20)
   --seeds N                 repeat over seeds seed … seed+N−1, report mean ± std (default 1)
   --models LIST             e.g. gan,lr,rf,nb,knn,mlp (default: all)
-  --batch-size N  --hidden N  --lr X  --patience N  --rf-trees N  --knn-k N
+  --batch-size N  --hidden N  --lr X  --g-lr X  --unsupervised-weight W  --patience N
+  --rf-trees N  --knn-k N
   --threshold P             churn at probability ≥ P (default 0.5)
 ";
 
@@ -79,6 +82,7 @@ fn run(args: &[String]) -> Result<(), Error> {
         }
         Some("inspect") => run_inspect(&args[1..], false),
         Some("run") => run_inspect(&args[1..], true),
+        Some("synth") => run_synth(&args[1..]),
         Some("sample") => run_sample(&args[1..]),
         Some(other) => Err(Error::config(format!(
             "unknown command '{other}' (try 'churnlab help')"
@@ -113,7 +117,8 @@ fn list(v: &str) -> Vec<String> {
         .collect()
 }
 
-fn run_inspect(args: &[String], train: bool) -> Result<(), Error> {
+/// FILE, `--json` and the pipeline's options, shared by inspect, run and synth.
+fn parse_common(args: &[String]) -> Result<(String, Config, bool), Error> {
     let mut it = Args { rest: args.iter() };
     let mut file = None;
     let mut json = false;
@@ -131,7 +136,7 @@ fn run_inspect(args: &[String], train: bool) -> Result<(), Error> {
                     .map_err(|e| Error::config(format!("config '{path}': {e}")))?;
             }
             flag if flag.starts_with("--") => flags.push((flag, it.value(flag)?)),
-            path if file.is_none() => file = Some(path),
+            path if file.is_none() => file = Some(path.to_string()),
             extra => return Err(Error::config(format!("unexpected argument '{extra}'"))),
         }
     }
@@ -139,11 +144,28 @@ fn run_inspect(args: &[String], train: bool) -> Result<(), Error> {
         apply_flag(&mut cfg, flag, v)?;
     }
     let path = file.ok_or_else(|| Error::config("a FILE is needed (try 'churnlab help')"))?;
+    Ok((path, cfg, json))
+}
+
+/// The file's bytes and its name without folders.
+fn read_input(path: &str) -> Result<(Vec<u8>, String), Error> {
     let bytes =
         std::fs::read(path).map_err(|e| Error::input(format!("cannot read '{path}': {e}")))?;
     let name = std::path::Path::new(path)
         .file_name()
-        .map_or(path.into(), |n| n.to_string_lossy());
+        .map_or(path.into(), |n| n.to_string_lossy().into_owned());
+    Ok((bytes, name))
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::input(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+fn run_inspect(args: &[String], train: bool) -> Result<(), Error> {
+    let (path, cfg, json) = parse_common(args)?;
+    let (bytes, name) = read_input(&path)?;
     if train {
         let mut progress = |p: Progress| {
             if let Progress::Scored {
@@ -162,22 +184,16 @@ fn run_inspect(args: &[String], train: bool) -> Result<(), Error> {
         };
         let report = run_models(&bytes, &name, &cfg, &mut progress)?;
         if json {
-            let text =
-                serde_json::to_string_pretty(&report).map_err(|e| Error::input(e.to_string()))?;
-            println!("{text}");
-        } else {
-            print!("{}", run_text(&report));
+            return print_json(&report);
         }
+        print!("{}", run_text(&report));
         return Ok(());
     }
     let report = inspect(&bytes, &name, &cfg)?;
     if json {
-        let text =
-            serde_json::to_string_pretty(&report).map_err(|e| Error::input(e.to_string()))?;
-        println!("{text}");
-    } else {
-        print!("{}", inspect_text(&report));
+        return print_json(&report);
     }
+    print!("{}", inspect_text(&report));
     Ok(())
 }
 
@@ -260,6 +276,10 @@ fn apply_flag(cfg: &mut Config, flag: &str, v: &str) -> Result<(), Error> {
         "--batch-size" => cfg.models.nn.batch_size = v.parse().map_err(|_| bad())?,
         "--hidden" => cfg.models.nn.hidden = v.parse().map_err(|_| bad())?,
         "--lr" => cfg.models.nn.learning_rate = v.parse().map_err(|_| bad())?,
+        "--g-lr" => cfg.models.nn.generator_learning_rate = v.parse().map_err(|_| bad())?,
+        "--unsupervised-weight" => {
+            cfg.models.nn.unsupervised_weight = v.parse().map_err(|_| bad())?
+        }
         "--patience" => cfg.models.nn.patience = Some(v.parse().map_err(|_| bad())?),
         "--rf-trees" => cfg.models.rf_trees = v.parse().map_err(|_| bad())?,
         "--knn-k" => cfg.models.knn_k = v.parse().map_err(|_| bad())?,
@@ -269,6 +289,43 @@ fn apply_flag(cfg: &mut Config, flag: &str, v: &str) -> Result<(), Error> {
                 "unknown option '{flag}' (try 'churnlab help')"
             )));
         }
+    }
+    Ok(())
+}
+
+/// `synth FILE [--rows N] [--out FILE] [--json]`, other options as for inspect.
+fn run_synth(args: &[String]) -> Result<(), Error> {
+    let (mut rows, mut out) = (1000usize, None);
+    let mut rest = Vec::new();
+    let mut it = Args { rest: args.iter() };
+    while let Some(a) = it.rest.next() {
+        match a.as_str() {
+            "--rows" => rows = it.parsed(a)?,
+            "--out" => out = Some(it.value(a)?),
+            _ => rest.push(a.clone()),
+        }
+    }
+    let (path, cfg, json) = parse_common(&rest)?;
+    let (bytes, name) = read_input(&path)?;
+    let report = churnlab::pipeline::synthesize(&bytes, &name, &cfg, rows, cfg.split.seed)?;
+    match out {
+        Some(p) => std::fs::write(p, &report.csv)
+            .map_err(|e| Error::input(format!("cannot write '{p}': {e}")))?,
+        None if !json => print!("{}", report.csv),
+        None => {}
+    }
+    let q = &report.quality;
+    if json {
+        print_json(&report)?;
+    } else {
+        eprintln!(
+            "{} synthetic rows ({} churners); column shape score {:.3}, correlation score {}",
+            report.rows,
+            report.churners,
+            q.shape_score,
+            q.correlation_score
+                .map_or("–".into(), |c| format!("{c:.3}"))
+        );
     }
     Ok(())
 }

@@ -338,3 +338,63 @@ pub fn run(
         total_seconds: (now() - t0).as_secs_f64(),
     })
 }
+
+/// Synthetic customers from the GAN's generator, with their resemblance to the training rows.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SyntheticReport {
+    pub rows: usize,
+    pub churners: usize,
+    pub seed: u64,
+    pub quality: crate::synthetic::Quality,
+    /// The rows as CSV with the input's header (IDs `SYN-1…`; formula-like text neutralised).
+    #[serde(skip)]
+    pub csv: String,
+}
+
+/// Fits the GAN on the training rows of `cfg.split.seed`'s split and generates `rows` customers,
+/// churners in the training rows' proportion.
+#[cfg(feature = "nn")]
+pub fn synthesize(
+    bytes: &[u8],
+    file_name: &str,
+    cfg: &Config,
+    rows: usize,
+    seed: u64,
+) -> Result<SyntheticReport, Error> {
+    use crate::models::Classifier;
+    if rows == 0 {
+        return Err(Error::config("ask for at least one synthetic row"));
+    }
+    let l = load_and_clean(bytes, file_name, cfg)?;
+    let (split, _, pre, _) = split_and_fit(&l, cfg, cfg.split.seed)?;
+    let y: Vec<bool> = split
+        .train
+        .iter()
+        .map(|&r| l.schema.labels[r] == Some(true))
+        .collect();
+    let mut gan = crate::models::nn::Gan::new(cfg.models.nn.clone());
+    gan.fit(
+        &pre.transform(&l.table, &split.train),
+        &y,
+        seed,
+        &mut |_| {},
+    )?;
+    let rate = y.iter().filter(|&&b| b).count() as f64 / y.len() as f64;
+    let churners = ((rows as f64 * rate).round() as usize).min(rows);
+    let mut decoded = Vec::with_capacity(rows);
+    let mut classes = Vec::with_capacity(rows);
+    for (n, churn) in [(churners, true), (rows - churners, false)] {
+        if n > 0 {
+            decoded.extend(pre.decode(&l.table, &gan.generate(n, churn, seed ^ u64::from(churn))?));
+            classes.extend(std::iter::repeat_n(churn, n));
+        }
+    }
+    let synth = crate::synthetic::assemble(&l.table, &l.schema, decoded, &classes);
+    Ok(SyntheticReport {
+        rows,
+        churners,
+        seed,
+        quality: synth.quality(&l.table, &l.schema, &split.train),
+        csv: synth.to_csv(&l.table),
+    })
+}

@@ -156,6 +156,9 @@ enum Step {
         fill: f64,
         clip: Option<(f64, f64)>,
         indicator: bool,
+        /// Smallest and largest training value (after clipping), and whether all are whole.
+        range: (f64, f64),
+        integer: bool,
     },
     Categorical {
         column: usize,
@@ -211,6 +214,7 @@ impl Preprocessor {
                     fill,
                     clip,
                     indicator,
+                    ..
                 } => {
                     let Values::Numeric(v) = &table.columns[column].values else {
                         unreachable!("numeric step over a categorical column")
@@ -248,6 +252,69 @@ impl Preprocessor {
                 }
             }
         }
+    }
+
+    /// Turns model inputs (e.g. generated rows) back into cells of the original columns:
+    /// numbers unscaled, kept within the training range and rounded where the column holds whole
+    /// numbers; categories as the level with the largest indicator; a cell whose missing
+    /// indicator is on stays empty. One `(table column, cell)` per feature column.
+    pub fn decode(&self, table: &Table, x: &Matrix) -> Vec<Vec<(usize, Option<String>)>> {
+        (0..x.rows)
+            .map(|i| {
+                let raw: Vec<f64> = x
+                    .row(i)
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &v)| f64::from(v) * self.scale[j] + self.shift[j])
+                    .collect();
+                let mut pos = 0;
+                let mut cells = Vec::with_capacity(self.steps.len());
+                for step in &self.steps {
+                    let (column, width, indicator, cell) = match step {
+                        Step::Numeric {
+                            column,
+                            indicator,
+                            range,
+                            integer,
+                            ..
+                        } => {
+                            let v = raw[pos].clamp(range.0, range.1);
+                            let text = if *integer {
+                                format!("{}", v.round())
+                            } else {
+                                format!("{:.2}", v)
+                            };
+                            (*column, 1, *indicator, text)
+                        }
+                        Step::Categorical {
+                            column,
+                            slots,
+                            width,
+                            indicator,
+                            ..
+                        } => {
+                            let best =
+                                (0..*width).max_by(|&a, &b| raw[pos + a].total_cmp(&raw[pos + b]));
+                            let Values::Categorical { levels, .. } = &table.columns[*column].values
+                            else {
+                                unreachable!("categorical step over a numeric column")
+                            };
+                            let code = slots.iter().position(|s| *s == best && s.is_some());
+                            (
+                                *column,
+                                *width,
+                                *indicator,
+                                code.map(|c| levels[c].clone()).unwrap_or_default(),
+                            )
+                        }
+                    };
+                    let missing = indicator && raw[pos + width] > 0.5;
+                    cells.push((column, (!missing).then_some(cell)));
+                    pos += width + usize::from(indicator);
+                }
+                cells
+            })
+            .collect()
     }
 
     /// Model inputs for `rows`, scaled as fitted.
@@ -384,11 +451,20 @@ impl Preprocessor {
                             indicator: flag,
                         });
                     }
+                    let (mut lo, mut hi) = (
+                        xs.first().copied().unwrap_or(fill),
+                        xs.last().copied().unwrap_or(fill),
+                    );
+                    if let Some((a, b)) = fences[f] {
+                        (lo, hi) = (lo.clamp(a, b), hi.clamp(a, b));
+                    }
                     steps.push(Step::Numeric {
                         column: c,
                         fill,
                         clip: fences[f],
                         indicator: flag,
+                        range: (lo, hi),
+                        integer: xs.iter().all(|x| x.fract() == 0.0),
                     });
                 }
                 Values::Categorical { codes, levels } => {
@@ -712,6 +788,42 @@ mod tests {
         assert_eq!(
             f2.preprocessor.transform(&t2, &[0, 1, 2, 3, 4]),
             f.preprocessor.transform(&t, &[0, 1, 2, 3, 4])
+        );
+    }
+
+    #[test]
+    fn decode_inverts_transform_within_the_training_range() {
+        let (t, s) = setup(TEXT);
+        let f = Preprocessor::fit(&t, &s, &split(), &PrepOptions::default()).unwrap();
+        let cells = |rows: &[usize]| {
+            f.preprocessor
+                .decode(&t, &f.preprocessor.transform(&t, rows))
+        };
+        // Rows 0, 1, 3: nothing missing, inside the fences.
+        assert_eq!(
+            cells(&[0, 1, 3]),
+            [
+                vec![(0, Some("1".to_string())), (1, Some("a".to_string()))],
+                vec![(0, Some("2".to_string())), (1, Some("b".to_string()))],
+                vec![(0, Some("4".to_string())), (1, Some("a".to_string()))],
+            ]
+        );
+        // A huge value stays within the training range (the clipped maximum, 67.375) and whole.
+        let wild = Matrix {
+            rows: 1,
+            cols: 3,
+            data: vec![1e6, -5.0, 9.0],
+        };
+        let row = &f.preprocessor.decode(&t, &wild)[0];
+        assert_eq!(
+            row[0],
+            (0, Some("67".to_string())),
+            "kept in range, whole numbers stay whole"
+        );
+        assert_eq!(
+            row[1],
+            (1, Some("b".to_string())),
+            "the strongest indicator wins"
         );
     }
 

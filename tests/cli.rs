@@ -191,3 +191,97 @@ fn run_compares_models_as_one_json_document() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown model 'svm'"));
 }
+
+#[test]
+fn synth_writes_valid_customers_with_the_input_header() {
+    let dir = temp_dir("synth");
+    let file = sample_file(&dir);
+    let out_csv = dir.join("synthetic.csv");
+    let out = churnlab(&[
+        "synth",
+        &file,
+        "--rows",
+        "300",
+        "--epochs",
+        "3",
+        "--preset",
+        "ecommerce-churn",
+        "--json",
+        "--out",
+        out_csv.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["rows"], 300);
+    let q = &v["quality"];
+    assert_eq!(q["columns"].as_array().unwrap().len(), 18);
+    assert!((0.0..=1.0).contains(&q["shape_score"].as_f64().unwrap()));
+
+    let real = std::fs::read_to_string(&file).unwrap();
+    let synth = std::fs::read_to_string(&out_csv).unwrap();
+    let parse = |text: &str| -> Vec<Vec<String>> {
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        r.records()
+            .map(|rec| rec.unwrap().iter().map(String::from).collect())
+            .collect()
+    };
+    let (real, synth) = (parse(&real), parse(&synth));
+    assert_eq!(synth[0], real[0], "same header");
+    assert_eq!(synth.len(), 301);
+    let churners = synth[1..].iter().filter(|r| r[1] == "1").count();
+    assert_eq!(churners as u64, v["churners"].as_u64().unwrap());
+    // After the preset, these are the only levels the real table has.
+    let levels = |col: usize| -> std::collections::BTreeSet<String> {
+        let map = |s: &str| match s {
+            "Phone" | "Mobile" => "Mobile Phone".to_string(),
+            "CC" => "Credit Card".to_string(),
+            "COD" => "Cash on Delivery".to_string(),
+            other => other.to_string(),
+        };
+        real[1..]
+            .iter()
+            .map(|r| map(&r[col]))
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    for (i, name) in real[0].iter().enumerate() {
+        let values: Vec<&String> = synth[1..]
+            .iter()
+            .map(|r| &r[i])
+            .filter(|c| !c.is_empty())
+            .collect();
+        match name.as_str() {
+            "CustomerID" => assert!(values.iter().all(|c| c.starts_with("SYN-"))),
+            "PreferredLoginDevice"
+            | "PreferredPaymentMode"
+            | "Gender"
+            | "PreferedOrderCat"
+            | "MaritalStatus" => {
+                let valid = levels(i);
+                assert!(
+                    values.iter().all(|c| valid.contains(*c)),
+                    "{name}: {values:?}"
+                );
+            }
+            _ => {
+                let real_values: Vec<f64> =
+                    real[1..].iter().filter_map(|r| r[i].parse().ok()).collect();
+                let (lo, hi) = real_values
+                    .iter()
+                    .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+                for c in values {
+                    let x: f64 = c
+                        .parse()
+                        .unwrap_or_else(|_| panic!("{name}: '{c}' is not a number"));
+                    assert!(x >= lo && x <= hi, "{name}: {x} outside [{lo}, {hi}]");
+                }
+            }
+        }
+    }
+}

@@ -108,6 +108,8 @@ pub struct NnOptions {
     pub noise: usize,
     /// Share of the training rows held out for validation (stratified).
     pub validation_fraction: f64,
+    /// Weight of the GAN discriminator's real-vs-fake loss next to its class loss.
+    pub unsupervised_weight: f64,
     /// Stop when the validation loss has not improved for this many epochs (and keep the best).
     pub patience: Option<usize>,
 }
@@ -117,11 +119,16 @@ impl Default for NnOptions {
         NnOptions {
             epochs: 20,
             batch_size: 64,
-            learning_rate: 1e-3,
+            // Chosen on the validation rows (never the test rows) of the real table, seeds 0–1:
+            // 1e-3 → 93.0 % MLP / 88.5 % GAN validation accuracy, 5e-3 → 95.1 % / 94.8 %.
+            learning_rate: 5e-3,
             generator_learning_rate: 1e-3,
             hidden: 128,
             noise: 32,
             validation_fraction: 0.1,
+            // The real-vs-fake loss hurts a fully labelled classifier: weight 1 → 90.6 %,
+            // 0.3 → 93.3 %, 0.1 → 94.8 % validation accuracy (with the learning rate above).
+            unsupervised_weight: 0.1,
             patience: None,
         }
     }

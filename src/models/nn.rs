@@ -427,7 +427,8 @@ impl Classifier for Gan {
                 let lse_real = log_sum_exp(real_logits);
                 let unsup_real = (softplus(lse_real.clone(), 1.0) - lse_real).mean();
                 let unsup_fake = softplus(log_sum_exp(fake_logits), 1.0).mean();
-                let d_loss = supervised + unsup_real + unsup_fake;
+                let d_loss =
+                    supervised + (unsup_real + unsup_fake).mul_scalar(o.unsupervised_weight);
                 let grads = GradientsParams::from_grads(d_loss.backward(), &discriminator);
                 discriminator = opt_d.step(o.learning_rate, discriminator, grads);
 
