@@ -43,6 +43,7 @@ fn main() {
 
     let reference = NnOptions {
         epochs: 6,
+        hidden: 128,
         validation_fraction: 0.0,
         ..NnOptions::default()
     };
@@ -61,6 +62,10 @@ fn main() {
             model.history()[0].seconds,
             x.rows as f64 / per_epoch,
             x.rows.div_ceil(64)
+        );
+        println!(
+            "  (reference network: hidden 128; the default is {})",
+            NnOptions::default().hidden
         );
     }
     let mut baselines = 0.0;

@@ -52,7 +52,7 @@ Options of run:
   --epochs N                epochs of the GAN and the MLP (default 20)
   --seeds N                 repeat over seeds seed … seed+N−1, report mean ± std (default 1)
   --models LIST             e.g. gan,lr,rf,nb,knn,mlp (default: all)
-  --batch-size N  --hidden N  --lr X  --g-lr X  --unsupervised-weight W  --patience N
+  --batch-size N  --hidden N  --lr X  --g-lr X  --cosine true|false  --unsupervised-weight W  --patience N
   --rf-trees N  --knn-k N
   --threshold P             churn at probability ≥ P (default 0.5)
 ";
@@ -276,6 +276,7 @@ fn apply_flag(cfg: &mut Config, flag: &str, v: &str) -> Result<(), Error> {
         "--batch-size" => cfg.models.nn.batch_size = v.parse().map_err(|_| bad())?,
         "--hidden" => cfg.models.nn.hidden = v.parse().map_err(|_| bad())?,
         "--lr" => cfg.models.nn.learning_rate = v.parse().map_err(|_| bad())?,
+        "--cosine" => cfg.models.nn.cosine_decay = v.parse().map_err(|_| bad())?,
         "--g-lr" => cfg.models.nn.generator_learning_rate = v.parse().map_err(|_| bad())?,
         "--unsupervised-weight" => {
             cfg.models.nn.unsupervised_weight = v.parse().map_err(|_| bad())?

@@ -108,6 +108,8 @@ pub struct NnOptions {
     pub noise: usize,
     /// Share of the training rows held out for validation (stratified).
     pub validation_fraction: f64,
+    /// Anneal the classifier's learning rate along a cosine to 5 % of its start by the last epoch.
+    pub cosine_decay: bool,
     /// Weight of the GAN discriminator's real-vs-fake loss next to its class loss.
     pub unsupervised_weight: f64,
     /// Stop when the validation loss has not improved for this many epochs (and keep the best).
@@ -115,22 +117,36 @@ pub struct NnOptions {
 }
 
 impl Default for NnOptions {
+    /// Chosen on the validation rows (never the test rows) of the real table, seeds 0–4, GAN
+    /// validation accuracy after 20 epochs: lr 1e-3, hidden 128, unsupervised weight 1 → 88.5 %
+    /// (seeds 0–1); lr 5e-3, weight 0.1 → 94.8 %; + cosine decay, lr 1e-2 → 95.8 %;
+    /// + hidden 256 → 96.6 %. The real-vs-fake loss hurts a fully labelled classifier (weight 0.3
+    /// instead of 0.1: 96.0 %). The MLP shares these settings (95.7 % validation accuracy).
     fn default() -> Self {
         NnOptions {
             epochs: 20,
             batch_size: 64,
-            // Chosen on the validation rows (never the test rows) of the real table, seeds 0–1:
-            // 1e-3 → 93.0 % MLP / 88.5 % GAN validation accuracy, 5e-3 → 95.1 % / 94.8 %.
-            learning_rate: 5e-3,
+            learning_rate: 1e-2,
             generator_learning_rate: 1e-3,
-            hidden: 128,
+            hidden: 256,
             noise: 32,
             validation_fraction: 0.1,
-            // The real-vs-fake loss hurts a fully labelled classifier: weight 1 → 90.6 %,
-            // 0.3 → 93.3 %, 0.1 → 94.8 % validation accuracy (with the learning rate above).
+            cosine_decay: true,
             unsupervised_weight: 0.1,
             patience: None,
         }
+    }
+}
+
+impl NnOptions {
+    /// The classifier's learning rate in `epoch` (1-based).
+    pub fn rate(&self, epoch: usize) -> f64 {
+        if !self.cosine_decay || self.epochs < 2 {
+            return self.learning_rate;
+        }
+        let t = (epoch - 1) as f64 / (self.epochs - 1) as f64;
+        let floor = 0.05 * self.learning_rate;
+        floor + (self.learning_rate - floor) * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
     }
 }
 

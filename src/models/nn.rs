@@ -263,13 +263,14 @@ impl Classifier for Mlp {
         let mut order = parts.train.clone();
         for epoch in 1..=o.epochs {
             let t0 = now();
+            let lr = o.rate(epoch);
             rng.shuffle(&mut order);
             for batch in order.chunks(o.batch_size) {
                 let (bx, by) = gather(x, y, batch);
                 let (logits, _) = net.forward(upload(bx, batch.len(), x.cols, &ad));
                 let loss = cross_entropy(logits, upload(by, batch.len(), 2, &ad));
                 let grads = GradientsParams::from_grads(loss.backward(), &net);
-                net = opt.step(o.learning_rate, net, grads);
+                net = opt.step(lr, net, grads);
             }
             let valid = net.valid();
             let (tx, _) = gather(x, y, &parts.train);
@@ -403,6 +404,7 @@ impl Classifier for Gan {
         let val_labels: Vec<bool> = parts.val.iter().map(|&i| y[i]).collect();
         for epoch in 1..=o.epochs {
             let t0 = now();
+            let lr = o.rate(epoch);
             rng.shuffle(&mut order);
             let mut d_sum: Option<Tensor<1>> = None;
             let mut g_sum: Option<Tensor<1>> = None;
@@ -430,7 +432,7 @@ impl Classifier for Gan {
                 let d_loss =
                     supervised + (unsup_real + unsup_fake).mul_scalar(o.unsupervised_weight);
                 let grads = GradientsParams::from_grads(d_loss.backward(), &discriminator);
-                discriminator = opt_d.step(o.learning_rate, discriminator, grads);
+                discriminator = opt_d.step(lr, discriminator, grads);
 
                 // Generator step: feature matching plus the class it was asked for.
                 let (_, real_features) = discriminator.forward(real);
