@@ -118,10 +118,10 @@ pub struct NnOptions {
 
 impl Default for NnOptions {
     /// Chosen on the validation rows (never the test rows) of the real table, seeds 0–4, GAN
-    /// validation accuracy after 20 epochs: lr 1e-3, hidden 128, unsupervised weight 1 → 88.5 %
-    /// (seeds 0–1); lr 5e-3, weight 0.1 → 94.8 %; + cosine decay, lr 1e-2 → 95.8 %;
-    /// + hidden 256 → 96.6 %. The real-vs-fake loss hurts a fully labelled classifier (weight 0.3
-    /// instead of 0.1: 96.0 %). The MLP shares these settings (95.7 % validation accuracy).
+    /// validation accuracy after 20 epochs: lr 1e-3, hidden 128, unsupervised weight 1: 88.5 %
+    /// (seeds 0–1); lr 5e-3, weight 0.1: 94.8 %; with cosine decay and lr 1e-2: 95.8 %; with
+    /// hidden 256 as well: 96.6 %. The real-vs-fake loss hurts a fully labelled classifier
+    /// (weight 0.3 instead of 0.1: 96.0 %). The MLP shares these settings (95.7 %).
     fn default() -> Self {
         NnOptions {
             epochs: 20,
