@@ -177,6 +177,40 @@ impl Table {
     pub fn names(&self) -> Vec<String> {
         self.columns.iter().map(|c| c.name.clone()).collect()
     }
+
+    /// Appends rows of cells (one per column, `None` = missing) and returns their indices.
+    /// Texts are read as each column already is: numbers parsed (else missing), levels matched
+    /// to the existing ones (new levels are added).
+    pub fn append_rows(&mut self, rows: &[Vec<Option<String>>]) -> std::ops::Range<usize> {
+        let start = self.n_rows;
+        for (c, col) in self.columns.iter_mut().enumerate() {
+            match &mut col.values {
+                Values::Numeric(v) => v.extend(rows.iter().map(|r| {
+                    r[c].as_deref()
+                        .and_then(|t| parse_number(t.trim()))
+                        .unwrap_or(f64::NAN)
+                })),
+                Values::Categorical { codes, levels } => {
+                    let mut index: FxHashMap<String, u32> = levels
+                        .iter()
+                        .enumerate()
+                        .map(|(i, l)| (l.clone(), i as u32))
+                        .collect();
+                    for r in rows {
+                        codes.push(match &r[c] {
+                            None => MISSING,
+                            Some(t) => *index.entry(t.clone()).or_insert_with(|| {
+                                levels.push(t.clone());
+                                (levels.len() - 1) as u32
+                            }),
+                        });
+                    }
+                }
+            }
+        }
+        self.n_rows += rows.len();
+        start..self.n_rows
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -976,6 +1010,27 @@ mod tests {
         let (lost, ex) = t.columns[1].make_numeric();
         assert_eq!((lost, ex), (1, vec!["x".to_string()]));
         assert_eq!(nums(&t, 1)[2], 4.0);
+    }
+
+    #[test]
+    fn appended_rows_are_read_like_the_column() {
+        let (mut t, _) = csv("n,c\n1,a\n2,b\n");
+        let r = t.append_rows(&[
+            vec![Some(" 3 ".into()), Some("b".into())],
+            vec![Some("x".into()), Some("new".into())],
+        ]);
+        assert_eq!(r, 2..4);
+        assert_eq!(nums(&t, 0)[2], 3.0);
+        assert!(nums(&t, 0)[3].is_nan());
+        assert_eq!(
+            levels(&t, 1),
+            [
+                Some("a".into()),
+                Some("b".into()),
+                Some("b".into()),
+                Some("new".into())
+            ]
+        );
     }
 
     #[test]

@@ -390,11 +390,89 @@ pub fn synthesize(
         }
     }
     let synth = crate::synthetic::assemble(&l.table, &l.schema, decoded, &classes);
+    let mut quality = synth.quality(&l.table, &l.schema, &split.train);
+    // Encode the synthetic rows as the model sees real ones, by appending them to the table.
+    let mut table = l.table.clone();
+    let synth_rows: Vec<usize> = table.append_rows(&synth.cells).collect();
+    let x_synth = pre.transform(&table, &synth_rows);
+    let x_train = pre.transform(&table, &split.train);
+    let (detection_auc, tstr, trtr) = synthetic_checks(
+        &x_train,
+        &y,
+        &x_synth,
+        &classes,
+        &pre.transform(&table, &split.test),
+        &split
+            .test
+            .iter()
+            .map(|&r| l.schema.labels[r] == Some(true))
+            .collect::<Vec<_>>(),
+        seed,
+    )?;
+    quality.detection_auc = detection_auc;
+    quality.detection_score = detection_auc.map(|a| 1.0 - (2.0 * a.max(0.5) - 1.0));
+    quality.tstr_f1 = Some(tstr);
+    quality.trtr_f1 = Some(trtr);
     Ok(SyntheticReport {
         rows,
         churners,
         seed,
-        quality: synth.quality(&l.table, &l.schema, &split.train),
+        quality,
         csv: synth.to_csv(&l.table),
     })
+}
+
+/// Detection AUC (real training rows against synthetic rows, logistic regression, 30 % held
+/// out), then the test F1 of a 100-tree forest trained on synthetic rows and on real rows.
+#[cfg(feature = "nn")]
+fn synthetic_checks(
+    x_train: &Matrix,
+    y_train: &[bool],
+    x_synth: &Matrix,
+    y_synth: &[bool],
+    x_test: &Matrix,
+    y_test: &[bool],
+    seed: u64,
+) -> Result<(Option<f64>, f64, f64), Error> {
+    use crate::models::Classifier;
+    use crate::models::baselines::{Forest, Logistic};
+    let both = Matrix {
+        rows: x_train.rows + x_synth.rows,
+        cols: x_train.cols,
+        data: [x_train.data.as_slice(), x_synth.data.as_slice()].concat(),
+    };
+    let is_synth: Vec<Option<bool>> = (0..both.rows).map(|i| Some(i >= x_train.rows)).collect();
+    let all: Vec<usize> = (0..both.rows).collect();
+    let parts = stratified(
+        &all,
+        &is_synth,
+        &SplitOptions {
+            test_fraction: 0.3,
+            seed,
+        },
+    )?;
+    let pick = |rows: &[usize]| Matrix {
+        rows: rows.len(),
+        cols: both.cols,
+        data: rows.iter().flat_map(|&r| both.row(r).to_vec()).collect(),
+    };
+    let labels =
+        |rows: &[usize]| -> Vec<bool> { rows.iter().map(|&r| r >= x_train.rows).collect() };
+    let mut detector = Logistic::new(1.0);
+    detector.fit(
+        &pick(&parts.train),
+        &labels(&parts.train),
+        seed,
+        &mut |_| {},
+    )?;
+    let auc = crate::metrics::roc_auc(
+        &labels(&parts.test),
+        &detector.predict_proba(&pick(&parts.test))?,
+    );
+    let f1_of = |x: &Matrix, y: &[bool]| -> Result<f64, Error> {
+        let mut forest = Forest::new(100, None);
+        forest.fit(x, y, seed, &mut |_| {})?;
+        Ok(evaluate(y_test, &forest.predict_proba(x_test)?, 0.5).f1)
+    };
+    Ok((auc, f1_of(x_synth, y_synth)?, f1_of(x_train, y_train)?))
 }

@@ -26,6 +26,15 @@ pub struct Quality {
     pub shape_score: f64,
     /// 1 − mean |r_real − r_synthetic| / 2 over pairs of numeric features.
     pub correlation_score: Option<f64>,
+    /// ROC-AUC of a logistic regression told to separate real training rows from synthetic
+    /// ones (on a held-out 30 %): 0.5 means indistinguishable.
+    pub detection_auc: Option<f64>,
+    /// 1 − (2·max(AUC, 0.5) − 1): 1 when the rows cannot be told apart.
+    pub detection_score: Option<f64>,
+    /// F1 on the real test rows of a random forest trained on the synthetic rows only…
+    pub tstr_f1: Option<f64>,
+    /// …and of the same forest trained on the real training rows.
+    pub trtr_f1: Option<f64>,
 }
 
 /// Generated customers: cells per row in table column order (`None` = empty).
@@ -158,6 +167,10 @@ impl Rows {
             shape_score,
             correlation_score: (!diffs.is_empty())
                 .then(|| 1.0 - diffs.iter().sum::<f64>() / diffs.len() as f64),
+            detection_auc: None,
+            detection_score: None,
+            tstr_f1: None,
+            trtr_f1: None,
         }
     }
 }

@@ -219,7 +219,17 @@ fn synth_writes_valid_customers_with_the_input_header() {
     assert_eq!(v["rows"], 300);
     let q = &v["quality"];
     assert_eq!(q["columns"].as_array().unwrap().len(), 18);
-    assert!((0.0..=1.0).contains(&q["shape_score"].as_f64().unwrap()));
+    for key in [
+        "shape_score",
+        "correlation_score",
+        "detection_auc",
+        "detection_score",
+        "tstr_f1",
+        "trtr_f1",
+    ] {
+        let x = q[key].as_f64().unwrap_or_else(|| panic!("{key} missing"));
+        assert!((0.0..=1.0).contains(&x), "{key} {x}");
+    }
 
     let real = std::fs::read_to_string(&file).unwrap();
     let synth = std::fs::read_to_string(&out_csv).unwrap();
