@@ -4,7 +4,7 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::pipeline::{self, Config};
+use crate::pipeline::{self, Config, Progress};
 
 #[wasm_bindgen]
 extern "C" {
@@ -45,4 +45,42 @@ pub fn inspect(bytes: &[u8], file_name: &str, options: JsValue) -> Result<JsValu
 #[wasm_bindgen(js_name = sampleCsv)]
 pub fn sample_csv(rows: u32, seed: u32) -> String {
     crate::sample::sample_csv(rows as usize, u64::from(seed))
+}
+
+/// Trains and compares the models (the same document as `churnlab run --json`). `progress` is
+/// called with each event (`{kind: "fit" | "epoch" | "scored", …}`) while it runs.
+#[wasm_bindgen]
+pub fn run(
+    bytes: &[u8],
+    file_name: &str,
+    options: JsValue,
+    progress: &js_sys::Function,
+) -> Result<JsValue, JsError> {
+    let cfg = config(options)?;
+    let mut report_progress = |p: Progress| {
+        if let Ok(value) = to_js(&p) {
+            // A failing callback must not stop the training; the page shows the final report.
+            let _ = progress.call1(&JsValue::NULL, &value);
+        }
+    };
+    let report = pipeline::run(bytes, file_name, &cfg, &mut report_progress)
+        .map_err(|e| JsError::new(&e.message))?;
+    to_js(&report)
+}
+
+/// Which models this build can train (the neural ones need the `nn` feature).
+#[wasm_bindgen(js_name = availableModels)]
+pub fn available_models() -> Result<JsValue, JsError> {
+    let all = crate::models::ModelKind::ALL;
+    let models: Vec<_> = all
+        .iter()
+        .filter(|k| {
+            cfg!(feature = "nn")
+                || !matches!(
+                    k,
+                    crate::models::ModelKind::Gan | crate::models::ModelKind::Mlp
+                )
+        })
+        .collect();
+    to_js(&models)
 }

@@ -4,20 +4,76 @@ const worker = new Worker('worker.js', { type: 'module' });
 let nextId = 0;
 const pending = new Map();
 
+const progressHandlers = new Map();
+
 worker.onmessage = ({ data }) => {
-  if (data.type === 'ready') return;
+  if (data.type === 'ready') return showModels(data.models);
+  if (data.type === 'progress') return progressHandlers.get(data.id)?.(data.event);
   const done = pending.get(data.id);
   if (!done) { if (data.type === 'error') showError(data.message); return; }
   pending.delete(data.id);
   done(data);
 };
 
-function request(msg) {
+function request(msg, onProgress) {
   return new Promise((resolve) => {
     const id = ++nextId;
-    pending.set(id, resolve);
+    pending.set(id, (reply) => { progressHandlers.delete(id); resolve(reply); });
+    if (onProgress) progressHandlers.set(id, onProgress);
     worker.postMessage({ ...msg, id }, msg.bytes ? [msg.bytes] : []);
   });
+}
+
+const modelLabels = {
+  gan: 'GAN (semi-supervised)', logistic_regression: 'Logistic Regression', random_forest: 'Random Forest',
+  naive_bayes: 'Gaussian Naive Bayes', knn: 'KNN', mlp: 'MLP',
+};
+
+function showModels(models) {
+  const box = $('models');
+  for (const m of models) {
+    const label = document.createElement('label');
+    const input = document.createElement('input');
+    Object.assign(input, { type: 'checkbox', value: m, checked: true });
+    label.append(input, ` ${modelLabels[m] ?? m} `);
+    box.append(label);
+  }
+}
+
+const pctCell = (s) => `${(100 * s.mean).toFixed(2)}${s.std ? ` ± ${(100 * s.std).toFixed(2)}` : ''}`;
+
+async function train() {
+  const models = [...document.querySelectorAll('#models input:checked')].map((i) => i.value);
+  if (!models.length) return showError('Choose at least one model.');
+  const options = {
+    models: { models, nn: { epochs: Number($('epochs').value) } },
+    seeds: Number($('seeds').value),
+  };
+  $('error').hidden = true;
+  $('train').disabled = true;
+  $('epoch-table').tBodies[0].replaceChildren();
+  $('comparison').tBodies[0].replaceChildren();
+  const t0 = performance.now();
+  const reply = await request({ type: 'run', options }, (e) => {
+    if (e.kind === 'fit') $('train-status').textContent = `Training ${modelLabels[e.model]} (seed ${e.seed})…`;
+    if (e.kind === 'epoch') {
+      const s = e.stats;
+      const f = (x) => (x == null || Number.isNaN(x) ? '–' : x.toFixed(4));
+      cells($('epoch-table').tBodies[0].insertRow(), [modelLabels[e.model], String(e.seed), String(s.epoch),
+        f(s.train_accuracy), f(s.val_accuracy), f(s.train_loss), f(s.val_loss), f(s.d_loss), f(s.g_loss), s.seconds.toFixed(3)]);
+    }
+  });
+  $('train').disabled = false;
+  if (reply.type === 'error') { $('train-status').textContent = ''; return showError(reply.message); }
+  const body = $('comparison').tBodies[0];
+  for (const m of reply.report.models) {
+    const x = m.summary;
+    const c = m.runs[0].scores.confusion;
+    cells(body.insertRow(), [m.label, pctCell(x.accuracy), pctCell(x.precision), pctCell(x.recall), pctCell(x.f1),
+      pctCell(x.roc_auc), x.train_seconds.mean.toFixed(2), `${c.tp} / ${c.fp} / ${c.fn} / ${c.tn}`]);
+  }
+  $('train-status').textContent =
+    `Trained in ${((performance.now() - t0) / 1000).toFixed(1)} s. Majority class: ${(100 * reply.report.majority_accuracy).toFixed(2)} %.`;
 }
 
 function showError(message) {
@@ -132,6 +188,7 @@ const drop = $('drop');
 drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
 drop.addEventListener('dragleave', () => drop.classList.remove('over'));
 drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); loadFile(e.dataTransfer.files[0]); });
+$('train').addEventListener('click', train);
 $('sample').addEventListener('click', () => run({ type: 'sample', rows: 5000, seed: 42 }, 'the sample'));
 
 // The sample is ready as soon as the page is.

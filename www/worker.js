@@ -1,18 +1,29 @@
 // Runs the wasm library off the main thread. Messages in: {id, type: 'sample'|'inspect', ...}.
 // Messages out: {id, type: 'ready'|'report'|'error', ...}.
-import init, { inspect, sampleCsv } from './pkg/churnlab.js';
+import init, { inspect, run, sampleCsv, availableModels } from './pkg/churnlab.js';
 
 let ready = init();
+// The table last read, for 'run' (the page does not send it twice).
+let current = null;
 
 self.onmessage = async ({ data: msg }) => {
   try {
     await ready;
     if (msg.type === 'sample') {
       const csv = sampleCsv(msg.rows ?? 5000, msg.seed ?? 42);
-      const report = inspect(new TextEncoder().encode(csv), 'churnlab-sample.csv', msg.options ?? null);
+      const bytes = new TextEncoder().encode(csv);
+      const report = inspect(bytes, 'churnlab-sample.csv', msg.options ?? null);
+      current = { bytes, name: 'churnlab-sample.csv' };
       self.postMessage({ id: msg.id, type: 'report', report, csv });
     } else if (msg.type === 'inspect') {
-      const report = inspect(new Uint8Array(msg.bytes), msg.name, msg.options ?? null);
+      const bytes = new Uint8Array(msg.bytes);
+      const report = inspect(bytes, msg.name, msg.options ?? null);
+      current = { bytes, name: msg.name };
+      self.postMessage({ id: msg.id, type: 'report', report });
+    } else if (msg.type === 'run') {
+      if (!current) throw new Error('load a table first');
+      const report = run(current.bytes, current.name, msg.options ?? null,
+        (event) => self.postMessage({ id: msg.id, type: 'progress', event }));
       self.postMessage({ id: msg.id, type: 'report', report });
     } else {
       throw new Error(`unknown request '${msg.type}'`);
@@ -24,5 +35,5 @@ self.onmessage = async ({ data: msg }) => {
   }
 };
 
-ready.then(() => self.postMessage({ type: 'ready' }),
+ready.then(() => self.postMessage({ type: 'ready', models: availableModels() }),
   (err) => self.postMessage({ type: 'error', message: `could not start: ${err?.message ?? err}` }));

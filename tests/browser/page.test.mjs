@@ -40,6 +40,30 @@ test('the sample is preloaded and every stage is shown', async () => {
   assert.deepEqual(errors, []);
 });
 
+test('the sample trains and compares models in the worker', async () => {
+  const { page, errors } = browser;
+  await page.goto(`${srv.origin}/`);
+  await waitForRead(page, 'the sample');
+  const available = await page.$$eval('#models input', (els) => els.map((e) => e.value));
+  const chosen = ['logistic_regression', 'naive_bayes', ...available.filter((m) => m === 'gan')];
+  for (const m of available) await page.setChecked(`#models input[value=${m}]`, chosen.includes(m));
+  await page.fill('#epochs', '3');
+  await page.click('#train');
+  await page.waitForFunction(() => document.getElementById('train-status').textContent.startsWith('Trained'), null, { timeout: 120_000 });
+  const rows = await page.$$eval('#comparison tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  assert.equal(rows.length, chosen.length);
+  for (const row of rows) {
+    const acc = Number(row[1]);
+    assert.ok(acc > 50 && acc <= 100, `accuracy ${row[1]}`);
+    const counts = row[7].split(' / ').map(Number);
+    assert.equal(counts.reduce((a, b) => a + b), Number((await page.textContent('#split-summary')).match(/(\d+) test rows/)[1]));
+  }
+  const epochs = await page.$$eval('#epoch-table tbody tr', (trs) => trs.length);
+  assert.equal(epochs, available.includes('gan') ? 3 : 0);
+  await screenshot(page, 'trained');
+  assert.deepEqual(errors, []);
+});
+
 test('a bad file is refused in plain words and the next file still loads', async () => {
   const { page, errors } = browser;
   await page.setInputFiles('#file', { name: 'empty.csv', mimeType: 'text/csv', buffer: Buffer.from('') });
