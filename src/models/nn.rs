@@ -122,33 +122,81 @@ fn score(logits: &[f32], y: &[bool]) -> (f64, f64) {
     (correct as f64 / n, loss / n)
 }
 
-/// Training rows and a stratified validation part carved from them.
+/// Training rows and a stratified validation part carved from them, with host copies of both
+/// for the end-of-epoch scores.
 struct Parts {
     train: Vec<usize>,
     val: Vec<usize>,
+    train_x: Vec<f32>,
+    val_x: Vec<f32>,
+    train_y: Vec<bool>,
+    val_y: Vec<bool>,
 }
 
-fn carve(y: &[bool], fraction: f64, seed: u64) -> Result<Parts, Error> {
+fn carve(x: &Matrix, y: &[bool], fraction: f64, seed: u64) -> Result<Parts, Error> {
     let labels: Vec<Option<bool>> = y.iter().map(|&b| Some(b)).collect();
     let rows: Vec<usize> = (0..y.len()).collect();
-    if fraction <= 0.0 {
-        return Ok(Parts {
-            train: rows,
-            val: Vec::new(),
-        });
-    }
-    let s = stratified(
-        &rows,
-        &labels,
-        &SplitOptions {
+    let (train, val) = if fraction <= 0.0 {
+        (rows, Vec::new())
+    } else {
+        let opts = SplitOptions {
             test_fraction: fraction,
             seed: seed ^ 0x5EED,
-        },
-    )?;
+        };
+        let s = stratified(&rows, &labels, &opts)?;
+        (s.train, s.test)
+    };
+    let pick = |idx: &[usize]| (gather(x, y, idx).0, idx.iter().map(|&i| y[i]).collect());
+    let (train_x, train_y) = pick(&train);
+    let (val_x, val_y) = pick(&val);
     Ok(Parts {
-        train: s.train,
-        val: s.test,
+        train,
+        val,
+        train_x,
+        val_x,
+        train_y,
+        val_y,
     })
+}
+
+/// The epoch's statistics: accuracy and loss of `net` on the training and validation rows, and
+/// the mean of each of `sums` over `batches` (read in the same transaction).
+fn epoch_stats(
+    net: &Net,
+    parts: &Parts,
+    cols: usize,
+    device: &Device,
+    sums: Vec<Tensor<2>>,
+    batches: usize,
+) -> (EpochStats, Vec<f64>) {
+    let valid = net.valid();
+    let forward = |data: &[f32], n: usize| valid.forward(upload(data.to_vec(), n, cols, device)).0;
+    let extra = sums.len();
+    let mut outs = sums;
+    outs.push(forward(&parts.train_x, parts.train.len()));
+    if !parts.val.is_empty() {
+        outs.push(forward(&parts.val_x, parts.val.len()));
+    }
+    let host = read(outs);
+    let (train_accuracy, train_loss) = score(&host[extra], &parts.train_y);
+    let (val_accuracy, val_loss) = host
+        .get(extra + 1)
+        .map_or((f64::NAN, f64::NAN), |v| score(v, &parts.val_y));
+    let means = host[..extra]
+        .iter()
+        .map(|v| f64::from(v[0]) / batches.max(1) as f64)
+        .collect();
+    let stats = EpochStats {
+        epoch: 0,
+        train_loss,
+        train_accuracy,
+        val_loss,
+        val_accuracy,
+        d_loss: None,
+        g_loss: None,
+        seconds: 0.0,
+    };
+    (stats, means)
 }
 
 fn check(opts: &NnOptions) -> Result<(), Error> {
@@ -249,7 +297,7 @@ impl Classifier for Mlp {
         let o = self.opts.clone();
         let ad = self.device.clone().autodiff();
         let mut rng = Rng::new(seed);
-        let parts = carve(y, o.validation_fraction, seed)?;
+        let parts = carve(x, y, o.validation_fraction, seed)?;
         let mut net = Net::new(x.cols, o.hidden, 2, &mut rng, &ad);
         let mut opt = AdamConfig::new().init();
         let mut tracker = Tracker {
@@ -258,8 +306,6 @@ impl Classifier for Mlp {
             best: None,
             since_best: 0,
         };
-        let (val_x, _) = gather(x, y, &parts.val);
-        let val_labels: Vec<bool> = parts.val.iter().map(|&i| y[i]).collect();
         let mut order = parts.train.clone();
         for epoch in 1..=o.epochs {
             let t0 = now();
@@ -272,36 +318,9 @@ impl Classifier for Mlp {
                 let grads = GradientsParams::from_grads(loss.backward(), &net);
                 net = opt.step(lr, net, grads);
             }
-            let valid = net.valid();
-            let (tx, _) = gather(x, y, &parts.train);
-            let train_labels: Vec<bool> = parts.train.iter().map(|&i| y[i]).collect();
-            let mut outs = vec![
-                valid
-                    .forward(upload(tx, parts.train.len(), x.cols, &self.device))
-                    .0,
-            ];
-            if !parts.val.is_empty() {
-                outs.push(
-                    valid
-                        .forward(upload(val_x.clone(), parts.val.len(), x.cols, &self.device))
-                        .0,
-                );
-            }
-            let host = read(outs);
-            let (train_accuracy, train_loss) = score(&host[0], &train_labels);
-            let (val_accuracy, val_loss) = host
-                .get(1)
-                .map_or((f64::NAN, f64::NAN), |v| score(v, &val_labels));
-            let stats = EpochStats {
-                epoch,
-                train_loss,
-                train_accuracy,
-                val_loss,
-                val_accuracy,
-                d_loss: None,
-                g_loss: None,
-                seconds: (now() - t0).as_secs_f64(),
-            };
+            let (mut stats, _) = epoch_stats(&net, &parts, x.cols, &self.device, Vec::new(), 0);
+            stats.epoch = epoch;
+            stats.seconds = (now() - t0).as_secs_f64();
             if tracker.epoch(stats, &net, progress) {
                 break;
             }
@@ -386,7 +405,7 @@ impl Classifier for Gan {
         let o = self.opts.clone();
         let ad = self.device.clone().autodiff();
         let mut rng = Rng::new(seed);
-        let parts = carve(y, o.validation_fraction, seed)?;
+        let parts = carve(x, y, o.validation_fraction, seed)?;
         let mut discriminator = Net::new(x.cols, o.hidden, 2, &mut rng, &ad);
         let mut generator = Net::new(o.noise + 2, o.hidden, x.cols, &mut rng, &ad);
         let mut opt_d = AdamConfig::new().with_beta_1(0.5).init();
@@ -400,8 +419,6 @@ impl Classifier for Gan {
         let positives =
             parts.train.iter().filter(|&&i| y[i]).count() as f64 / parts.train.len().max(1) as f64;
         let mut order = parts.train.clone();
-        let train_labels: Vec<bool> = parts.train.iter().map(|&i| y[i]).collect();
-        let val_labels: Vec<bool> = parts.val.iter().map(|&i| y[i]).collect();
         for epoch in 1..=o.epochs {
             let t0 = now();
             let lr = o.rate(epoch);
@@ -449,42 +466,14 @@ impl Classifier for Gan {
                 d_sum = Some(d_sum.map_or(d.clone(), |s| s + d));
                 g_sum = Some(g_sum.map_or(g.clone(), |s| s + g));
             }
-            let valid = discriminator.valid();
-            let (tx, _) = gather(x, y, &parts.train);
-            let mut outs = vec![
-                valid
-                    .forward(upload(tx, parts.train.len(), x.cols, &self.device))
-                    .0,
-                d_sum
-                    .map_or_else(|| Tensor::zeros([1, 1], &ad), |s| s.reshape([1, 1]))
-                    .inner(),
-                g_sum
-                    .map_or_else(|| Tensor::zeros([1, 1], &ad), |s| s.reshape([1, 1]))
-                    .inner(),
-            ];
-            if !parts.val.is_empty() {
-                let (vx, _) = gather(x, y, &parts.val);
-                outs.push(
-                    valid
-                        .forward(upload(vx, parts.val.len(), x.cols, &self.device))
-                        .0,
-                );
-            }
-            let host = read(outs);
-            let (train_accuracy, train_loss) = score(&host[0], &train_labels);
-            let (val_accuracy, val_loss) = host
-                .get(3)
-                .map_or((f64::NAN, f64::NAN), |v| score(v, &val_labels));
-            let stats = EpochStats {
-                epoch,
-                train_loss,
-                train_accuracy,
-                val_loss,
-                val_accuracy,
-                d_loss: Some(f64::from(host[1][0]) / batches as f64),
-                g_loss: Some(f64::from(host[2][0]) / batches as f64),
-                seconds: (now() - t0).as_secs_f64(),
-            };
+            let sums = [d_sum, g_sum]
+                .map(|t| t.map_or_else(|| Tensor::zeros([1, 1], &ad), |s| s.reshape([1, 1])).inner())
+                .to_vec();
+            let (mut stats, means) = epoch_stats(&discriminator, &parts, x.cols, &self.device, sums, batches);
+            stats.epoch = epoch;
+            stats.d_loss = Some(means[0]);
+            stats.g_loss = Some(means[1]);
+            stats.seconds = (now() - t0).as_secs_f64();
             if tracker.epoch(stats, &discriminator, progress) {
                 break;
             }
