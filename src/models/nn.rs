@@ -467,9 +467,13 @@ impl Classifier for Gan {
                 g_sum = Some(g_sum.map_or(g.clone(), |s| s + g));
             }
             let sums = [d_sum, g_sum]
-                .map(|t| t.map_or_else(|| Tensor::zeros([1, 1], &ad), |s| s.reshape([1, 1])).inner())
+                .map(|t| {
+                    t.map_or_else(|| Tensor::zeros([1, 1], &ad), |s| s.reshape([1, 1]))
+                        .inner()
+                })
                 .to_vec();
-            let (mut stats, means) = epoch_stats(&discriminator, &parts, x.cols, &self.device, sums, batches);
+            let (mut stats, means) =
+                epoch_stats(&discriminator, &parts, x.cols, &self.device, sums, batches);
             stats.epoch = epoch;
             stats.d_loss = Some(means[0]);
             stats.g_loss = Some(means[1]);
