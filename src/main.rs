@@ -55,6 +55,7 @@ Options of run:
   --batch-size N  --hidden N  --lr X  --g-lr X  --cosine true|false  --unsupervised-weight W  --patience N
   --rf-trees N  --knn-k N
   --threshold P             churn at probability ≥ P (default 0.5)
+  --augment                 also fit each model on real + GAN-generated churners (own rows)
 ";
 
 fn main() -> ExitCode {
@@ -127,7 +128,9 @@ fn parse_common(args: &[String]) -> Result<(String, Config, bool), Error> {
     while let Some(a) = it.rest.next() {
         match a.as_str() {
             "--json" => json = true,
-            "--no-normalize-labels" | "--no-dedupe" | "--no-scale" => flags.push((a, "")),
+            "--no-normalize-labels" | "--no-dedupe" | "--no-scale" | "--augment" => {
+                flags.push((a, ""))
+            }
             "--config" => {
                 let path = it.value(a)?;
                 let text = std::fs::read_to_string(path)
@@ -171,12 +174,14 @@ fn run_inspect(args: &[String], train: bool) -> Result<(), Error> {
             if let Progress::Scored {
                 model,
                 seed,
+                augmented,
                 scores,
             } = p
             {
                 eprintln!(
-                    "  {} seed {seed}: accuracy {:.4}, F1 {:.4}",
+                    "  {}{} seed {seed}: accuracy {:.4}, F1 {:.4}",
                     model.label(),
+                    if augmented { " + GAN rows" } else { "" },
                     scores.accuracy,
                     scores.f1
                 );
@@ -231,6 +236,7 @@ fn apply_flag(cfg: &mut Config, flag: &str, v: &str) -> Result<(), Error> {
         "--no-normalize-labels" => cfg.clean.normalize_labels = false,
         "--no-dedupe" => cfg.clean.dedupe = false,
         "--no-scale" => cfg.preprocess.scale = false,
+        "--augment" => cfg.augment = true,
         "--test-size" => cfg.split.test_fraction = v.parse().map_err(|_| bad())?,
         "--seed" => cfg.split.seed = v.parse().map_err(|_| bad())?,
         "--impute" => {

@@ -27,6 +27,9 @@ pub struct Config {
     pub seeds: usize,
     /// Churn is predicted at probability ≥ threshold.
     pub threshold: f64,
+    /// Also fit every model on the training rows plus GAN-generated churners (as many as
+    /// balance the classes), reported as rows of their own.
+    pub augment: bool,
 }
 
 impl Default for Config {
@@ -40,6 +43,7 @@ impl Default for Config {
             models: ModelOptions::default(),
             seeds: 1,
             threshold: 0.5,
+            augment: false,
         }
     }
 }
@@ -196,6 +200,8 @@ pub struct Summary {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ModelResult {
     pub model: ModelKind,
+    /// Trained on the training rows plus GAN-generated churners.
+    pub augmented: bool,
     pub label: String,
     pub runs: Vec<SeedRun>,
     pub summary: Summary,
@@ -219,7 +225,11 @@ pub struct RunReport {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Progress<'a> {
     /// A model starts fitting on a seed.
-    Fit { model: ModelKind, seed: u64 },
+    Fit {
+        model: ModelKind,
+        seed: u64,
+        augmented: bool,
+    },
     /// A neural model finished an epoch.
     Epoch {
         model: ModelKind,
@@ -230,6 +240,7 @@ pub enum Progress<'a> {
     Scored {
         model: ModelKind,
         seed: u64,
+        augmented: bool,
         scores: &'a Scores,
     },
 }
@@ -263,7 +274,13 @@ pub fn run(
     }
     let l = load_and_clean(bytes, file_name, cfg)?;
     let seeds: Vec<u64> = (0..cfg.seeds as u64).map(|k| cfg.split.seed + k).collect();
-    let mut runs: Vec<Vec<SeedRun>> = vec![Vec::new(); cfg.models.models.len()];
+    // One slot per (model, augmented) pair, in the order they are reported.
+    let variants: Vec<(ModelKind, bool)> = [false, true]
+        .iter()
+        .filter(|&&aug| !aug || cfg.augment)
+        .flat_map(|&aug| cfg.models.models.iter().map(move |&m| (m, aug)))
+        .collect();
+    let mut runs: Vec<Vec<SeedRun>> = vec![Vec::new(); variants.len()];
     let mut first_report = None;
     let mut majority = Vec::new();
     for &seed in &seeds {
@@ -281,11 +298,31 @@ pub fn run(
         let pos = y_test.iter().filter(|&&b| b).count() as f64 / y_test.len() as f64;
         majority.push(pos.max(1.0 - pos));
         first_report.get_or_insert((split_report, prep_report));
-        for (k, &kind) in cfg.models.models.iter().enumerate() {
-            progress(Progress::Fit { model: kind, seed });
+        let augmented_rows = if cfg.augment {
+            #[cfg(feature = "nn")]
+            {
+                Some(augmented(&l, &pre, cfg, &x_train, &y_train, seed)?)
+            }
+            #[cfg(not(feature = "nn"))]
+            {
+                return Err(Error::config("augmentation needs the GAN (feature 'nn')"));
+            }
+        } else {
+            None
+        };
+        for (k, &(kind, augmented)) in variants.iter().enumerate() {
+            let (x, y) = match (&augmented_rows, augmented) {
+                (Some((x, y)), true) => (x, y.as_slice()),
+                _ => (&x_train, y_train.as_slice()),
+            };
+            progress(Progress::Fit {
+                model: kind,
+                seed,
+                augmented,
+            });
             let mut model = build(kind, &cfg.models)?;
             let start = now();
-            model.fit(&x_train, &y_train, seed, &mut |stats| {
+            model.fit(x, y, seed, &mut |stats| {
                 progress(Progress::Epoch {
                     model: kind,
                     seed,
@@ -298,6 +335,7 @@ pub fn run(
             progress(Progress::Scored {
                 model: kind,
                 seed,
+                augmented,
                 scores: &scores,
             });
             runs[k].push(SeedRun {
@@ -310,14 +348,17 @@ pub fn run(
         }
     }
     let (split_report, prep_report) = first_report.expect("at least one seed ran");
-    let models = cfg
-        .models
-        .models
+    let models = variants
         .iter()
         .zip(runs)
-        .map(|(&model, runs)| ModelResult {
+        .map(|(&(model, augmented), runs)| ModelResult {
             model,
-            label: model.label().to_string(),
+            augmented,
+            label: if augmented {
+                format!("{} + GAN rows", model.label())
+            } else {
+                model.label().to_string()
+            },
             summary: summarize(&runs),
             runs,
         })
@@ -381,27 +422,22 @@ pub fn synthesize(
     )?;
     let rate = y.iter().filter(|&&b| b).count() as f64 / y.len() as f64;
     let churners = ((rows as f64 * rate).round() as usize).min(rows);
-    let mut decoded = Vec::with_capacity(rows);
-    let mut classes = Vec::with_capacity(rows);
-    for (n, churn) in [(churners, true), (rows - churners, false)] {
-        if n > 0 {
-            decoded.extend(pre.decode(&l.table, &gan.generate(n, churn, seed ^ u64::from(churn))?));
-            classes.extend(std::iter::repeat_n(churn, n));
-        }
-    }
-    let synth = crate::synthetic::assemble(&l.table, &l.schema, decoded, &classes);
+    let (synth, classes, x_synth) = generate(
+        &l,
+        &pre,
+        &gan,
+        &[(churners, true), (rows - churners, false)],
+        seed,
+    )?;
     let mut quality = synth.quality(&l.table, &l.schema, &split.train);
-    // Encode the synthetic rows as the model sees real ones, by appending them to the table.
-    let mut table = l.table.clone();
-    let synth_rows: Vec<usize> = table.append_rows(&synth.cells).collect();
-    let x_synth = pre.transform(&table, &synth_rows);
-    let x_train = pre.transform(&table, &split.train);
+    let table = &l.table;
+    let x_train = pre.transform(table, &split.train);
     let (detection_auc, tstr, trtr) = synthetic_checks(
         &x_train,
         &y,
         &x_synth,
         &classes,
-        &pre.transform(&table, &split.test),
+        &pre.transform(table, &split.test),
         &split
             .test
             .iter()
@@ -475,4 +511,55 @@ fn synthetic_checks(
         Ok(evaluate(y_test, &forest.predict_proba(x_test)?, 0.5).f1)
     };
     Ok((auc, f1_of(x_synth, y_synth)?, f1_of(x_train, y_train)?))
+}
+
+/// Generated customers of the given `(count, churn)` classes: assembled into the input's
+/// columns, their classes, and their model inputs (encoded exactly like real rows, by appending
+/// them to a copy of the table).
+#[cfg(feature = "nn")]
+fn generate(
+    l: &Loaded,
+    pre: &Preprocessor,
+    gan: &crate::models::nn::Gan,
+    counts: &[(usize, bool)],
+    seed: u64,
+) -> Result<(crate::synthetic::Rows, Vec<bool>, Matrix), Error> {
+    let mut decoded = Vec::new();
+    let mut classes = Vec::new();
+    for &(n, churn) in counts.iter().filter(|(n, _)| *n > 0) {
+        decoded.extend(pre.decode(&l.table, &gan.generate(n, churn, seed ^ u64::from(churn))?));
+        classes.extend(std::iter::repeat_n(churn, n));
+    }
+    let rows = crate::synthetic::assemble(&l.table, &l.schema, decoded, &classes);
+    let mut table = l.table.clone();
+    let added: Vec<usize> = table.append_rows(&rows.cells).collect();
+    let x = pre.transform(&table, &added);
+    Ok((rows, classes, x))
+}
+
+/// The training rows plus GAN-generated churners, up to as many as the non-churners.
+#[cfg(feature = "nn")]
+fn augmented(
+    l: &Loaded,
+    pre: &Preprocessor,
+    cfg: &Config,
+    x: &Matrix,
+    y: &[bool],
+    seed: u64,
+) -> Result<(Matrix, Vec<bool>), Error> {
+    use crate::models::Classifier;
+    let mut gan = crate::models::nn::Gan::new(cfg.models.nn.clone());
+    gan.fit(x, y, seed, &mut |_| {})?;
+    let positives = y.iter().filter(|&&b| b).count();
+    let missing = y.len() - 2 * positives.min(y.len() / 2);
+    let (_, classes, extra) = generate(l, pre, &gan, &[(missing, true)], seed ^ 0xA11)?;
+    let data = [x.data.as_slice(), extra.data.as_slice()].concat();
+    Ok((
+        Matrix {
+            rows: x.rows + extra.rows,
+            cols: x.cols,
+            data,
+        },
+        [y, classes.as_slice()].concat(),
+    ))
 }

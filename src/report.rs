@@ -310,14 +310,14 @@ pub fn run_text(r: &crate::pipeline::RunReport) -> String {
     );
     let _ = writeln!(
         o,
-        "\n{:<22}  {:>15}  {:>15}  {:>15}  {:>15}  {:>15}  {:>12}",
+        "\n{:<34}  {:>15}  {:>15}  {:>15}  {:>15}  {:>15}  {:>12}",
         "model (test rows, %)", "accuracy", "precision", "recall", "F1", "ROC-AUC", "train s"
     );
     for m in &r.models {
         let x = &m.summary;
         let _ = writeln!(
             o,
-            "{:<22}  {:>15}  {:>15}  {:>15}  {:>15}  {:>15}  {:>12}",
+            "{:<34}  {:>15}  {:>15}  {:>15}  {:>15}  {:>15}  {:>12}",
             m.label,
             cell(&x.accuracy, true, seeds),
             cell(&x.precision, true, seeds),
@@ -329,7 +329,7 @@ pub fn run_text(r: &crate::pipeline::RunReport) -> String {
     }
     let _ = writeln!(
         o,
-        "{:<22}  {:>15.2}",
+        "{:<34}  {:>15.2}",
         "majority class",
         r.majority_accuracy * 100.0
     );

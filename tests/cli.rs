@@ -295,3 +295,43 @@ fn synth_writes_valid_customers_with_the_input_header() {
         }
     }
 }
+
+#[test]
+fn augmentation_adds_one_row_per_model() {
+    let dir = temp_dir("augment");
+    let file = sample_file(&dir);
+    let out = churnlab(&[
+        "run",
+        &file,
+        "--json",
+        "--epochs",
+        "2",
+        "--models",
+        "lr",
+        "--augment",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows: Vec<(String, bool)> = v["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["label"].as_str().unwrap().to_string(),
+                m["augmented"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("Logistic Regression".to_string(), false),
+            ("Logistic Regression + GAN rows".to_string(), true)
+        ]
+    );
+}
