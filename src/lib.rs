@@ -2,9 +2,10 @@
 //!
 //! Data flows one way through one module per stage:
 //! [`ingest`] → [`schema`] → [`explore`] → [`clean`] → [`split`] → [`preprocess`] →
-//! [`models`] → [`metrics`] → [`report`]. [`pipeline`] strings the stages together; the CLI (`src/main.rs`) and
+//! [`models`] → [`metrics`] → [`report`] and [`charts`]. [`pipeline`] strings the stages together; the CLI (`src/main.rs`) and
 //! the wasm facade (`src/web.rs`) are thin shells over it.
 
+pub mod charts;
 pub mod clean;
 pub mod explore;
 pub mod ingest;

@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use churnlab::charts;
 use churnlab::clean::LabelMap;
 use churnlab::models::ModelKind;
 use churnlab::pipeline::{Config, Progress, inspect, run as run_models};
@@ -25,6 +26,7 @@ Usage:
 
 Options of inspect and run:
   --json                    one JSON document instead of text
+  --charts DIR              also write the charts as SVG files into DIR
   --config FILE             options as JSON (the page's format); flags override it
   --target COL              target column (default: found by name)
   --positive LABEL          the positive (churn) class
@@ -118,6 +120,64 @@ fn list(v: &str) -> Vec<String> {
         .collect()
 }
 
+/// A file name made of the safe characters of `name`.
+fn file_stem(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Writes the exploration charts (heatmap, one distribution per feature) into `dir`.
+fn write_inspect_charts(dir: &str, r: &churnlab::pipeline::InspectReport) -> Result<usize, Error> {
+    let write = |name: String, svg: String| {
+        std::fs::write(std::path::Path::new(dir).join(name), svg)
+            .map_err(|e| Error::input(format!("cannot write charts into '{dir}': {e}")))
+    };
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::input(format!("cannot create '{dir}': {e}")))?;
+    write(
+        "correlation.svg".into(),
+        charts::heatmap(&r.exploration.correlation)?,
+    )?;
+    let t = &r.schema.target;
+    for d in &r.exploration.distributions {
+        write(
+            format!("distribution-{}.svg", file_stem(&d.column)),
+            charts::distribution(d, &t.positive, &t.negative)?,
+        )?;
+    }
+    Ok(1 + r.exploration.distributions.len())
+}
+
+/// Writes the training curves of the first seed of each neural model and the ROC curves.
+fn write_run_charts(dir: &str, r: &churnlab::pipeline::RunReport) -> Result<usize, Error> {
+    let mut n = write_inspect_charts(dir, &r.inspect)?;
+    let write = |name: String, svg: String| {
+        std::fs::write(std::path::Path::new(dir).join(name), svg)
+            .map_err(|e| Error::input(format!("cannot write charts into '{dir}': {e}")))
+    };
+    for m in r.models.iter().filter(|m| !m.runs[0].history.is_empty()) {
+        write(
+            format!("curves-{}.svg", file_stem(&m.label)),
+            charts::curves(&m.label, &m.runs[0].history)?,
+        )?;
+        n += 1;
+    }
+    let rocs: Vec<(String, Vec<(f64, f64)>)> = r
+        .models
+        .iter()
+        .map(|m| (m.label.clone(), m.runs[0].roc.clone()))
+        .collect();
+    write("roc.svg".into(), charts::roc(&rocs)?)?;
+    Ok(n + 1)
+}
+
 /// FILE, `--json` and the pipeline's options, shared by inspect, run and synth.
 fn parse_common(args: &[String]) -> Result<(String, Config, bool), Error> {
     let mut it = Args { rest: args.iter() };
@@ -167,7 +227,16 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
 }
 
 fn run_inspect(args: &[String], train: bool) -> Result<(), Error> {
-    let (path, cfg, json) = parse_common(args)?;
+    let mut charts_dir = None;
+    let mut rest = Vec::new();
+    let mut it = Args { rest: args.iter() };
+    while let Some(a) = it.rest.next() {
+        match a.as_str() {
+            "--charts" => charts_dir = Some(it.value(a)?),
+            _ => rest.push(a.clone()),
+        }
+    }
+    let (path, cfg, json) = parse_common(&rest)?;
     let (bytes, name) = read_input(&path)?;
     if train {
         let mut progress = |p: Progress| {
@@ -188,6 +257,10 @@ fn run_inspect(args: &[String], train: bool) -> Result<(), Error> {
             }
         };
         let report = run_models(&bytes, &name, &cfg, &mut progress)?;
+        if let Some(dir) = charts_dir {
+            let n = write_run_charts(dir, &report)?;
+            eprintln!("wrote {n} charts into {dir}");
+        }
         if json {
             return print_json(&report);
         }
@@ -195,6 +268,10 @@ fn run_inspect(args: &[String], train: bool) -> Result<(), Error> {
         return Ok(());
     }
     let report = inspect(&bytes, &name, &cfg)?;
+    if let Some(dir) = charts_dir {
+        let n = write_inspect_charts(dir, &report)?;
+        eprintln!("wrote {n} charts into {dir}");
+    }
     if json {
         return print_json(&report);
     }

@@ -77,7 +77,17 @@ fn inspect_json_has_every_documented_key() {
 fn inspect_text_names_every_stage() {
     let dir = temp_dir("text");
     let file = sample_file(&dir);
-    let out = churnlab(&["inspect", &file, "--outliers", "none", "--select", "top:5"]);
+    let charts = dir.join("charts");
+    let out = churnlab(&[
+        "inspect",
+        &file,
+        "--outliers",
+        "none",
+        "--select",
+        "top:5",
+        "--charts",
+        charts.to_str().unwrap(),
+    ]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     for part in [
@@ -91,6 +101,16 @@ fn inspect_text_names_every_stage() {
     ] {
         assert!(text.contains(part), "no '{part}' in:\n{text}");
     }
+    // One heatmap and one distribution chart per feature, each an SVG.
+    let svgs: Vec<String> = std::fs::read_dir(&charts)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(svgs.len(), 19);
+    assert!(
+        svgs.iter()
+            .all(|s| s.starts_with("<svg") && s.trim_end().ends_with("</svg>"))
+    );
 }
 
 #[test]
