@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rustc_hash::FxHashSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ingest::{MISSING, Table, Values};
 use crate::schema::{Kind, Role, Schema};
@@ -50,14 +50,14 @@ pub struct ClassBalance {
 }
 
 /// Pearson correlations of the numeric features and the target (as 0/1), pairwise complete.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Correlation {
     pub columns: Vec<String>,
     /// `values[i][j]`; `None` where a column is constant over the shared rows.
     pub values: Vec<Vec<Option<f64>>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Bin {
     pub label: String,
     /// Bounds of a histogram bin, `[lo, hi)` (the last one closed).
@@ -68,7 +68,7 @@ pub struct Bin {
     pub positives: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Distribution {
     pub column: String,
     /// `levels` (one bar per value) or `histogram`.

@@ -84,3 +84,52 @@ pub fn available_models() -> Result<JsValue, JsError> {
         .collect();
     to_js(&models)
 }
+
+fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("{what}: {e}")))
+}
+
+fn chart(svg: Result<String, crate::Error>) -> Result<String, JsError> {
+    svg.map_err(|e| JsError::new(&e.message))
+}
+
+/// The correlation heatmap (SVG) of `report.exploration.correlation`. Charts need the DOM to
+/// measure text, so the page calls these on its main thread, not in the worker.
+#[wasm_bindgen(js_name = chartHeatmap)]
+pub fn chart_heatmap(correlation: JsValue) -> Result<String, JsError> {
+    chart(crate::charts::heatmap(&from_js(
+        correlation,
+        "correlation",
+    )?))
+}
+
+/// One feature's distribution chart (SVG).
+#[wasm_bindgen(js_name = chartDistribution)]
+pub fn chart_distribution(
+    distribution: JsValue,
+    positive: &str,
+    negative: &str,
+) -> Result<String, JsError> {
+    chart(crate::charts::distribution(
+        &from_js(distribution, "distribution")?,
+        positive,
+        negative,
+    ))
+}
+
+/// Training curves (SVG) of a model's per-epoch statistics.
+#[wasm_bindgen(js_name = chartCurves)]
+pub fn chart_curves(title: &str, history: JsValue) -> Result<String, JsError> {
+    chart(crate::charts::curves(
+        title,
+        &from_js::<Vec<crate::models::EpochStats>>(history, "history")?,
+    ))
+}
+
+/// ROC curves (SVG): `[[label, [[fpr, tpr], …]], …]`.
+#[wasm_bindgen(js_name = chartRoc)]
+pub fn chart_roc(curves: JsValue) -> Result<String, JsError> {
+    chart(crate::charts::roc(&from_js::<
+        Vec<(String, Vec<(f64, f64)>)>,
+    >(curves, "curves")?))
+}

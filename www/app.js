@@ -1,4 +1,10 @@
 // The page: sends files to the worker and renders its reports. No data leaves the tab.
+// Charts are drawn here, on the main thread, by the same wasm module (plotters measures text
+// through the DOM, which the worker lacks); each becomes an <img> of an SVG blob, with a link
+// to download it.
+import init, { chartHeatmap, chartDistribution, chartCurves, chartRoc } from './pkg/churnlab.js';
+
+const chartsReady = init();
 const $ = (id) => document.getElementById(id);
 const worker = new Worker('worker.js', { type: 'module' });
 let nextId = 0;
@@ -53,11 +59,22 @@ async function train() {
   $('train').disabled = true;
   $('epoch-table').tBodies[0].replaceChildren();
   $('comparison').tBodies[0].replaceChildren();
+  clearCharts($('train-charts'));
+  await chartsReady;
+  const histories = new Map();
+  let firstSeed = null;
   const t0 = performance.now();
   const reply = await request({ type: 'run', options }, (e) => {
+    if (e.kind === 'fit') firstSeed ??= e.seed;
     if (e.kind === 'fit') $('train-status').textContent = `Training ${modelLabels[e.model]} (seed ${e.seed})…`;
     if (e.kind === 'epoch') {
       const s = e.stats;
+      if (e.seed === firstSeed) {
+        const h = histories.get(e.model) ?? [];
+        h.push(s);
+        histories.set(e.model, h);
+        showChart($('train-charts'), `curves-${e.model}`, `${modelLabels[e.model]} training curves`, chartCurves(modelLabels[e.model], h));
+      }
       const f = (x) => (x == null || Number.isNaN(x) ? '–' : x.toFixed(4));
       cells($('epoch-table').tBodies[0].insertRow(), [modelLabels[e.model], String(e.seed), String(s.epoch),
         f(s.train_accuracy), f(s.val_accuracy), f(s.train_loss), f(s.val_loss), f(s.d_loss), f(s.g_loss), s.seconds.toFixed(3)]);
@@ -72,6 +89,7 @@ async function train() {
     cells(body.insertRow(), [m.label, pctCell(x.accuracy), pctCell(x.precision), pctCell(x.recall), pctCell(x.f1),
       pctCell(x.roc_auc), x.train_seconds.mean.toFixed(2), `${c.tp} / ${c.fp} / ${c.fn} / ${c.tn}`]);
   }
+  showChart($('train-charts'), 'roc', 'ROC curves', chartRoc(reply.report.models.map((m) => [m.label, m.runs[0].roc])));
   $('train-status').textContent =
     `Trained in ${((performance.now() - t0) / 1000).toFixed(1)} s. Majority class: ${(100 * reply.report.majority_accuracy).toFixed(2)} %.`;
 }
@@ -130,7 +148,56 @@ function list(el, items) {
   }));
 }
 
+const chartUrls = new Map();
+
+/** Shows `svg` in the figure `key` inside `box` (created on first use), with a download link. */
+function showChart(box, key, title, svg) {
+  let fig = box.querySelector(`figure[data-key="${CSS.escape(key)}"]`);
+  if (!fig) {
+    fig = document.createElement('figure');
+    fig.dataset.key = key;
+    const img = document.createElement('img');
+    img.alt = title;
+    const link = document.createElement('a');
+    link.textContent = 'SVG';
+    link.download = `${key.replace(/[^A-Za-z0-9-]+/g, '_')}.svg`;
+    const caption = document.createElement('figcaption');
+    caption.append(link);
+    fig.append(img, caption);
+    box.append(fig);
+  }
+  if (chartUrls.has(key)) URL.revokeObjectURL(chartUrls.get(key));
+  const url = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
+  chartUrls.set(key, url);
+  fig.querySelector('img').src = url;
+  fig.querySelector('a').href = url;
+}
+
+function clearCharts(box) {
+  for (const fig of box.querySelectorAll('figure')) {
+    URL.revokeObjectURL(chartUrls.get(fig.dataset.key));
+    chartUrls.delete(fig.dataset.key);
+  }
+  box.replaceChildren();
+}
+
+async function exploreCharts(r) {
+  await chartsReady;
+  const box = $('explore-charts');
+  clearCharts(box);
+  try {
+    showChart(box, 'correlation', 'Correlation heatmap', chartHeatmap(r.exploration.correlation));
+    const t = r.schema.target;
+    for (const d of r.exploration.distributions) {
+      showChart(box, `distribution-${d.column}`, `Distribution of ${d.column}`, chartDistribution(d, t.positive, t.negative));
+    }
+  } catch (err) {
+    showError(`Charts could not be drawn: ${err?.message ?? err}`);
+  }
+}
+
 function render(r) {
+  exploreCharts(r);
   const s = r.source;
   const how = [s.format, s.delimiter && `delimiter '${s.delimiter}'`, s.encoding, s.sheet && `sheet '${s.sheet}'`].filter(Boolean);
   $('file-summary').textContent = `${s.file_name}: ${s.rows} rows × ${s.columns} columns (${how.join(', ')})`;

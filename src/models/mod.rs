@@ -151,7 +151,7 @@ impl NnOptions {
 }
 
 /// One epoch of a neural model, as the progress callback and the report see it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochStats {
     pub epoch: usize,
     pub train_loss: f64,

@@ -36,6 +36,15 @@ test('the sample is preloaded and every stage is shown', async () => {
   assert.match(await page.textContent('#cleaning'), /\d+ duplicate rows removed/);
   assert.match(await page.textContent('#split-summary'), /training rows/);
   assert.ok(await page.isVisible('#sample-download'));
+  // The heatmap and one distribution chart per feature, each a loaded SVG image with a download link.
+  await page.waitForFunction(() => document.querySelectorAll('#explore-charts figure').length === 19);
+  await page.waitForFunction(() => [...document.querySelectorAll('#explore-charts img')].every((i) => i.complete && i.naturalWidth > 0));
+  const keys = await page.$$eval('#explore-charts figure', (fs) => fs.map((f) => f.dataset.key));
+  assert.equal(keys[0], 'correlation');
+  assert.ok(keys.includes('distribution-Tenure'));
+  const link = await page.$eval('#explore-charts a', (a) => [a.href, a.download]);
+  assert.match(link[0], /^blob:/);
+  assert.equal(link[1], 'correlation.svg');
   await screenshot(page, 'sample');
   assert.deepEqual(errors, []);
 });
@@ -60,6 +69,8 @@ test('the sample trains and compares models in the worker', async () => {
   }
   const epochs = await page.$$eval('#epoch-table tbody tr', (trs) => trs.length);
   assert.equal(epochs, available.includes('gan') ? 3 : 0);
+  const trainCharts = await page.$$eval('#train-charts figure', (fs) => fs.map((f) => f.dataset.key));
+  assert.deepEqual(trainCharts, [...(available.includes('gan') ? ['curves-gan'] : []), 'roc']);
   await screenshot(page, 'trained');
   assert.deepEqual(errors, []);
 });
