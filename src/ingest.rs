@@ -342,12 +342,15 @@ enum State {
 struct ColumnBuilder {
     name: String,
     state: State,
+    /// `inf`, `-Infinity`, `1e999`…: numbers no model can use, read as missing.
+    infinite: usize,
 }
 
 impl ColumnBuilder {
     fn new(name: String) -> Self {
         ColumnBuilder {
             name,
+            infinite: 0,
             state: State::Numeric {
                 nums: Vec::new(),
                 strays: Vec::new(),
@@ -376,6 +379,12 @@ impl ColumnBuilder {
 
     fn push_text(&mut self, s: &str) {
         if is_missing_marker(s) {
+            return self.push_missing();
+        }
+        if matches!(self.state, State::Numeric { .. })
+            && s.trim().parse::<f64>().is_ok_and(f64::is_infinite)
+        {
+            self.infinite += 1;
             return self.push_missing();
         }
         match &mut self.state {
@@ -509,6 +518,12 @@ fn finish_table(
             names.len()
         )));
     }
+    for b in builders.iter().filter(|b| b.infinite > 0) {
+        report.notes.push(format!(
+            "'{}' has {} infinite values (inf): read as missing",
+            b.name, b.infinite
+        ));
+    }
     let mut columns = Vec::with_capacity(builders.len());
     for b in builders {
         let (column, strays) = b.finish();
@@ -631,7 +646,9 @@ fn load_csv(bytes: &[u8], opts: &IngestOptions) -> Result<(Table, SourceReport),
     let (mut short, mut long, mut blank) = (Vec::new(), Vec::new(), 0usize);
     let mut n_rows = 0usize;
     let mut field = String::new();
+    let mut last_field_spans_lines = false;
     while read(&mut rdr, &mut record)? {
+        last_field_spans_lines = record.iter().any(|f| f.contains(&b'\n'));
         if record
             .iter()
             .all(|f| f.iter().all(|b| b.is_ascii_whitespace()))
@@ -664,6 +681,13 @@ fn load_csv(bytes: &[u8], opts: &IngestOptions) -> Result<(Table, SourceReport),
                 None => b.push_missing(),
             }
         }
+    }
+    // A quote that never closes swallows the rest of the file into the last field.
+    if last_field_spans_lines && text.iter().filter(|&&b| b == b'"').count() % 2 == 1 {
+        return Err(Error::input(format!(
+            "the file has an unterminated quote: a \" opened in data row {} or before is never closed",
+            n_rows.max(1)
+        )));
     }
     if not_utf8 > 0 {
         encoding = "Windows-1252 (not valid UTF-8)".into();
@@ -1031,6 +1055,22 @@ mod tests {
                 Some("new".into())
             ]
         );
+    }
+
+    #[test]
+    fn infinite_values_are_missing_and_unterminated_quotes_are_refused() {
+        let (t, rep) = csv("a,b\n1,x\ninf,y\n-Infinity,z\n4,w\n");
+        assert!(nums(&t, 0)[1].is_nan() && nums(&t, 0)[2].is_nan());
+        assert!(
+            rep.notes.iter().any(|n| n.contains("2 infinite values")),
+            "{:?}",
+            rep.notes
+        );
+        let e = load(b"a,b\n1,\"abc\n2,x\n", "q.csv", &IngestOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("unterminated quote"), "{e}");
+        // A lone inch mark inside an unquoted field is text, not an open quote.
+        let (t, _) = csv("item,n\n27\" monitor,1\nlamp,2\n");
+        assert_eq!(levels(&t, 0)[0].as_deref(), Some("27\" monitor"));
     }
 
     #[test]
