@@ -98,6 +98,11 @@ struct Loaded {
 fn load_and_clean(bytes: &[u8], file_name: &str, cfg: &Config) -> Result<Loaded, Error> {
     let (mut table, source) = load(bytes, file_name, &cfg.ingest)?;
     let schema = infer(&mut table, &cfg.schema)?;
+    if schema.features().is_empty() {
+        return Err(Error::input(
+            "no feature columns to learn from: every column is the target, an ID, constant, empty or ignored",
+        ));
+    }
     let exploration = explore(&table, &schema);
     let cleaned = clean(&mut table, &schema, &cfg.clean)?;
     Ok(Loaded {
