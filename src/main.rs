@@ -133,12 +133,14 @@ fn file_stem(name: &str) -> String {
         .collect()
 }
 
+fn write_chart(dir: &str, name: &str, svg: &str) -> Result<(), Error> {
+    std::fs::write(std::path::Path::new(dir).join(name), svg)
+        .map_err(|e| Error::input(format!("cannot write charts into '{dir}': {e}")))
+}
+
 /// Writes the exploration charts (heatmap, one distribution per feature) into `dir`.
 fn write_inspect_charts(dir: &str, r: &churnlab::pipeline::InspectReport) -> Result<usize, Error> {
-    let write = |name: String, svg: String| {
-        std::fs::write(std::path::Path::new(dir).join(name), svg)
-            .map_err(|e| Error::input(format!("cannot write charts into '{dir}': {e}")))
-    };
+    let write = |name: String, svg: String| write_chart(dir, &name, &svg);
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::input(format!("cannot create '{dir}': {e}")))?;
     write(
@@ -158,10 +160,7 @@ fn write_inspect_charts(dir: &str, r: &churnlab::pipeline::InspectReport) -> Res
 /// Writes the training curves of the first seed of each neural model and the ROC curves.
 fn write_run_charts(dir: &str, r: &churnlab::pipeline::RunReport) -> Result<usize, Error> {
     let mut n = write_inspect_charts(dir, &r.inspect)?;
-    let write = |name: String, svg: String| {
-        std::fs::write(std::path::Path::new(dir).join(name), svg)
-            .map_err(|e| Error::input(format!("cannot write charts into '{dir}': {e}")))
-    };
+    let write = |name: String, svg: String| write_chart(dir, &name, &svg);
     for m in r.models.iter().filter(|m| !m.runs[0].history.is_empty()) {
         write(
             format!("curves-{}.svg", file_stem(&m.label)),

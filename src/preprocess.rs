@@ -371,12 +371,7 @@ impl Preprocessor {
                 let Values::Numeric(v) = &table.columns[c].values else {
                     continue;
                 };
-                let mut xs: Vec<f64> = train
-                    .iter()
-                    .map(|&r| v[r])
-                    .filter(|x| !x.is_nan())
-                    .collect();
-                xs.sort_unstable_by(f64::total_cmp);
+                let xs = sorted_present(v, &train);
                 let mut distinct = xs.clone();
                 distinct.dedup();
                 let (q1, q3) = (quantile(&xs, 0.25), quantile(&xs, 0.75));
@@ -431,12 +426,7 @@ impl Preprocessor {
             let flag = indicator && train_missing > 0;
             match &col.values {
                 Values::Numeric(v) => {
-                    let mut xs: Vec<f64> = train
-                        .iter()
-                        .map(|&r| v[r])
-                        .filter(|x| !x.is_nan())
-                        .collect();
-                    xs.sort_unstable_by(f64::total_cmp);
+                    let xs = sorted_present(v, &train);
                     let (fill, how) = match (xs.is_empty(), opts.impute) {
                         (true, _) => (0.0, "0 (no training value)"),
                         (false, Impute::Mean) => (Moments::of(xs.iter().copied()).mean, "mean"),
@@ -634,6 +624,17 @@ impl Preprocessor {
             report,
         })
     }
+}
+
+/// The non-missing values of `rows`, sorted.
+fn sorted_present(values: &[f64], rows: &[usize]) -> Vec<f64> {
+    let mut xs: Vec<f64> = rows
+        .iter()
+        .map(|&r| values[r])
+        .filter(|x| !x.is_nan())
+        .collect();
+    xs.sort_unstable_by(f64::total_cmp);
+    xs
 }
 
 fn round4(x: f64) -> f64 {
