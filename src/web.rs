@@ -68,6 +68,25 @@ pub fn run(
     to_js(&report)
 }
 
+/// Synthetic customers from the GAN: `{report, csv}` (`report` as `churnlab synth --json`, `csv`
+/// the rows with the input's header).
+#[cfg(feature = "nn")]
+#[wasm_bindgen]
+pub fn synthesize(bytes: &[u8], file_name: &str, options: JsValue, rows: u32, seed: u32) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Synthetic<'a> {
+        report: &'a pipeline::SyntheticReport,
+        csv: &'a str,
+    }
+    let cfg = config(options)?;
+    let report = pipeline::synthesize(bytes, file_name, &cfg, rows as usize, u64::from(seed))
+        .map_err(|e| JsError::new(&e.message))?;
+    to_js(&Synthetic {
+        report: &report,
+        csv: &report.csv,
+    })
+}
+
 /// Which models this build can train (the neural ones need the `nn` feature).
 #[wasm_bindgen(js_name = availableModels)]
 pub fn available_models() -> Result<JsValue, JsError> {

@@ -89,6 +89,7 @@ async function train() {
     cells(body.insertRow(), [m.label, pctCell(x.accuracy), pctCell(x.precision), pctCell(x.recall), pctCell(x.f1),
       pctCell(x.roc_auc), x.train_seconds.mean.toFixed(2), `${c.tp} / ${c.fp} / ${c.fn} / ${c.tn}`]);
   }
+  offer($('report-download'), JSON.stringify(reply.report, null, 2), 'application/json');
   showChart($('train-charts'), 'roc', 'ROC curves', chartRoc(reply.report.models.map((m) => [m.label, m.runs[0].roc])));
   $('train-status').textContent =
     `Trained in ${((performance.now() - t0) / 1000).toFixed(1)} s. Majority class: ${(100 * reply.report.majority_accuracy).toFixed(2)} %.`;
@@ -196,8 +197,33 @@ async function exploreCharts(r) {
   }
 }
 
+/** Points `link` at a download of `text` (the previous blob is released). */
+function offer(link, text, type) {
+  if (link.href) URL.revokeObjectURL(link.href);
+  link.href = URL.createObjectURL(new Blob([text], { type }));
+  link.hidden = false;
+}
+
+async function synthesizeCustomers() {
+  const rows = Number($('synth-rows').value);
+  $('synthesize').disabled = true;
+  $('synth-status').textContent = `Training the GAN and generating ${rows} customers…`;
+  const reply = await request({ type: 'synthesize', rows, seed: 0, options: { models: { nn: { epochs: Number($('epochs').value) } } } });
+  $('synthesize').disabled = false;
+  if (reply.type === 'error') { $('synth-status').textContent = ''; return showError(reply.message); }
+  const q = reply.report.quality;
+  offer($('synth-download'), reply.csv, 'text/csv');
+  $('synth-status').textContent = `${reply.report.rows} synthetic customers (${reply.report.churners} churners). ` +
+    `Column-shape score ${q.shape_score.toFixed(3)}, correlation score ${q.correlation_score?.toFixed(3) ?? '–'}, ` +
+    `real-vs-synthetic detection AUC ${q.detection_auc?.toFixed(3) ?? '–'}, F1 of a forest trained on them ${q.tstr_f1?.toFixed(3)} ` +
+    `(on real rows ${q.trtr_f1?.toFixed(3)}).`;
+}
+
 function render(r) {
   exploreCharts(r);
+  offer($('report-download'), JSON.stringify(r, null, 2), 'application/json');
+  $('synth-download').hidden = true;
+  $('synth-status').textContent = '';
   const s = r.source;
   const how = [s.format, s.delimiter && `delimiter '${s.delimiter}'`, s.encoding, s.sheet && `sheet '${s.sheet}'`].filter(Boolean);
   $('file-summary').textContent = `${s.file_name}: ${s.rows} rows × ${s.columns} columns (${how.join(', ')})`;
@@ -256,6 +282,7 @@ drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.ad
 drop.addEventListener('dragleave', () => drop.classList.remove('over'));
 drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); loadFile(e.dataTransfer.files[0]); });
 $('train').addEventListener('click', train);
+$('synthesize').addEventListener('click', synthesizeCustomers);
 $('sample').addEventListener('click', () => run({ type: 'sample', rows: 5000, seed: 42 }, 'the sample'));
 
 // The sample is ready as soon as the page is.

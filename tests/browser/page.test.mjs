@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve, launch, screenshot, shared } from './harness.mjs';
 
@@ -72,6 +73,29 @@ test('the sample trains and compares models in the worker', async () => {
   const trainCharts = await page.$$eval('#train-charts figure', (fs) => fs.map((f) => f.dataset.key));
   assert.deepEqual(trainCharts, [...(available.includes('gan') ? ['curves-gan'] : []), 'roc']);
   await screenshot(page, 'trained');
+
+  // Exports: the report as JSON, synthetic customers as CSV with the input's header.
+  const download = async (selector) => {
+    const [file] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+    return readFile(await file.path(), 'utf8');
+  };
+  const report = JSON.parse(await download('#report-download'));
+  assert.equal(report.models.length, chosen.length);
+  for (const m of report.models) {
+    for (const k of ['accuracy', 'precision', 'recall', 'f1', 'roc_auc']) {
+      assert.ok(m.summary[k].mean >= 0 && m.summary[k].mean <= 1, `${m.model} ${k}`);
+    }
+  }
+  if (available.includes('gan')) {
+    await page.fill('#synth-rows', '200');
+    await page.click('#synthesize');
+    await page.waitForSelector('#synth-download:not([hidden])', { timeout: 120_000 });
+    const csv = (await download('#synth-download')).trimEnd().split('\n');
+    assert.equal(csv.length, 201);
+    assert.equal(csv[0], 'CustomerID,Churn,Tenure,PreferredLoginDevice,CityTier,WarehouseToHome,PreferredPaymentMode,Gender,HourSpendOnApp,NumberOfDeviceRegistered,PreferedOrderCat,SatisfactionScore,MaritalStatus,NumberOfAddress,Complain,OrderAmountHikeFromlastYear,CouponUsed,OrderCount,DaySinceLastOrder,CashbackAmount');
+    assert.ok(csv.slice(1).every((line) => line.startsWith('SYN-')));
+    assert.match(await page.textContent('#synth-status'), /^200 synthetic customers/);
+  }
   assert.deepEqual(errors, []);
 });
 
