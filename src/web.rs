@@ -72,7 +72,13 @@ pub fn run(
 /// the rows with the input's header).
 #[cfg(feature = "nn")]
 #[wasm_bindgen]
-pub fn synthesize(bytes: &[u8], file_name: &str, options: JsValue, rows: u32, seed: u32) -> Result<JsValue, JsError> {
+pub fn synthesize(
+    bytes: &[u8],
+    file_name: &str,
+    options: JsValue,
+    rows: u32,
+    seed: u32,
+) -> Result<JsValue, JsError> {
     #[derive(Serialize)]
     struct Synthetic<'a> {
         report: &'a pipeline::SyntheticReport,
