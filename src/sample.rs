@@ -114,16 +114,16 @@ fn customer(rng: &mut Rng) -> ([String; 20], f64) {
     };
     let cashback =
         (125.0 + category_cashback + 1.2 * tenure + 25.0 * rng.normal()).clamp(0.0, 325.0);
-    let logit = -1.7 - 0.17 * tenure
-        + 1.4 * complain
-        + 0.9 * f64::from(u8::from(marital == "Single"))
-        + 0.5 * f64::from(u8::from(tier == 3.0))
-        - 0.07 * days
-        + 0.22 * (satisfaction - 3.0)
-        + 0.09 * (addresses - 3.0)
-        + 0.3 * (devices - 3.5)
-        + 0.6 * f64::from(u8::from(category.starts_with("Mobile")))
-        - 0.006 * (cashback - 170.0);
+    let logit = -2.0 - 0.4 * tenure
+        + 2.6 * complain
+        + 1.7 * f64::from(u8::from(marital == "Single"))
+        + 1.0 * f64::from(u8::from(tier == 3.0))
+        - 0.15 * days
+        + 0.45 * (satisfaction - 3.0)
+        + 0.18 * (addresses - 3.0)
+        + 0.6 * (devices - 3.5)
+        + 1.2 * f64::from(u8::from(category.starts_with("Mobile")))
+        - 0.012 * (cashback - 170.0);
     let p = 1.0 / (1.0 + (-logit).exp());
     let cells = [
         String::new(),
