@@ -20,6 +20,8 @@ Usage:
   churnlab run FILE [options]         train and compare the GAN and the baselines
   churnlab synth FILE [--rows N] [--out FILE] [--json] [options]
                                       fit the GAN and write synthetic customers as CSV
+  churnlab score FILE [--model M] [--out FILE] [options]
+                                      every customer's churn probability and risk segment
   churnlab sample [--rows N] [--seed S] [--out FILE]
                                       write the generated sample table as CSV
   churnlab help
@@ -86,6 +88,7 @@ fn run(args: &[String]) -> Result<(), Error> {
         Some("inspect") => run_inspect(&args[1..], false),
         Some("run") => run_inspect(&args[1..], true),
         Some("synth") => run_synth(&args[1..]),
+        Some("score") => run_score(&args[1..]),
         Some("sample") => run_sample(&args[1..]),
         Some(other) => Err(Error::config(format!(
             "unknown command '{other}' (try 'churnlab help')"
@@ -408,6 +411,45 @@ fn run_synth(args: &[String]) -> Result<(), Error> {
             q.shape_score,
             q.correlation_score
                 .map_or("–".into(), |c| format!("{c:.3}"))
+        );
+    }
+    Ok(())
+}
+
+/// `score FILE [--model M] [--out FILE]`, other options as for inspect.
+fn run_score(args: &[String]) -> Result<(), Error> {
+    let (mut model, mut out) = (ModelKind::Gan, None);
+    let mut rest = Vec::new();
+    let mut it = Args { rest: args.iter() };
+    while let Some(a) = it.rest.next() {
+        match a.as_str() {
+            "--model" => model = ModelKind::parse(it.value(a)?)?,
+            "--out" => out = Some(it.value(a)?),
+            _ => rest.push(a.clone()),
+        }
+    }
+    let (path, cfg, json) = parse_common(&rest)?;
+    let (bytes, name) = read_input(&path)?;
+    let report = churnlab::pipeline::score(&bytes, &name, &cfg, model)?;
+    match out {
+        Some(p) => std::fs::write(p, &report.csv)
+            .map_err(|e| Error::input(format!("cannot write '{p}': {e}")))?,
+        None if !json => print!("{}", report.csv),
+        None => {}
+    }
+    if json {
+        print_json(&report)?;
+    } else {
+        let seg: Vec<String> = report
+            .segments
+            .iter()
+            .map(|(s, n)| format!("{n} {s}"))
+            .collect();
+        eprintln!(
+            "{} customers scored by {}: {} risk",
+            report.rows,
+            model.label(),
+            seg.join(", ")
         );
     }
     Ok(())

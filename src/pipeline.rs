@@ -568,3 +568,96 @@ fn augmented(
         [y, classes.as_slice()].concat(),
     ))
 }
+
+/// Every customer of the table scored by one model fitted on the training rows.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScoredReport {
+    pub model: ModelKind,
+    pub rows: usize,
+    /// Rows per risk segment: `high` (p ≥ 0.5), `medium` (0.2 ≤ p < 0.5), `low`.
+    pub segments: [(String, usize); 3],
+    /// The input's columns plus `churn_probability` and `risk_segment` (formula-like text
+    /// neutralised).
+    #[serde(skip)]
+    pub csv: String,
+}
+
+/// The risk segment of a churn probability.
+pub fn segment(p: f64) -> &'static str {
+    if p >= 0.5 {
+        "high"
+    } else if p >= 0.2 {
+        "medium"
+    } else {
+        "low"
+    }
+}
+
+/// Fits `model` on the training rows of `cfg.split.seed`'s split and scores every row of the
+/// table (test rows, duplicates and rows without a target included).
+pub fn score(
+    bytes: &[u8],
+    file_name: &str,
+    cfg: &Config,
+    model: ModelKind,
+) -> Result<ScoredReport, Error> {
+    let l = load_and_clean(bytes, file_name, cfg)?;
+    let (split, _, pre, _) = split_and_fit(&l, cfg, cfg.split.seed)?;
+    let y: Vec<bool> = split
+        .train
+        .iter()
+        .map(|&r| l.schema.labels[r] == Some(true))
+        .collect();
+    let mut m = build(model, &cfg.models)?;
+    m.fit(
+        &pre.transform(&l.table, &split.train),
+        &y,
+        cfg.split.seed,
+        &mut |_| {},
+    )?;
+    let all: Vec<usize> = (0..l.table.n_rows).collect();
+    let p = m.predict_proba(&pre.transform(&l.table, &all))?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = l
+        .table
+        .columns
+        .iter()
+        .map(|c| crate::synthetic::neutralize(&c.name))
+        .collect();
+    header.extend(["churn_probability".into(), "risk_segment".into()]);
+    w.write_record(&header)
+        .map_err(|e| Error::input(e.to_string()))?;
+    let mut counts = [0usize; 3];
+    for (row, &prob) in p.iter().enumerate() {
+        let mut cells: Vec<String> = l
+            .table
+            .columns
+            .iter()
+            .map(|c| {
+                c.text(row)
+                    .map(|t| crate::synthetic::neutralize(&t))
+                    .unwrap_or_default()
+            })
+            .collect();
+        let seg = segment(prob);
+        counts[["high", "medium", "low"]
+            .iter()
+            .position(|s| *s == seg)
+            .unwrap_or(2)] += 1;
+        cells.extend([format!("{prob:.4}"), seg.to_string()]);
+        w.write_record(&cells)
+            .map_err(|e| Error::input(e.to_string()))?;
+    }
+    let csv = String::from_utf8(w.into_inner().map_err(|e| Error::input(e.to_string()))?)
+        .map_err(|e| Error::input(e.to_string()))?;
+    Ok(ScoredReport {
+        model,
+        rows: p.len(),
+        segments: [
+            ("high".into(), counts[0]),
+            ("medium".into(), counts[1]),
+            ("low".into(), counts[2]),
+        ],
+        csv,
+    })
+}

@@ -93,6 +93,29 @@ pub fn synthesize(
     })
 }
 
+/// Every customer scored by one model: `{report, csv}` (as `churnlab score --json` and its CSV).
+#[wasm_bindgen]
+pub fn score(
+    bytes: &[u8],
+    file_name: &str,
+    options: JsValue,
+    model: &str,
+) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Scored<'a> {
+        report: &'a pipeline::ScoredReport,
+        csv: &'a str,
+    }
+    let cfg = config(options)?;
+    let kind = crate::models::ModelKind::parse(model).map_err(|e| JsError::new(&e.message))?;
+    let report =
+        pipeline::score(bytes, file_name, &cfg, kind).map_err(|e| JsError::new(&e.message))?;
+    to_js(&Scored {
+        report: &report,
+        csv: &report.csv,
+    })
+}
+
 /// Which models this build can train (the neural ones need the `nn` feature).
 #[wasm_bindgen(js_name = availableModels)]
 pub fn available_models() -> Result<JsValue, JsError> {

@@ -355,3 +355,45 @@ fn augmentation_adds_one_row_per_model() {
         ]
     );
 }
+
+#[test]
+fn score_gives_every_customer_a_probability_and_a_segment() {
+    let dir = temp_dir("score");
+    let file = sample_file(&dir);
+    let out = churnlab(&[
+        "score",
+        &file,
+        "--model",
+        "lr",
+        "--json",
+        "--out",
+        dir.join("s.csv").to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["rows"], 800);
+    let total: u64 = v["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s[1].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 800);
+    let text = std::fs::read_to_string(dir.join("s.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header = r.headers().unwrap().clone();
+    assert_eq!(&header[header.len() - 2], "churn_probability");
+    let mut n = 0;
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let p: f64 = rec[rec.len() - 2].parse().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+        assert_eq!(&rec[rec.len() - 1], churnlab::pipeline::segment(p));
+        n += 1;
+    }
+    assert_eq!(n, 800);
+}

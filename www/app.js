@@ -36,6 +36,7 @@ const modelLabels = {
 };
 
 function showModels(models) {
+  for (const m of models) $('score-model').add(new Option(modelLabels[m] ?? m, m));
   const box = $('models');
   for (const m of models) {
     const label = document.createElement('label');
@@ -219,10 +220,24 @@ async function synthesizeCustomers() {
     `(on real rows ${q.trtr_f1?.toFixed(3)}).`;
 }
 
+async function scoreCustomers() {
+  const model = $('score-model').value;
+  $('score').disabled = true;
+  $('score-status').textContent = `Fitting ${modelLabels[model]} and scoring every customer…`;
+  const reply = await request({ type: 'score', model, options: { models: { nn: { epochs: Number($('epochs').value) } } } });
+  $('score').disabled = false;
+  if (reply.type === 'error') { $('score-status').textContent = ''; return showError(reply.message); }
+  offer($('score-download'), reply.csv, 'text/csv');
+  const seg = reply.report.segments.map(([s, n]) => `${n} ${s}`).join(', ');
+  $('score-status').textContent = `${reply.report.rows} customers scored: ${seg} risk (high: p ≥ 0.5, medium: p ≥ 0.2).`;
+}
+
 function render(r) {
   exploreCharts(r);
   offer($('report-download'), JSON.stringify(r, null, 2), 'application/json');
   $('synth-download').hidden = true;
+  $('score-download').hidden = true;
+  $('score-status').textContent = '';
   $('synth-status').textContent = '';
   const s = r.source;
   const how = [s.format, s.delimiter && `delimiter '${s.delimiter}'`, s.encoding, s.sheet && `sheet '${s.sheet}'`].filter(Boolean);
@@ -283,6 +298,7 @@ drop.addEventListener('dragleave', () => drop.classList.remove('over'));
 drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); loadFile(e.dataTransfer.files[0]); });
 $('train').addEventListener('click', train);
 $('synthesize').addEventListener('click', synthesizeCustomers);
+$('score').addEventListener('click', scoreCustomers);
 $('sample').addEventListener('click', () => run({ type: 'sample', rows: 5000, seed: 42 }, 'the sample'));
 
 // The sample is ready as soon as the page is.

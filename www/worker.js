@@ -1,6 +1,6 @@
 // Runs the wasm library off the main thread. Messages in: {id, type: 'sample'|'inspect', ...}.
 // Messages out: {id, type: 'ready'|'report'|'error', ...}.
-import init, { inspect, run, synthesize, sampleCsv, availableModels } from './pkg/churnlab.js';
+import init, { inspect, run, score, synthesize, sampleCsv, availableModels } from './pkg/churnlab.js';
 
 let ready = init();
 // The table last read, for 'run' (the page does not send it twice).
@@ -25,6 +25,10 @@ self.onmessage = async ({ data: msg }) => {
       const report = run(current.bytes, current.name, msg.options ?? null,
         (event) => self.postMessage({ id: msg.id, type: 'progress', event }));
       self.postMessage({ id: msg.id, type: 'report', report });
+    } else if (msg.type === 'score') {
+      if (!current) throw new Error('load a table first');
+      const { report, csv } = score(current.bytes, current.name, msg.options ?? null, msg.model);
+      self.postMessage({ id: msg.id, type: 'report', report, csv });
     } else if (msg.type === 'synthesize') {
       if (!current) throw new Error('load a table first');
       const { report, csv } = synthesize(current.bytes, current.name, msg.options ?? null, msg.rows, msg.seed ?? 0);

@@ -86,6 +86,17 @@ test('the sample trains and compares models in the worker', async () => {
       assert.ok(m.summary[k].mean >= 0 && m.summary[k].mean <= 1, `${m.model} ${k}`);
     }
   }
+  await page.selectOption('#score-model', 'logistic_regression');
+  await page.click('#score');
+  await page.waitForSelector('#score-download:not([hidden])', { timeout: 120_000 });
+  const scored = (await download('#score-download')).trimEnd().split('\n');
+  assert.equal(scored.length, 5001, 'every customer of the sample, header included');
+  assert.ok(scored[0].endsWith(',churn_probability,risk_segment'));
+  for (const line of scored.slice(1)) {
+    const cells = line.split(',');
+    const p = Number(cells.at(-2));
+    assert.ok(p >= 0 && p <= 1 && ['high', 'medium', 'low'].includes(cells.at(-1)), line);
+  }
   if (available.includes('gan')) {
     await page.fill('#synth-rows', '200');
     await page.click('#synthesize');
