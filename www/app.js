@@ -84,11 +84,15 @@ async function train() {
   $('train').disabled = false;
   if (reply.type === 'error') { $('train-status').textContent = ''; return showError(reply.message); }
   const body = $('comparison').tBodies[0];
+  const metrics = ['accuracy', 'precision', 'recall', 'f1', 'roc_auc'];
+  const best = Object.fromEntries(metrics.map((k) => [k, Math.max(...reply.report.models.map((m) => m.summary[k].mean))]));
   for (const m of reply.report.models) {
     const x = m.summary;
     const c = m.runs[0].scores.confusion;
-    cells(body.insertRow(), [m.label, pctCell(x.accuracy), pctCell(x.precision), pctCell(x.recall), pctCell(x.f1),
-      pctCell(x.roc_auc), x.train_seconds.mean.toFixed(2), `${c.tp} / ${c.fp} / ${c.fn} / ${c.tn}`]);
+    const row = body.insertRow();
+    cells(row, [m.label, ...metrics.map((k) => pctCell(x[k])), x.train_seconds.mean.toFixed(2), `${c.tp} / ${c.fp} / ${c.fn} / ${c.tn}`]);
+    // The best value of each metric column stands out.
+    metrics.forEach((k, i) => { if (x[k].mean === best[k]) row.cells[i + 1].classList.add('best'); });
   }
   offer($('report-download'), JSON.stringify(reply.report, null, 2), 'application/json');
   showChart($('train-charts'), 'roc', 'ROC curves', chartRoc(reply.report.models.map((m) => [m.label, m.runs[0].roc])));

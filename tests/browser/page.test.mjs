@@ -68,6 +68,10 @@ test('the sample trains and compares models in the worker', async () => {
     const counts = row[7].split(' / ').map(Number);
     assert.equal(counts.reduce((a, b) => a + b), Number((await page.textContent('#split-summary')).match(/(\d+) test rows/)[1]));
   }
+  // Each metric column has its best value highlighted.
+  const bestPerColumn = await page.$$eval('#comparison tbody tr', (trs) =>
+    [1, 2, 3, 4, 5].map((i) => trs.filter((tr) => tr.cells[i].classList.contains('best')).length));
+  assert.ok(bestPerColumn.every((n) => n >= 1), String(bestPerColumn));
   const epochs = await page.$$eval('#epoch-table tbody tr', (trs) => trs.length);
   assert.equal(epochs, available.includes('gan') ? 3 : 0);
   const trainCharts = await page.$$eval('#train-charts figure', (fs) => fs.map((f) => f.dataset.key));
@@ -147,6 +151,20 @@ for (const name of ['ecommerce_churn.csv', 'E Commerce Dataset.xlsx']) {
     assert.deepEqual(errors, []);
   });
 }
+
+test('a narrow (mobile) screen shows the page without sideways scrolling', async () => {
+  const { page, errors } = browser;
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${srv.origin}/`);
+  await waitForRead(page, 'the sample');
+  await page.waitForFunction(() => [...document.querySelectorAll('#explore-charts img')].length === 19 &&
+    [...document.querySelectorAll('#explore-charts img')].every((i) => i.complete && i.naturalWidth > 0));
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+  await screenshot(page, 'narrow');
+  await page.setViewportSize({ width: 1280, height: 720 });
+  assert.deepEqual(errors, []);
+});
 
 test('nothing was fetched from anywhere but the page itself', () => {
   const foreign = browser.requests.filter((u) => !u.startsWith(srv.origin) && !u.startsWith('blob:') && !u.startsWith('data:'));
