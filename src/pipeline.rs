@@ -71,9 +71,7 @@ pub struct Prepared {
 
 impl Prepared {
     pub fn labels(&self, rows: &[usize]) -> Vec<bool> {
-        rows.iter()
-            .map(|&r| self.schema.labels[r] == Some(true))
-            .collect()
+        self.schema.churned(rows)
     }
 
     pub fn train_inputs(&self) -> Matrix {
@@ -290,12 +288,10 @@ pub fn run(
     let mut majority = Vec::new();
     for &seed in &seeds {
         let (split, split_report, pre, prep_report) = split_and_fit(&l, cfg, seed)?;
-        let labels = |rows: &[usize]| -> Vec<bool> {
-            rows.iter()
-                .map(|&r| l.schema.labels[r] == Some(true))
-                .collect()
-        };
-        let (y_train, y_test) = (labels(&split.train), labels(&split.test));
+        let (y_train, y_test) = (
+            l.schema.churned(&split.train),
+            l.schema.churned(&split.test),
+        );
         let (x_train, x_test) = (
             pre.transform(&l.table, &split.train),
             pre.transform(&l.table, &split.test),
@@ -413,18 +409,10 @@ pub fn synthesize(
     }
     let l = load_and_clean(bytes, file_name, cfg)?;
     let (split, _, pre, _) = split_and_fit(&l, cfg, cfg.split.seed)?;
-    let y: Vec<bool> = split
-        .train
-        .iter()
-        .map(|&r| l.schema.labels[r] == Some(true))
-        .collect();
+    let y = l.schema.churned(&split.train);
+    let x_train = pre.transform(&l.table, &split.train);
     let mut gan = crate::models::nn::Gan::new(cfg.models.nn.clone());
-    gan.fit(
-        &pre.transform(&l.table, &split.train),
-        &y,
-        seed,
-        &mut |_| {},
-    )?;
+    gan.fit(&x_train, &y, seed, &mut |_| {})?;
     let rate = y.iter().filter(|&&b| b).count() as f64 / y.len() as f64;
     let churners = ((rows as f64 * rate).round() as usize).min(rows);
     let (synth, classes, x_synth) = generate(
@@ -435,19 +423,13 @@ pub fn synthesize(
         seed,
     )?;
     let mut quality = synth.quality(&l.table, &l.schema, &split.train);
-    let table = &l.table;
-    let x_train = pre.transform(table, &split.train);
     let (detection_auc, tstr, trtr) = synthetic_checks(
         &x_train,
         &y,
         &x_synth,
         &classes,
-        &pre.transform(table, &split.test),
-        &split
-            .test
-            .iter()
-            .map(|&r| l.schema.labels[r] == Some(true))
-            .collect::<Vec<_>>(),
+        &pre.transform(&l.table, &split.test),
+        &l.schema.churned(&split.test),
         seed,
     )?;
     quality.detection_auc = detection_auc;
@@ -603,11 +585,7 @@ pub fn score(
 ) -> Result<ScoredReport, Error> {
     let l = load_and_clean(bytes, file_name, cfg)?;
     let (split, _, pre, _) = split_and_fit(&l, cfg, cfg.split.seed)?;
-    let y: Vec<bool> = split
-        .train
-        .iter()
-        .map(|&r| l.schema.labels[r] == Some(true))
-        .collect();
+    let y = l.schema.churned(&split.train);
     let mut m = build(model, &cfg.models)?;
     m.fit(
         &pre.transform(&l.table, &split.train),

@@ -133,6 +133,11 @@ impl Schema {
             .collect()
     }
 
+    /// Whether each of `rows` is in the positive (churn) class; a missing target counts as not.
+    pub fn churned(&self, rows: &[usize]) -> Vec<bool> {
+        rows.iter().map(|&r| self.labels[r] == Some(true)).collect()
+    }
+
     pub fn ids(&self) -> Vec<usize> {
         self.columns
             .iter()
