@@ -26,6 +26,16 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
         .map_err(|e| JsError::new(&e.to_string()))
 }
 
+/// `{report, csv}`: a report and the CSV it describes.
+fn with_csv<T: Serialize>(report: &T, csv: &str) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct WithCsv<'a, T> {
+        report: &'a T,
+        csv: &'a str,
+    }
+    to_js(&WithCsv { report, csv })
+}
+
 fn config(options: JsValue) -> Result<Config, JsError> {
     if options.is_undefined() || options.is_null() {
         return Ok(Config::default());
@@ -36,8 +46,7 @@ fn config(options: JsValue) -> Result<Config, JsError> {
 /// The inspect report (the same document as `churnlab inspect --json`) of a CSV or xlsx file.
 #[wasm_bindgen]
 pub fn inspect(bytes: &[u8], file_name: &str, options: JsValue) -> Result<JsValue, JsError> {
-    let report = pipeline::inspect(bytes, file_name, &config(options)?)
-        .map_err(|e| JsError::new(&e.message))?;
+    let report = pipeline::inspect(bytes, file_name, &config(options)?)?;
     to_js(&report)
 }
 
@@ -63,8 +72,7 @@ pub fn run(
             let _ = progress.call1(&JsValue::NULL, &value);
         }
     };
-    let report = pipeline::run(bytes, file_name, &cfg, &mut report_progress)
-        .map_err(|e| JsError::new(&e.message))?;
+    let report = pipeline::run(bytes, file_name, &cfg, &mut report_progress)?;
     to_js(&report)
 }
 
@@ -79,18 +87,9 @@ pub fn synthesize(
     rows: u32,
     seed: u32,
 ) -> Result<JsValue, JsError> {
-    #[derive(Serialize)]
-    struct Synthetic<'a> {
-        report: &'a pipeline::SyntheticReport,
-        csv: &'a str,
-    }
     let cfg = config(options)?;
-    let report = pipeline::synthesize(bytes, file_name, &cfg, rows as usize, u64::from(seed))
-        .map_err(|e| JsError::new(&e.message))?;
-    to_js(&Synthetic {
-        report: &report,
-        csv: &report.csv,
-    })
+    let report = pipeline::synthesize(bytes, file_name, &cfg, rows as usize, u64::from(seed))?;
+    with_csv(&report, &report.csv)
 }
 
 /// Every customer scored by one model: `{report, csv}` (as `churnlab score --json` and its CSV).
@@ -101,19 +100,10 @@ pub fn score(
     options: JsValue,
     model: &str,
 ) -> Result<JsValue, JsError> {
-    #[derive(Serialize)]
-    struct Scored<'a> {
-        report: &'a pipeline::ScoredReport,
-        csv: &'a str,
-    }
     let cfg = config(options)?;
-    let kind = crate::models::ModelKind::parse(model).map_err(|e| JsError::new(&e.message))?;
-    let report =
-        pipeline::score(bytes, file_name, &cfg, kind).map_err(|e| JsError::new(&e.message))?;
-    to_js(&Scored {
-        report: &report,
-        csv: &report.csv,
-    })
+    let kind = crate::models::ModelKind::parse(model)?;
+    let report = pipeline::score(bytes, file_name, &cfg, kind)?;
+    with_csv(&report, &report.csv)
 }
 
 /// Which models this build can train (the neural ones need the `nn` feature).
@@ -137,18 +127,14 @@ fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result
     serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("{what}: {e}")))
 }
 
-fn chart(svg: Result<String, crate::Error>) -> Result<String, JsError> {
-    svg.map_err(|e| JsError::new(&e.message))
-}
-
 /// The correlation heatmap (SVG) of `report.exploration.correlation`. Charts need the DOM to
 /// measure text, so the page calls these on its main thread, not in the worker.
 #[wasm_bindgen(js_name = chartHeatmap)]
 pub fn chart_heatmap(correlation: JsValue) -> Result<String, JsError> {
-    chart(crate::charts::heatmap(&from_js(
+    Ok(crate::charts::heatmap(&from_js(
         correlation,
         "correlation",
-    )?))
+    )?)?)
 }
 
 /// One feature's distribution chart (SVG).
@@ -158,26 +144,26 @@ pub fn chart_distribution(
     positive: &str,
     negative: &str,
 ) -> Result<String, JsError> {
-    chart(crate::charts::distribution(
+    Ok(crate::charts::distribution(
         &from_js(distribution, "distribution")?,
         positive,
         negative,
-    ))
+    )?)
 }
 
 /// Training curves (SVG) of a model's per-epoch statistics.
 #[wasm_bindgen(js_name = chartCurves)]
 pub fn chart_curves(title: &str, history: JsValue) -> Result<String, JsError> {
-    chart(crate::charts::curves(
+    Ok(crate::charts::curves(
         title,
         &from_js::<Vec<crate::models::EpochStats>>(history, "history")?,
-    ))
+    )?)
 }
 
 /// ROC curves (SVG): `[[label, [[fpr, tpr], …]], …]`.
 #[wasm_bindgen(js_name = chartRoc)]
 pub fn chart_roc(curves: JsValue) -> Result<String, JsError> {
-    chart(crate::charts::roc(&from_js::<
+    Ok(crate::charts::roc(&from_js::<
         Vec<(String, Vec<(f64, f64)>)>,
-    >(curves, "curves")?))
+    >(curves, "curves")?)?)
 }
