@@ -379,6 +379,20 @@ fn apply_flag(cfg: &mut Config, flag: &str, v: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Writes `csv` to `out`, or to stdout unless stdout carries the JSON report.
+fn emit_csv(out: Option<&str>, json: bool, csv: &str) -> Result<(), Error> {
+    match out {
+        Some(p) => {
+            std::fs::write(p, csv).map_err(|e| Error::input(format!("cannot write '{p}': {e}")))
+        }
+        None if !json => {
+            print!("{csv}");
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
+
 /// `synth FILE [--rows N] [--out FILE] [--json]`, other options as for inspect.
 fn run_synth(args: &[String]) -> Result<(), Error> {
     let (mut rows, mut out) = (1000usize, None);
@@ -394,12 +408,7 @@ fn run_synth(args: &[String]) -> Result<(), Error> {
     let (path, cfg, json) = parse_common(&rest)?;
     let (bytes, name) = read_input(&path)?;
     let report = churnlab::pipeline::synthesize(&bytes, &name, &cfg, rows, cfg.split.seed)?;
-    match out {
-        Some(p) => std::fs::write(p, &report.csv)
-            .map_err(|e| Error::input(format!("cannot write '{p}': {e}")))?,
-        None if !json => print!("{}", report.csv),
-        None => {}
-    }
+    emit_csv(out, json, &report.csv)?;
     let q = &report.quality;
     if json {
         print_json(&report)?;
@@ -431,12 +440,7 @@ fn run_score(args: &[String]) -> Result<(), Error> {
     let (path, cfg, json) = parse_common(&rest)?;
     let (bytes, name) = read_input(&path)?;
     let report = churnlab::pipeline::score(&bytes, &name, &cfg, model)?;
-    match out {
-        Some(p) => std::fs::write(p, &report.csv)
-            .map_err(|e| Error::input(format!("cannot write '{p}': {e}")))?,
-        None if !json => print!("{}", report.csv),
-        None => {}
-    }
+    emit_csv(out, json, &report.csv)?;
     if json {
         print_json(&report)?;
     } else {
