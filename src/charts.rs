@@ -331,6 +331,7 @@ mod tests {
         let c = Correlation {
             columns: vec!["Tenure".into(), "Churn".into()],
             values: vec![vec![Some(1.0), Some(-0.35)], vec![Some(-0.35), Some(1.0)]],
+            omitted: 0,
         };
         let svg = heatmap(&c).unwrap();
         assert!(

@@ -55,7 +55,15 @@ pub struct Correlation {
     pub columns: Vec<String>,
     /// `values[i][j]`; `None` where a column is constant over the shared rows.
     pub values: Vec<Vec<Option<f64>>>,
+    /// Numeric features left out of the matrix: beyond [`MAX_CORRELATION_COLUMNS`], only the
+    /// features most correlated with the target are kept (a wider matrix is unreadable, and
+    /// its cost grows with the square of the column count).
+    #[serde(default)]
+    pub omitted: usize,
 }
+
+/// The most columns (the target included) of the correlation matrix.
+pub const MAX_CORRELATION_COLUMNS: usize = 40;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Bin {
@@ -149,6 +157,22 @@ pub fn explore(table: &Table, schema: &Schema) -> Exploration {
         .iter()
         .map(|l| l.map_or(f64::NAN, |b| f64::from(u8::from(b))))
         .collect();
+    let omitted = corr_cols.len().saturating_sub(MAX_CORRELATION_COLUMNS - 1);
+    if omitted > 0 {
+        // Keep the features most correlated with the target, in their table order.
+        let strength: Vec<f64> = corr_cols
+            .iter()
+            .map(|(_, v)| pearson(v, &target).map_or(0.0, f64::abs))
+            .collect();
+        let mut order: Vec<usize> = (0..corr_cols.len()).collect();
+        order.sort_by(|&a, &b| strength[b].total_cmp(&strength[a]).then(a.cmp(&b)));
+        let mut keep = vec![false; corr_cols.len()];
+        for &i in &order[..MAX_CORRELATION_COLUMNS - 1] {
+            keep[i] = true;
+        }
+        let mut flags = keep.into_iter();
+        corr_cols.retain(|_| flags.next().unwrap_or(false));
+    }
     corr_cols.push((t.column.clone(), target));
     let k = corr_cols.len();
     let mut values = vec![vec![None; k]; k];
@@ -162,6 +186,7 @@ pub fn explore(table: &Table, schema: &Schema) -> Exploration {
     let correlation = Correlation {
         columns: corr_cols.into_iter().map(|(n, _)| n).collect(),
         values,
+        omitted,
     };
     let distributions = features
         .iter()

@@ -150,6 +150,14 @@ pub fn inspect_text(r: &InspectReport) -> String {
             t.column,
             shown.join(", ")
         );
+        if corr.omitted > 0 {
+            let _ = writeln!(
+                o,
+                "  (the matrix holds the {} numeric features most correlated with it; {} more are left out)",
+                corr.columns.len() - 1,
+                corr.omitted
+            );
+        }
     }
 
     let c = &r.cleaning;

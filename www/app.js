@@ -5,6 +5,7 @@
 import init, { chartHeatmap, chartDistribution, chartCurves, chartRoc } from './pkg/churnlab.js';
 
 const chartsReady = init();
+const MAX_DISTRIBUTIONS = 60;
 const $ = (id) => document.getElementById(id);
 const worker = new Worker('worker.js', { type: 'module' });
 let nextId = 0;
@@ -192,11 +193,18 @@ async function exploreCharts(r) {
   const box = $('explore-charts');
   clearCharts(box);
   try {
-    showChart(box, 'correlation', 'Correlation heatmap', chartHeatmap(r.exploration.correlation));
+    const c = r.exploration.correlation;
+    showChart(box, 'correlation', 'Correlation heatmap', chartHeatmap(c));
     const t = r.schema.target;
-    for (const d of r.exploration.distributions) {
+    const all = r.exploration.distributions;
+    // Thousands of charts would freeze the tab: the first ones are drawn, all are in the report.
+    for (const d of all.slice(0, MAX_DISTRIBUTIONS)) {
       showChart(box, `distribution-${d.column}`, `Distribution of ${d.column}`, chartDistribution(d, t.positive, t.negative));
     }
+    $('explore-note').textContent = [
+      c.omitted ? `The heatmap shows the ${c.columns.length - 1} numeric features most correlated with '${t.column}'; ${c.omitted} more are left out.` : '',
+      all.length > MAX_DISTRIBUTIONS ? `Distribution charts of the first ${MAX_DISTRIBUTIONS} of ${all.length} features; every one is in the JSON report.` : '',
+    ].join(' ').trim();
   } catch (err) {
     showError(`Charts could not be drawn: ${err?.message ?? err}`);
   }
