@@ -306,6 +306,16 @@ pub(crate) fn parse_number(t: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|x| x.is_finite())
 }
 
+/// `-12,5` → -12.5: one comma between digits, no point (European decimal notation).
+fn decimal_comma_number(t: &str) -> Option<f64> {
+    let (int, frac) = t.split_once(',')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = int.strip_prefix(['-', '+']).unwrap_or(int);
+    (digits(unsigned) && digits(frac))
+        .then(|| format!("{int}.{frac}").parse().ok())
+        .flatten()
+}
+
 #[derive(Default)]
 struct Dict {
     map: FxHashMap<String, u32>,
@@ -344,6 +354,10 @@ struct ColumnBuilder {
     state: State,
     /// `inf`, `-Infinity`, `1e999`…: numbers no model can use, read as missing.
     infinite: usize,
+    /// Whether `12,5` may be a number (files whose fields are not separated by commas).
+    decimal_comma: bool,
+    /// Cells read as numbers through their decimal comma.
+    comma_decimals: usize,
 }
 
 impl ColumnBuilder {
@@ -351,6 +365,8 @@ impl ColumnBuilder {
         ColumnBuilder {
             name,
             infinite: 0,
+            decimal_comma: false,
+            comma_decimals: 0,
             state: State::Numeric {
                 nums: Vec::new(),
                 strays: Vec::new(),
@@ -395,7 +411,15 @@ impl ColumnBuilder {
                 present,
             } => {
                 *present += 1;
-                if let Some(x) = parse_number(s.trim()) {
+                let t = s.trim();
+                if let Some(x) = parse_number(t) {
+                    nums.push(x);
+                } else if let Some(x) = self
+                    .decimal_comma
+                    .then(|| decimal_comma_number(t))
+                    .flatten()
+                {
+                    self.comma_decimals += 1;
                     nums.push(x);
                 } else {
                     strays.push((nums.len(), dict.intern(s)));
@@ -524,6 +548,12 @@ fn finish_table(
             b.name, b.infinite
         ));
     }
+    for b in builders.iter().filter(|b| b.comma_decimals > 0) {
+        report.notes.push(format!(
+            "'{}': {} numbers with a decimal comma (\"12,5\") read as 12.5 …",
+            b.name, b.comma_decimals
+        ));
+    }
     let mut columns = Vec::with_capacity(builders.len());
     for b in builders {
         let (column, strays) = b.finish();
@@ -643,6 +673,9 @@ fn load_csv(bytes: &[u8], opts: &IngestOptions) -> Result<(Table, SourceReport),
     let names = column_names(header, &mut notes);
     let width = names.len();
     let mut builders: Vec<ColumnBuilder> = names.iter().cloned().map(ColumnBuilder::new).collect();
+    for b in &mut builders {
+        b.decimal_comma = delimiter != b',';
+    }
     let (mut short, mut long, mut blank) = (Vec::new(), Vec::new(), 0usize);
     let mut n_rows = 0usize;
     let mut field = String::new();
@@ -758,6 +791,38 @@ fn excel_date(serial: f64) -> String {
     }
 }
 
+/// Copies the value of each merged range's top-left cell into the range's other cells (what
+/// the spreadsheet shows), within the sheet's used area. Returns the number of ranges filled.
+fn fill_merged(
+    range: &mut calamine::Range<calamine::Data>,
+    merged: &[calamine::Dimensions],
+) -> usize {
+    let (Some(start), Some(end)) = (range.start(), range.end()) else {
+        return 0;
+    };
+    // Hostile files may declare huge or overlapping ranges: never write more cells than the area.
+    let mut budget = range.get_size().0 * range.get_size().1;
+    let mut filled = 0;
+    for m in merged {
+        let Some(value) = range.get_value(m.start).cloned() else {
+            continue;
+        };
+        if matches!(value, calamine::Data::Empty) {
+            continue;
+        }
+        filled += 1;
+        for r in m.start.0.max(start.0)..=m.end.0.min(end.0) {
+            for c in m.start.1.max(start.1)..=m.end.1.min(end.1) {
+                if (r, c) != m.start && budget > 0 {
+                    budget -= 1;
+                    range.set_value((r, c), value.clone());
+                }
+            }
+        }
+    }
+    filled
+}
+
 fn load_sheet(bytes: &[u8], opts: &IngestOptions) -> Result<(Table, SourceReport), Error> {
     use calamine::{Data, Reader};
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
@@ -803,6 +868,13 @@ fn load_sheet(bytes: &[u8], opts: &IngestOptions) -> Result<(Table, SourceReport
             (name, range)
         }
     };
+    let merged = match &mut book {
+        calamine::Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&sheet).unwrap_or_default(),
+        calamine::Sheets::Xls(x) => x.merge_cells_by_sheet_name(&sheet).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let mut range = range;
+    let filled = fill_merged(&mut range, &merged);
     let format = match &book {
         calamine::Sheets::Xlsx(_) => "xlsx",
         calamine::Sheets::Xlsb(_) => "xlsb",
@@ -854,6 +926,11 @@ fn load_sheet(bytes: &[u8], opts: &IngestOptions) -> Result<(Table, SourceReport
     }
     if dates > 0 {
         notes.push(format!("{dates} date cells read as ISO dates (text)"));
+    }
+    if filled > 0 {
+        notes.push(format!(
+            "{filled} merged cell ranges: each cell of a range holds the range's value"
+        ));
     }
     if sheets.len() > 1 && opts.sheet.is_none() {
         notes.push(format!(
@@ -973,6 +1050,25 @@ mod tests {
             levels(&t, 0),
             [Some("1".into()), Some("x".into()), Some("y".into())]
         );
+    }
+
+    #[test]
+    fn decimal_commas_are_numbers_only_where_commas_do_not_separate_fields() {
+        assert_eq!(decimal_comma_number("-12,5"), Some(-12.5));
+        assert_eq!(decimal_comma_number("0,25"), Some(0.25));
+        for not in ["1,2,3", "1,", ",5", "1.000,5", "a,5", "1 ,5", ""] {
+            assert_eq!(decimal_comma_number(not), None, "{not}");
+        }
+        let (t, r) = csv("x;y\n1,5;a\n-2,25;b\n3;c\n");
+        assert_eq!(t.columns[0].values, Values::Numeric(vec![1.5, -2.25, 3.0]));
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.contains("2 numbers with a decimal comma"))
+        );
+        // With commas as separators, "1,5" is two fields.
+        let (t, _) = csv("x,y\n1,5\n2,6\n");
+        assert_eq!(t.columns[0].values, Values::Numeric(vec![1.0, 2.0]));
     }
 
     #[test]
