@@ -87,7 +87,12 @@ fn run(args: &[String]) -> Result<(), Error> {
         }
         Some("inspect") => run_inspect(&args[1..], false),
         Some("run") => run_inspect(&args[1..], true),
+        #[cfg(feature = "nn")]
         Some("synth") => run_synth(&args[1..]),
+        #[cfg(not(feature = "nn"))]
+        Some("synth") => Err(Error::config(
+            "synth needs the GAN: this churnlab was built without the 'nn' feature",
+        )),
         Some("score") => run_score(&args[1..]),
         Some("sample") => run_sample(&args[1..]),
         Some(other) => Err(Error::config(format!(
@@ -394,6 +399,7 @@ fn emit_csv(out: Option<&str>, json: bool, csv: &str) -> Result<(), Error> {
 }
 
 /// `synth FILE [--rows N] [--out FILE] [--json]`, other options as for inspect.
+#[cfg(feature = "nn")]
 fn run_synth(args: &[String]) -> Result<(), Error> {
     let (mut rows, mut out) = (1000usize, None);
     let mut rest = Vec::new();

@@ -299,7 +299,7 @@ pub fn run(
         let pos = y_test.iter().filter(|&&b| b).count() as f64 / y_test.len() as f64;
         majority.push(pos.max(1.0 - pos));
         first_report.get_or_insert((split_report, prep_report));
-        let augmented_rows = if cfg.augment {
+        let augmented_rows: Option<(Matrix, Vec<bool>)> = if cfg.augment {
             #[cfg(feature = "nn")]
             {
                 Some(augmented(&l, &pre, cfg, &x_train, &y_train, seed)?)

@@ -178,10 +178,11 @@ fn check_names(table: &Table, opts: &SchemaOptions) -> Result<(), Error> {
 fn id_like_name(name: &str) -> bool {
     let t = name.trim();
     let lower = t.to_lowercase();
-    let camel_id = t.len() > 2 && {
-        let (head, tail) = t.split_at(t.len() - 2);
-        (tail == "ID" || tail == "Id") && head.chars().last().is_some_and(|c| c.is_lowercase())
-    };
+    let camel_id = ["ID", "Id"].iter().any(|id| {
+        t.strip_suffix(id)
+            .and_then(|head| head.chars().last())
+            .is_some_and(char::is_lowercase)
+    });
     lower == "id"
         || t.ends_with("ID")
         || camel_id
@@ -597,6 +598,8 @@ mod tests {
         );
         assert_eq!(s.features(), [2]);
         assert!(id_like_name("customer_id") && !id_like_name("Android") && !id_like_name("Valid"));
+        // Byte-index slicing once panicked on names ending in a multi-byte character (fuzzing).
+        assert!(!id_like_name("\u{ffff}d") && !id_like_name("é") && id_like_name("éId"));
     }
 
     #[test]
