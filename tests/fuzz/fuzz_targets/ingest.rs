@@ -1,0 +1,16 @@
+//! Any bytes, under any of the file names the page accepts, through ingest, schema inference,
+//! cleaning, exploration, the split and preprocessing (`inspect`): a result or an error,
+//! never a panic, an abort or a hang.
+#![no_main]
+
+use churnlab::pipeline::{Config, inspect};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    // The first byte picks the name, and so whether the bytes are first tried as a spreadsheet.
+    let Some((&pick, bytes)) = data.split_first() else {
+        return;
+    };
+    let name = ["t.csv", "t.xlsx", "t.tsv", "t.xls"][usize::from(pick) % 4];
+    let _ = inspect(bytes, name, &Config::default());
+});
