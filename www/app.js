@@ -7,20 +7,34 @@ import init, { chartHeatmap, chartDistribution, chartCurves, chartRoc } from './
 const chartsReady = init();
 const MAX_DISTRIBUTIONS = 60;
 const $ = (id) => document.getElementById(id);
-const worker = new Worker('worker.js', { type: 'module' });
 let nextId = 0;
 const pending = new Map();
-
 const progressHandlers = new Map();
+// Files above this are refused before reading: the worker's WebAssembly memory ends at 4 GB,
+// and a table takes about five times its file size while it is read and prepared (measured: an
+// 81 MiB CSV of 1,000,000 rows needs 441 MiB).
+const MAX_FILE_BYTES = 512 * 1024 * 1024;
 
-worker.onmessage = ({ data }) => {
-  if (data.type === 'ready') return showModels(data.models);
-  if (data.type === 'progress') return progressHandlers.get(data.id)?.(data.event);
-  const done = pending.get(data.id);
-  if (!done) { if (data.type === 'error') showError(data.message); return; }
-  pending.delete(data.id);
-  done(data);
-};
+let worker = startWorker();
+
+function startWorker() {
+  const w = new Worker('worker.js', { type: 'module' });
+  w.onmessage = ({ data }) => {
+    if (data.memory) $('memory').textContent = `Worker memory (WebAssembly): ${(data.memory / 2 ** 20).toFixed(0)} MiB.`;
+    if (data.type === 'ready') return showModels(data.models);
+    if (data.type === 'progress') return progressHandlers.get(data.id)?.(data.event);
+    if (data.fatal) {
+      // The instance trapped (out of memory?): a fresh worker takes the next file.
+      w.terminate();
+      worker = startWorker();
+    }
+    const done = pending.get(data.id);
+    if (!done) { if (data.type === 'error') showError(data.message); return; }
+    pending.delete(data.id);
+    done(data);
+  };
+  return w;
+}
 
 function request(msg, onProgress) {
   return new Promise((resolve) => {
@@ -37,6 +51,7 @@ const modelLabels = {
 };
 
 function showModels(models) {
+  if ($('models').querySelector('input')) return; // a replacement worker
   for (const m of models) $('score-model').add(new Option(modelLabels[m] ?? m, m));
   const box = $('models');
   for (const m of models) {
@@ -132,6 +147,12 @@ async function run(msg, label) {
 
 async function loadFile(file) {
   if (!file) return;
+  if (file.size > MAX_FILE_BYTES) {
+    return showError(`'${file.name}' is ${(file.size / 2 ** 20).toFixed(0)} MiB: this page reads files up to ` +
+      `${MAX_FILE_BYTES / 2 ** 20} MiB (its memory ends at 4 GB). Sample the rows, or use the command-line churnlab.`);
+  }
+  busy(true, `Reading '${file.name}'…`); // at once: a big file takes a while to arrive
+  $('error').hidden = true;
   run({ type: 'inspect', name: file.name, bytes: await file.arrayBuffer() }, `'${file.name}'`);
 }
 

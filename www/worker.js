@@ -2,11 +2,14 @@
 // Messages out: {id, type: 'ready'|'report'|'error', ...}.
 import init, { inspect, run, score, synthesize, sampleCsv, availableModels } from './pkg/churnlab.js';
 
-let ready = init();
+const ready = init();
+// Bytes of WebAssembly memory the worker holds (it only grows), sent with every reply.
+const memory = async () => (await ready).memory.buffer.byteLength;
 // The table last read, for 'run' (the page does not send it twice).
 let current = null;
 
 self.onmessage = async ({ data: msg }) => {
+  const reply = async (m) => self.postMessage({ ...m, id: msg.id, memory: await memory().catch(() => null) });
   try {
     await ready;
     if (msg.type === 'sample') {
@@ -14,32 +17,36 @@ self.onmessage = async ({ data: msg }) => {
       const bytes = new TextEncoder().encode(csv);
       const report = inspect(bytes, 'churnlab-sample.csv', msg.options ?? null);
       current = { bytes, name: 'churnlab-sample.csv' };
-      self.postMessage({ id: msg.id, type: 'report', report, csv });
+      await reply({ type: 'report', report, csv });
     } else if (msg.type === 'inspect') {
       const bytes = new Uint8Array(msg.bytes);
       const report = inspect(bytes, msg.name, msg.options ?? null);
       current = { bytes, name: msg.name };
-      self.postMessage({ id: msg.id, type: 'report', report });
+      await reply({ type: 'report', report });
     } else if (msg.type === 'run') {
       if (!current) throw new Error('load a table first');
       const report = run(current.bytes, current.name, msg.options ?? null,
         (event) => self.postMessage({ id: msg.id, type: 'progress', event }));
-      self.postMessage({ id: msg.id, type: 'report', report });
+      await reply({ type: 'report', report });
     } else if (msg.type === 'score') {
       if (!current) throw new Error('load a table first');
       const { report, csv } = score(current.bytes, current.name, msg.options ?? null, msg.model);
-      self.postMessage({ id: msg.id, type: 'report', report, csv });
+      await reply({ type: 'report', report, csv });
     } else if (msg.type === 'synthesize') {
       if (!current) throw new Error('load a table first');
       const { report, csv } = synthesize(current.bytes, current.name, msg.options ?? null, msg.rows, msg.seed ?? 0);
-      self.postMessage({ id: msg.id, type: 'report', report, csv });
+      await reply({ type: 'report', report, csv });
     } else {
       throw new Error(`unknown request '${msg.type}'`);
     }
   } catch (err) {
-    // A wasm trap leaves the instance unusable: start a fresh one for the next file.
-    if (err instanceof WebAssembly.RuntimeError) ready = init();
-    self.postMessage({ id: msg.id, type: 'error', message: err?.message ?? String(err) });
+    // A wasm trap (out of memory, a bug) leaves this instance unusable: the page replaces the worker.
+    const fatal = err instanceof WebAssembly.RuntimeError || err instanceof RangeError;
+    const message = err?.message ?? String(err);
+    await reply({
+      type: 'error', fatal,
+      message: fatal ? `The page ran out of memory or hit a bug on this file (${message}); it has restarted its worker: load a smaller file.` : message,
+    });
   }
 };
 

@@ -1,6 +1,6 @@
 // Shared by the browser tests: a static server for www/ on a free loopback port, and Debian's
 // chromium driven by playwright-core (never a downloaded browser), with every console error,
-// uncaught error and request recorded.
+// uncaught error and request (address, method, body) recorded.
 import { createServer } from 'node:http';
 import { readFile, mkdir, mkdtemp } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -39,7 +39,9 @@ export async function serve() {
 export async function launch({ webgpu = false } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'churnlab-chromium-'));
   const args = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run', '--disable-quic'];
+    '--disable-sync', '--no-first-run', '--disable-quic',
+    // For the memory test: a callable gc() and unrounded performance.memory.
+    '--js-flags=--expose-gc', '--enable-precise-memory-info'];
   if (webgpu) args.push('--enable-unsafe-webgpu'); else args.push('--disable-gpu');
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: '/usr/lib/chromium/chromium', headless: true, args, viewport: { width: 1280, height: 720 },
@@ -49,7 +51,7 @@ export async function launch({ webgpu = false } = {}) {
   const requests = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
-  context.on('request', (r) => requests.push(r.url()));
+  context.on('request', (r) => requests.push({ url: r.url(), method: r.method(), body: r.postDataBuffer() }));
   return { context, page, errors, requests };
 }
 

@@ -166,8 +166,51 @@ test('a narrow (mobile) screen shows the page without sideways scrolling', async
   assert.deepEqual(errors, []);
 });
 
+test('a full run on the real table sends nothing anywhere', async (t) => {
+  const path = join(shared, 'ecommerce_churn.csv');
+  if (!existsSync(path)) {
+    console.error(`\n*** SKIPPED: the real table is not at ${path} ***\n`);
+    t.skip('real table absent');
+    return;
+  }
+  const { page, errors, requests } = browser;
+  const from = requests.length;
+  await page.goto(`${srv.origin}/`);
+  await waitForRead(page, 'the sample');
+  // Load, train, export: the real table goes through every stage the page has.
+  await page.setInputFiles('#file', path);
+  await waitForRead(page, 'ecommerce_churn.csv');
+  const available = await page.$$eval('#models input', (els) => els.map((e) => e.value));
+  for (const m of available) await page.setChecked(`#models input[value=${m}]`, ['logistic_regression', 'gan'].includes(m));
+  await page.fill('#epochs', '2');
+  await page.click('#train');
+  await page.waitForFunction(() => document.getElementById('train-status').textContent.startsWith('Trained'), null, { timeout: 180_000 });
+  const download = async (selector) => {
+    const [file] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+    return readFile(await file.path(), 'utf8');
+  };
+  assert.match(await download('#report-download'), /"majority_accuracy"/);
+  await page.click('#score');
+  await page.waitForSelector('#score-download:not([hidden])', { timeout: 120_000 });
+  assert.equal((await download('#score-download')).trimEnd().split('\n').length, 5631);
+  assert.deepEqual(errors, []);
+
+  // Only the page's own files, fetched with GET and no body; the rest are in-tab blob: URLs.
+  const own = new Set(['/', '/index.html', '/app.js', '/worker.js', '/style.css', '/pkg/churnlab.js', '/pkg/churnlab_bg.wasm']);
+  const network = requests.slice(from).filter((r) => !r.url.startsWith('blob:'));
+  assert.ok(network.some((r) => r.url === `${srv.origin}/`), 'the page load was recorded');
+  for (const r of network) {
+    const u = new URL(r.url);
+    assert.equal(u.origin, srv.origin, r.url);
+    assert.ok(own.has(u.pathname) && !u.search && !u.hash, `unexpected request ${r.url}`);
+    assert.equal(r.method, 'GET', r.url);
+    assert.equal(r.body, null, `${r.url} carries a body`);
+  }
+});
+
 test('nothing was fetched from anywhere but the page itself', () => {
-  const foreign = browser.requests.filter((u) => !u.startsWith(srv.origin) && !u.startsWith('blob:') && !u.startsWith('data:'));
+  const urls = browser.requests.map((r) => r.url);
+  const foreign = urls.filter((u) => !u.startsWith(srv.origin) && !u.startsWith('blob:') && !u.startsWith('data:'));
   assert.deepEqual(foreign, []);
-  assert.ok(browser.requests.some((u) => u.endsWith('/pkg/churnlab_bg.wasm')));
+  assert.ok(urls.some((u) => u.endsWith('/pkg/churnlab_bg.wasm')));
 });
