@@ -57,7 +57,7 @@ Options of run:
   --seeds N                 repeat over seeds seed … seed+N−1, report mean ± std (default 1)
   --models LIST             e.g. gan,lr,rf,nb,knn,mlp (default: all)
   --batch-size N  --hidden N  --lr X  --g-lr X  --cosine true|false  --unsupervised-weight W  --patience N
-  --rf-trees N  --knn-k N
+  --rf-trees N  --rf-features M (features tried per split; default √d)  --knn-k N
   --threshold P             churn at probability ≥ P (default 0.5)
   --augment                 also fit each model on real + GAN-generated churners (own rows)
 ";
@@ -373,6 +373,7 @@ fn apply_flag(cfg: &mut Config, flag: &str, v: &str) -> Result<(), Error> {
         }
         "--patience" => cfg.models.nn.patience = Some(v.parse().map_err(|_| bad())?),
         "--rf-trees" => cfg.models.rf_trees = v.parse().map_err(|_| bad())?,
+        "--rf-features" => cfg.models.rf_max_features = Some(v.parse().map_err(|_| bad())?),
         "--knn-k" => cfg.models.knn_k = v.parse().map_err(|_| bad())?,
         "--threshold" => cfg.threshold = v.parse().map_err(|_| bad())?,
         _ => {

@@ -458,7 +458,8 @@ fn synthetic_checks(
     seed: u64,
 ) -> Result<(Option<f64>, f64, f64), Error> {
     use crate::models::Classifier;
-    use crate::models::baselines::{Forest, Logistic};
+    use crate::models::baselines::Logistic;
+    use crate::models::forest::Forest;
     let both = Matrix {
         rows: x_train.rows + x_synth.rows,
         cols: x_train.cols,

@@ -1,17 +1,12 @@
-//! The classical baselines through smartcore: logistic regression, random forest, Gaussian naive
-//! Bayes and k-nearest neighbours. smartcore predicts labels only, so the churn probabilities are
-//! computed from the fitted parameters (logistic regression, naive Bayes), from per-tree votes
-//! (the forest is grown as single-tree forests, each with its own bootstrap and seed) or taken
-//! from smartcore (KNN).
+//! The classical baselines: logistic regression and k-nearest neighbours through smartcore,
+//! Gaussian naive Bayes here (the random forest is in [`super::forest`]). smartcore predicts
+//! labels only, so logistic regression's churn probabilities are computed from its fitted
+//! parameters; KNN's are smartcore's neighbour shares.
 
-use smartcore::ensemble::random_forest_classifier::{
-    RandomForestClassifier, RandomForestClassifierParameters,
-};
 use smartcore::linalg::basic::arrays::Array;
 use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegressionParameters};
 use smartcore::metrics::distance::euclidian::Euclidian;
-use smartcore::naive_bayes::gaussian::{GaussianNB, GaussianNBParameters};
 use smartcore::neighbors::knn_classifier::{KNNClassifier, KNNClassifierParameters};
 
 use super::{Classifier, EpochStats};
@@ -93,63 +88,6 @@ impl Classifier for Logistic {
     }
 }
 
-/// Random forest: `trees` trees, each on its own bootstrap sample, `max_features` tried per split.
-pub struct Forest {
-    trees: u16,
-    max_features: Option<usize>,
-    fitted: Vec<RandomForestClassifier<f64, u32, X, Y>>,
-}
-
-impl Forest {
-    pub fn new(trees: u16, max_features: Option<usize>) -> Self {
-        Forest {
-            trees,
-            max_features,
-            fitted: Vec::new(),
-        }
-    }
-}
-
-impl Classifier for Forest {
-    fn fit(
-        &mut self,
-        x: &Matrix,
-        y: &[bool],
-        seed: u64,
-        _: &mut dyn FnMut(&EpochStats),
-    ) -> Result<(), Error> {
-        let (xd, yd) = (dense(x)?, labels(y));
-        let m = self.max_features.unwrap_or(x.cols).clamp(1, x.cols.max(1));
-        self.fitted = (0..self.trees)
-            .map(|t| {
-                let params = RandomForestClassifierParameters::default()
-                    .with_n_trees(1)
-                    .with_m(m)
-                    .with_seed(seed.wrapping_mul(1_000_003).wrapping_add(u64::from(t)));
-                RandomForestClassifier::fit(&xd, &yd, params).map_err(failed)
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(())
-    }
-
-    fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
-        if self.fitted.is_empty() {
-            return Err(not_fitted());
-        }
-        let xd = dense(x)?;
-        let mut votes = vec![0.0; x.rows];
-        for tree in &self.fitted {
-            for (v, label) in votes.iter_mut().zip(tree.predict(&xd).map_err(failed)?) {
-                *v += f64::from(label);
-            }
-        }
-        Ok(votes
-            .into_iter()
-            .map(|v| v / self.fitted.len() as f64)
-            .collect())
-    }
-}
-
 /// Gaussian naive Bayes; variances get scikit-learn's smoothing (1e-9 × the largest variance).
 #[derive(Default)]
 pub struct NaiveBayes {
@@ -165,20 +103,37 @@ impl Classifier for NaiveBayes {
         _seed: u64,
         _: &mut dyn FnMut(&EpochStats),
     ) -> Result<(), Error> {
-        let model: GaussianNB<f64, u32, X, Y> =
-            GaussianNB::fit(&dense(x)?, &labels(y), GaussianNBParameters::default())
-                .map_err(failed)?;
-        if model.classes() != &[0, 1] {
+        let d = x.cols;
+        // Per class: count, mean and M2 per feature (Welford), in f64.
+        let mut stats: [(usize, Vec<f64>, Vec<f64>); 2] =
+            std::array::from_fn(|_| (0, vec![0.0; d], vec![0.0; d]));
+        for (i, &label) in y.iter().enumerate().take(x.rows) {
+            let (n, mean, m2) = &mut stats[usize::from(label)];
+            *n += 1;
+            for (j, &v) in x.row(i).iter().enumerate() {
+                let v = f64::from(v);
+                let delta = v - mean[j];
+                mean[j] += delta / *n as f64;
+                m2[j] += delta * (v - mean[j]);
+            }
+        }
+        if stats.iter().any(|(n, _, _)| *n == 0) {
             return Err(Error::input(
                 "naive Bayes needs both classes in the training rows",
             ));
         }
-        let largest = model.var().iter().flatten().fold(0.0f64, |a, &b| a.max(b));
+        // scikit-learn's smoothing: 1e-9 × the largest variance of any feature over all rows.
+        let largest = (0..d)
+            .map(|j| crate::explore::Moments::of((0..x.rows).map(|i| f64::from(x.row(i)[j]))))
+            .map(|m| m.pop_std().powi(2))
+            .fold(0.0f64, f64::max);
         let smoothing = 1e-9 * largest.max(1e-12);
-        self.classes = (0..2)
-            .map(|c| {
-                let var = model.var()[c].iter().map(|v| v + smoothing).collect();
-                (model.class_priors()[c].ln(), model.theta()[c].clone(), var)
+        let total = x.rows as f64;
+        self.classes = stats
+            .into_iter()
+            .map(|(n, mean, m2)| {
+                let var = m2.iter().map(|s| s / n as f64 + smoothing).collect();
+                ((n as f64 / total).ln(), mean, var)
             })
             .collect();
         Ok(())
@@ -254,6 +209,7 @@ impl Classifier for Knn {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::forest::Forest;
     use crate::rng::Rng;
 
     /// Two Gaussian blobs in 3 dimensions, 1 in 4 positive.
@@ -295,6 +251,33 @@ mod tests {
             assert!(s.accuracy > 0.85, "{name}: {s:?}");
             assert!(s.roc_auc.unwrap() > 0.9, "{name}: {s:?}");
         }
+    }
+
+    #[test]
+    fn naive_bayes_matches_hand_computed_posteriors() {
+        // Class 0: mean 1, variance 1; class 1: mean 11, variance 1; equal priors.
+        let x = Matrix {
+            rows: 4,
+            cols: 1,
+            data: vec![0.0, 2.0, 10.0, 12.0],
+        };
+        let mut nb = NaiveBayes::default();
+        nb.fit(&x, &[false, false, true, true], 0, &mut |_| {})
+            .unwrap();
+        let at = |v: f32| {
+            nb.predict_proba(&Matrix {
+                rows: 1,
+                cols: 1,
+                data: vec![v],
+            })
+            .unwrap()[0]
+        };
+        approx::assert_relative_eq!(at(6.0), 0.5, epsilon = 1e-9);
+        // log p(x|1) − log p(x|0) = ((x − 1)² − (x − 11)²) / 2 = 10x − 60.
+        approx::assert_relative_eq!(at(5.5), sigmoid(-5.0), max_relative = 1e-6);
+        approx::assert_relative_eq!(at(7.0), sigmoid(10.0), max_relative = 1e-6);
+        let one_class = nb.fit(&x, &[true; 4], 0, &mut |_| {});
+        assert!(one_class.is_err());
     }
 
     #[test]
