@@ -57,6 +57,7 @@ Options of run:
   --seeds N                 repeat over seeds seed … seed+N−1, report mean ± std (default 1)
   --models LIST             e.g. gan,lr,rf,nb,knn,mlp (default: all)
   --batch-size N  --hidden N  --lr X  --g-lr X  --cosine true|false  --unsupervised-weight W  --patience N
+  --generator-heads true|false (Gumbel-softmax heads for categorical columns; default false)
   --rf-trees N  --rf-features M (features tried per split; default √d)  --knn-k N
   --threshold P             churn at probability ≥ P (default 0.5)
   --augment                 also fit each model on real + GAN-generated churners (own rows)
@@ -372,6 +373,7 @@ fn apply_flag(cfg: &mut Config, flag: &str, v: &str) -> Result<(), Error> {
             cfg.models.nn.unsupervised_weight = v.parse().map_err(|_| bad())?
         }
         "--patience" => cfg.models.nn.patience = Some(v.parse().map_err(|_| bad())?),
+        "--generator-heads" => cfg.models.nn.generator_heads = v.parse().map_err(|_| bad())?,
         "--rf-trees" => cfg.models.rf_trees = v.parse().map_err(|_| bad())?,
         "--rf-features" => cfg.models.rf_max_features = Some(v.parse().map_err(|_| bad())?),
         "--knn-k" => cfg.models.knn_k = v.parse().map_err(|_| bad())?,

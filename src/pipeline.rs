@@ -311,6 +311,7 @@ pub fn run(
         } else {
             None
         };
+        let models = model_options(cfg, &pre);
         for (k, &(kind, augmented)) in variants.iter().enumerate() {
             let (x, y) = match (&augmented_rows, augmented) {
                 (Some((x, y)), true) => (x, y.as_slice()),
@@ -321,7 +322,7 @@ pub fn run(
                 seed,
                 augmented,
             });
-            let mut model = build(kind, &cfg.models)?;
+            let mut model = build(kind, &models)?;
             let start = now();
             model.fit(x, y, seed, &mut |stats| {
                 progress(Progress::Epoch {
@@ -393,6 +394,15 @@ pub struct SyntheticReport {
     pub csv: String,
 }
 
+/// The models' settings, with the generator heads of this fitted preprocessing if asked for.
+fn model_options(cfg: &Config, pre: &Preprocessor) -> ModelOptions {
+    let mut models = cfg.models.clone();
+    if models.nn.generator_heads {
+        models.nn.heads = Some(pre.output_heads());
+    }
+    models
+}
+
 /// Fits the GAN on the training rows of `cfg.split.seed`'s split and generates `rows` customers,
 /// churners in the training rows' proportion.
 #[cfg(feature = "nn")]
@@ -411,7 +421,7 @@ pub fn synthesize(
     let (split, _, pre, _) = split_and_fit(&l, cfg, cfg.split.seed)?;
     let y = l.schema.churned(&split.train);
     let x_train = pre.transform(&l.table, &split.train);
-    let mut gan = crate::models::nn::Gan::new(cfg.models.nn.clone());
+    let mut gan = crate::models::nn::Gan::new(model_options(cfg, &pre).nn);
     gan.fit(&x_train, &y, seed, &mut |_| {})?;
     let rate = y.iter().filter(|&&b| b).count() as f64 / y.len() as f64;
     let churners = ((rows as f64 * rate).round() as usize).min(rows);
@@ -536,7 +546,7 @@ fn augmented(
     seed: u64,
 ) -> Result<(Matrix, Vec<bool>), Error> {
     use crate::models::Classifier;
-    let mut gan = crate::models::nn::Gan::new(cfg.models.nn.clone());
+    let mut gan = crate::models::nn::Gan::new(model_options(cfg, pre).nn);
     gan.fit(x, y, seed, &mut |_| {})?;
     let positives = y.iter().filter(|&&b| b).count();
     let missing = y.len() - 2 * positives.min(y.len() / 2);
@@ -587,7 +597,7 @@ pub fn score(
     let l = load_and_clean(bytes, file_name, cfg)?;
     let (split, _, pre, _) = split_and_fit(&l, cfg, cfg.split.seed)?;
     let y = l.schema.churned(&split.train);
-    let mut m = build(model, &cfg.models)?;
+    let mut m = build(model, &model_options(cfg, &pre))?;
     m.fit(
         &pre.transform(&l.table, &split.train),
         &y,

@@ -254,6 +254,33 @@ impl Preprocessor {
         }
     }
 
+    /// The generator heads matching these inputs: a softmax over each one-hot group, a sigmoid
+    /// for each missing indicator, with the scaling of every input.
+    pub fn output_heads(&self) -> crate::models::OutputHeads {
+        let mut groups = Vec::new();
+        let mut pos = 0;
+        for step in &self.steps {
+            let (width, indicator, categorical) = match step {
+                Step::Numeric { indicator, .. } => (1, *indicator, false),
+                Step::Categorical {
+                    width, indicator, ..
+                } => (*width, *indicator, true),
+            };
+            if categorical {
+                groups.push(pos..pos + width);
+            }
+            if indicator {
+                groups.push(pos + width..pos + width + 1);
+            }
+            pos += width + usize::from(indicator);
+        }
+        crate::models::OutputHeads {
+            groups,
+            shift: self.shift.iter().map(|&v| v as f32).collect(),
+            scale: self.scale.iter().map(|&v| v as f32).collect(),
+        }
+    }
+
     /// Turns model inputs (e.g. generated rows) back into cells of the original columns:
     /// numbers unscaled, kept within the training range and rounded where the column holds whole
     /// numbers; categories as the level with the largest indicator; a cell whose missing

@@ -92,6 +92,20 @@ impl Default for ModelOptions {
     }
 }
 
+/// How the GAN's generator turns its raw outputs into model inputs. Without heads every output
+/// is linear; with them each one-hot group is a softmax (a distribution over the levels, as the
+/// real rows' one-hot columns are) and each 0/1 column a sigmoid, mapped into the scaled input
+/// space with the preprocessor's shift and scale.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OutputHeads {
+    /// Column ranges of softmax groups (two or more columns) and sigmoid columns (one column),
+    /// in column order, not overlapping.
+    pub groups: Vec<std::ops::Range<usize>>,
+    /// Per model input: scaled = (raw − shift) / scale.
+    pub shift: Vec<f32>,
+    pub scale: Vec<f32>,
+}
+
 /// Settings of the burn networks (the MLP and the GAN share them).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, rename_all = "snake_case")]
@@ -114,6 +128,17 @@ pub struct NnOptions {
     pub unsupervised_weight: f64,
     /// Stop when the validation loss has not improved for this many epochs (and keep the best).
     pub patience: Option<usize>,
+    /// Give the GAN's generator Gumbel-softmax heads (temperature 0.5) for one-hot groups, and
+    /// binary Concrete heads for 0/1 indicators, instead of linear outputs decoded by argmax.
+    /// Off by default because it measured worse on the real table (3,551 synthetic rows, split
+    /// seeds 0–2, means; higher is better but for detection AUC): linear outputs 0.881 column
+    /// shape, 0.925 correlation, 0.776 detection AUC, 0.553 train-on-synthetic F1; Gumbel heads
+    /// 0.855, 0.911, 0.803, 0.463; plain softmax heads 0.873, 0.906, 0.744, 0.424.
+    pub generator_heads: bool,
+    /// The generator's output heads; set by the pipeline from the fitted preprocessing when
+    /// `generator_heads` is on.
+    #[serde(skip)]
+    pub heads: Option<OutputHeads>,
 }
 
 impl Default for NnOptions {
@@ -134,6 +159,8 @@ impl Default for NnOptions {
             cosine_decay: true,
             unsupervised_weight: 0.1,
             patience: None,
+            generator_heads: false,
+            heads: None,
         }
     }
 }

@@ -14,10 +14,10 @@
 use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::optim::{AdamConfig, GradientsParams};
-use burn::tensor::activation::{leaky_relu, log_softmax, softmax, softplus};
+use burn::tensor::activation::{leaky_relu, log_softmax, sigmoid, softmax, softplus};
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
-use super::{Classifier, EpochStats, NnOptions};
+use super::{Classifier, EpochStats, NnOptions, OutputHeads};
 use crate::preprocess::Matrix;
 use crate::rng::Rng;
 use crate::split::{SplitOptions, stratified};
@@ -66,6 +66,86 @@ impl Net {
         let h = leaky_relu(self.l1.forward(x), SLOPE);
         let h = leaky_relu(self.l2.forward(h), SLOPE);
         (self.out.forward(h.clone()), h)
+    }
+}
+
+/// [`OutputHeads`] on a device: the groups, and the affine map into the scaled input space.
+struct Heads {
+    groups: Vec<std::ops::Range<usize>>,
+    mul: Tensor<2>,
+    add: Tensor<2>,
+}
+
+impl Heads {
+    fn new(heads: Option<&OutputHeads>, cols: usize, device: &Device) -> Option<Heads> {
+        let h = heads.filter(|h| !h.groups.is_empty() && h.shift.len() == cols)?;
+        let (mut mul, mut add) = (vec![1.0f32; cols], vec![0.0f32; cols]);
+        for j in h.groups.iter().flat_map(|g| g.clone()) {
+            mul[j] = 1.0 / h.scale[j];
+            add[j] = -h.shift[j] / h.scale[j];
+        }
+        Some(Heads {
+            groups: h.groups.clone(),
+            mul: upload(mul, 1, cols, device),
+            add: upload(add, 1, cols, device),
+        })
+    }
+
+    /// Gumbel noise for the softmax columns and logistic noise for the sigmoid ones (zero
+    /// elsewhere), `n` rows: with it a head draws a level instead of always taking the likeliest.
+    fn noise(&self, rng: &mut Rng, n: usize, cols: usize) -> Vec<f32> {
+        let mut out = vec![0.0f32; n * cols];
+        let u = |rng: &mut Rng| rng.uniform().clamp(1e-7, 1.0 - 1e-7);
+        for row in out.chunks_mut(cols) {
+            for g in &self.groups {
+                for v in &mut row[g.clone()] {
+                    *v = if g.len() > 1 {
+                        -(-u(rng).ln()).ln() as f32
+                    } else {
+                        let p = u(rng);
+                        (p.ln() - (1.0 - p).ln()) as f32
+                    };
+                }
+            }
+        }
+        out
+    }
+
+    /// Raw generator outputs and head noise → model inputs: relaxed (Gumbel-softmax, binary
+    /// Concrete) heads at temperature [`TEMPERATURE`], then scaled.
+    fn apply(&self, raw: Tensor<2>, noise: Tensor<2>) -> Tensor<2> {
+        let [n, d] = raw.dims();
+        let mut parts = Vec::with_capacity(2 * self.groups.len() + 1);
+        let mut at = 0;
+        for g in &self.groups {
+            if g.start > at {
+                parts.push(raw.clone().slice([0..n, at..g.start]));
+            }
+            let x = (raw.clone().slice([0..n, g.clone()]) + noise.clone().slice([0..n, g.clone()]))
+                .div_scalar(TEMPERATURE);
+            parts.push(if g.len() > 1 {
+                softmax(x, 1)
+            } else {
+                sigmoid(x)
+            });
+            at = g.end;
+        }
+        if at < d {
+            parts.push(raw.slice([0..n, at..d]));
+        }
+        Tensor::cat(parts, 1) * self.mul.clone() + self.add.clone()
+    }
+}
+
+/// Temperature of the relaxed categorical heads.
+const TEMPERATURE: f64 = 0.5;
+
+/// The generator's rows: its network, then its heads (with their noise) where there are any.
+fn generated(generator: &Net, heads: Option<(&Heads, &Tensor<2>)>, z: Tensor<2>) -> Tensor<2> {
+    let (raw, _) = generator.forward(z);
+    match heads {
+        Some((h, noise)) => h.apply(raw, noise.clone()),
+        None => raw,
     }
 }
 
@@ -372,9 +452,17 @@ impl Gan {
             .valid();
         let mut rng = Rng::new(seed);
         let z = noise(&mut rng, &vec![churn; n], self.opts.noise);
-        let (out, _) = generator.forward(upload(z, n, self.opts.noise + 2, &self.device));
+        let cols = generator.out.weight.dims()[1];
+        let heads = Heads::new(self.opts.heads.as_ref(), cols, &self.device);
+        let head_noise = heads
+            .as_ref()
+            .map(|h| upload(h.noise(&mut rng, n, cols), n, cols, &self.device));
+        let out = generated(
+            &generator,
+            heads.as_ref().zip(head_noise.as_ref()),
+            upload(z, n, self.opts.noise + 2, &self.device),
+        );
         let data = read(vec![out]).remove(0);
-        let cols = data.len() / n.max(1);
         Ok(Matrix {
             rows: n,
             cols,
@@ -408,6 +496,7 @@ impl Classifier for Gan {
         let parts = carve(x, y, o.validation_fraction, seed)?;
         let mut discriminator = Net::new(x.cols, o.hidden, 2, &mut rng, &ad);
         let mut generator = Net::new(o.noise + 2, o.hidden, x.cols, &mut rng, &ad);
+        let heads = Heads::new(o.heads.as_ref(), x.cols, &ad);
         let mut opt_d = AdamConfig::new().with_beta_1(0.5).init();
         let mut opt_g = AdamConfig::new().with_beta_1(0.5).init();
         let mut tracker = Tracker {
@@ -440,7 +529,11 @@ impl Classifier for Gan {
                 // Discriminator step.
                 let real = upload(bx, b, x.cols, &ad);
                 let (real_logits, _) = discriminator.forward(real.clone());
-                let (fake, _) = generator.forward(z.clone());
+                let head_noise = heads
+                    .as_ref()
+                    .map(|h| upload(h.noise(&mut rng, b, x.cols), b, x.cols, &ad));
+                let heads = heads.as_ref().zip(head_noise.as_ref());
+                let fake = generated(&generator, heads, z.clone());
                 let (fake_logits, _) = discriminator.forward(fake.detach());
                 let supervised = cross_entropy(real_logits.clone(), upload(by, b, 2, &ad));
                 let lse_real = log_sum_exp(real_logits);
@@ -453,7 +546,7 @@ impl Classifier for Gan {
 
                 // Generator step: feature matching plus the class it was asked for.
                 let (_, real_features) = discriminator.forward(real);
-                let (fake, _) = generator.forward(z);
+                let fake = generated(&generator, heads, z);
                 let (fake_logits, fake_features) = discriminator.forward(fake);
                 let matching = (real_features.detach().mean_dim(0) - fake_features.mean_dim(0))
                     .square()
@@ -607,5 +700,28 @@ mod tests {
         assert_eq!((churners.rows, churners.cols), (50, 4));
         assert!(churners.data.iter().all(|v| v.is_finite()));
         assert_eq!(g.generate(50, true, 9).unwrap(), churners);
+    }
+
+    #[test]
+    fn gumbel_heads_make_level_shares_and_indicators_within_zero_and_one() {
+        let (x, y) = data(200, 5);
+        // Columns 1–2 are a two-level group, column 3 a 0/1 indicator; scaled by 2 around 0.5.
+        let mut opts = small();
+        opts.heads = Some(OutputHeads {
+            groups: vec![1..3, 3..4],
+            shift: vec![0.0, 0.5, 0.5, 0.5],
+            scale: vec![1.0, 2.0, 2.0, 2.0],
+        });
+        let mut g = Gan::new(opts);
+        g.fit(&x, &y, 1, &mut |_| {}).unwrap();
+        let rows = g.generate(100, false, 3).unwrap();
+        for i in 0..rows.rows {
+            let raw: Vec<f32> = rows.row(i)[1..].iter().map(|v| v * 2.0 + 0.5).collect();
+            assert!(
+                raw.iter().all(|v| (-1e-5..=1.0 + 1e-5).contains(v)),
+                "{raw:?}"
+            );
+            assert!((raw[0] + raw[1] - 1.0).abs() < 1e-4, "{raw:?}");
+        }
     }
 }
