@@ -39,6 +39,42 @@ pub fn now() -> Duration {
     }
 }
 
+/// Runs a future to completion on this thread: the synchronous face of the async pipeline.
+/// Natively the thread sleeps until the future is woken (a GPU read); in wasm nothing may
+/// block, so there it is only for futures that are ready at once (training and reads on the
+/// CPU), and the page awaits the async functions instead.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    use std::task::{Context, Poll, Waker};
+    let mut future = std::pin::pin!(future);
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        struct Unpark(std::thread::Thread);
+        impl std::task::Wake for Unpark {
+            fn wake(self: std::sync::Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let waker = Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+                return v;
+            }
+            std::thread::park();
+        }
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        match future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(v) => v,
+            Poll::Pending => panic!("block_on in wasm needs a ready future: await the async API"),
+        }
+    }
+}
+
 /// What went wrong, in one line meant for the person who gave the input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {

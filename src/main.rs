@@ -58,6 +58,7 @@ Options of run:
   --models LIST             e.g. gan,lr,rf,nb,knn,mlp (default: all)
   --batch-size N  --hidden N  --lr X  --g-lr X  --cosine true|false  --unsupervised-weight W  --patience N
   --generator-heads true|false (Gumbel-softmax heads for categorical columns; default false)
+  --backend cpu|gpu  where the networks run (gpu: a build with feature 'wgpu')
   --rf-trees N  --rf-features M (features tried per split; default √d)  --knn-k N
   --threshold P             churn at probability ≥ P (default 0.5)
   --augment                 also fit each model on real + GAN-generated churners (own rows)
@@ -215,6 +216,11 @@ fn parse_common(args: &[String]) -> Result<(String, Config, bool), Error> {
         apply_flag(&mut cfg, flag, v)?;
     }
     let path = file.ok_or_else(|| Error::config("a FILE is needed (try 'churnlab help')"))?;
+    #[cfg(feature = "nn")]
+    if cfg.models.nn.backend == churnlab::models::Backend::Gpu {
+        let adapter = churnlab::block_on(churnlab::models::nn::init_gpu())?;
+        eprintln!("networks on the GPU: {adapter}");
+    }
     Ok((path, cfg, json))
 }
 
@@ -373,6 +379,13 @@ fn apply_flag(cfg: &mut Config, flag: &str, v: &str) -> Result<(), Error> {
             cfg.models.nn.unsupervised_weight = v.parse().map_err(|_| bad())?
         }
         "--patience" => cfg.models.nn.patience = Some(v.parse().map_err(|_| bad())?),
+        "--backend" => {
+            cfg.models.nn.backend = match v {
+                "cpu" => churnlab::models::Backend::Cpu,
+                "gpu" => churnlab::models::Backend::Gpu,
+                _ => return Err(Error::config(format!("--backend is cpu or gpu, not '{v}'"))),
+            }
+        }
         "--generator-heads" => cfg.models.nn.generator_heads = v.parse().map_err(|_| bad())?,
         "--rf-trees" => cfg.models.rf_trees = v.parse().map_err(|_| bad())?,
         "--rf-features" => cfg.models.rf_max_features = Some(v.parse().map_err(|_| bad())?),

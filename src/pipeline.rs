@@ -268,6 +268,16 @@ pub fn run(
     cfg: &Config,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<RunReport, Error> {
+    crate::block_on(run_async(bytes, file_name, cfg, progress))
+}
+
+/// [`run`] for callers that must not block (the page, where the networks may be on WebGPU).
+pub async fn run_async(
+    bytes: &[u8],
+    file_name: &str,
+    cfg: &Config,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RunReport, Error> {
     let t0 = now();
     if cfg.seeds == 0 {
         return Err(Error::config("seeds must be at least 1"));
@@ -302,7 +312,7 @@ pub fn run(
         let augmented_rows: Option<(Matrix, Vec<bool>)> = if cfg.augment {
             #[cfg(feature = "nn")]
             {
-                Some(augmented(&l, &pre, cfg, &x_train, &y_train, seed)?)
+                Some(augmented(&l, &pre, cfg, &x_train, &y_train, seed).await?)
             }
             #[cfg(not(feature = "nn"))]
             {
@@ -324,15 +334,17 @@ pub fn run(
             });
             let mut model = build(kind, &models)?;
             let start = now();
-            model.fit(x, y, seed, &mut |stats| {
-                progress(Progress::Epoch {
-                    model: kind,
-                    seed,
-                    stats,
+            model
+                .fit_async(x, y, seed, &mut |stats| {
+                    progress(Progress::Epoch {
+                        model: kind,
+                        seed,
+                        stats,
+                    })
                 })
-            })?;
+                .await?;
             let train_seconds = (now() - start).as_secs_f64();
-            let p = model.predict_proba(&x_test)?;
+            let p = model.predict_proba_async(&x_test).await?;
             let scores = evaluate(&y_test, &p, cfg.threshold);
             progress(Progress::Scored {
                 model: kind,
@@ -413,6 +425,18 @@ pub fn synthesize(
     rows: usize,
     seed: u64,
 ) -> Result<SyntheticReport, Error> {
+    crate::block_on(synthesize_async(bytes, file_name, cfg, rows, seed))
+}
+
+/// [`synthesize`] for callers that must not block.
+#[cfg(feature = "nn")]
+pub async fn synthesize_async(
+    bytes: &[u8],
+    file_name: &str,
+    cfg: &Config,
+    rows: usize,
+    seed: u64,
+) -> Result<SyntheticReport, Error> {
     use crate::models::Classifier;
     if rows == 0 {
         return Err(Error::config("ask for at least one synthetic row"));
@@ -422,7 +446,7 @@ pub fn synthesize(
     let y = l.schema.churned(&split.train);
     let x_train = pre.transform(&l.table, &split.train);
     let mut gan = crate::models::nn::Gan::new(model_options(cfg, &pre).nn);
-    gan.fit(&x_train, &y, seed, &mut |_| {})?;
+    gan.fit_async(&x_train, &y, seed, &mut |_| {}).await?;
     let rate = y.iter().filter(|&&b| b).count() as f64 / y.len() as f64;
     let churners = ((rows as f64 * rate).round() as usize).min(rows);
     let (synth, classes, x_synth) = generate(
@@ -431,7 +455,8 @@ pub fn synthesize(
         &gan,
         &[(churners, true), (rows - churners, false)],
         seed,
-    )?;
+    )
+    .await?;
     let mut quality = synth.quality(&l.table, &l.schema, &split.train);
     let (detection_auc, tstr, trtr) = synthetic_checks(
         &x_train,
@@ -515,7 +540,7 @@ fn synthetic_checks(
 /// columns, their classes, and their model inputs (encoded exactly like real rows, by appending
 /// them to a copy of the table).
 #[cfg(feature = "nn")]
-fn generate(
+async fn generate(
     l: &Loaded,
     pre: &Preprocessor,
     gan: &crate::models::nn::Gan,
@@ -525,7 +550,8 @@ fn generate(
     let mut decoded = Vec::new();
     let mut classes = Vec::new();
     for &(n, churn) in counts.iter().filter(|(n, _)| *n > 0) {
-        decoded.extend(pre.decode(&l.table, &gan.generate(n, churn, seed ^ u64::from(churn))?));
+        let x = gan.generate(n, churn, seed ^ u64::from(churn)).await?;
+        decoded.extend(pre.decode(&l.table, &x));
         classes.extend(std::iter::repeat_n(churn, n));
     }
     let rows = crate::synthetic::assemble(&l.table, &l.schema, decoded, &classes);
@@ -537,7 +563,7 @@ fn generate(
 
 /// The training rows plus GAN-generated churners, up to as many as the non-churners.
 #[cfg(feature = "nn")]
-fn augmented(
+async fn augmented(
     l: &Loaded,
     pre: &Preprocessor,
     cfg: &Config,
@@ -547,10 +573,10 @@ fn augmented(
 ) -> Result<(Matrix, Vec<bool>), Error> {
     use crate::models::Classifier;
     let mut gan = crate::models::nn::Gan::new(model_options(cfg, pre).nn);
-    gan.fit(x, y, seed, &mut |_| {})?;
+    gan.fit_async(x, y, seed, &mut |_| {}).await?;
     let positives = y.iter().filter(|&&b| b).count();
     let missing = y.len() - 2 * positives.min(y.len() / 2);
-    let (_, classes, extra) = generate(l, pre, &gan, &[(missing, true)], seed ^ 0xA11)?;
+    let (_, classes, extra) = generate(l, pre, &gan, &[(missing, true)], seed ^ 0xA11).await?;
     let data = [x.data.as_slice(), extra.data.as_slice()].concat();
     Ok((
         Matrix {
@@ -594,18 +620,27 @@ pub fn score(
     cfg: &Config,
     model: ModelKind,
 ) -> Result<ScoredReport, Error> {
+    crate::block_on(score_async(bytes, file_name, cfg, model))
+}
+
+/// [`score`] for callers that must not block.
+pub async fn score_async(
+    bytes: &[u8],
+    file_name: &str,
+    cfg: &Config,
+    model: ModelKind,
+) -> Result<ScoredReport, Error> {
     let l = load_and_clean(bytes, file_name, cfg)?;
     let (split, _, pre, _) = split_and_fit(&l, cfg, cfg.split.seed)?;
     let y = l.schema.churned(&split.train);
     let mut m = build(model, &model_options(cfg, &pre))?;
-    m.fit(
-        &pre.transform(&l.table, &split.train),
-        &y,
-        cfg.split.seed,
-        &mut |_| {},
-    )?;
+    let x_train = pre.transform(&l.table, &split.train);
+    m.fit_async(&x_train, &y, cfg.split.seed, &mut |_| {})
+        .await?;
     let all: Vec<usize> = (0..l.table.n_rows).collect();
-    let p = m.predict_proba(&pre.transform(&l.table, &all))?;
+    let p = m
+        .predict_proba_async(&pre.transform(&l.table, &all))
+        .await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = l
         .table

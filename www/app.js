@@ -16,6 +16,9 @@ const progressHandlers = new Map();
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 
 let worker = startWorker();
+// The last table load, to give a replacement worker (after Stop) the same table.
+let lastLoad = null;
+const KEEP_COPY_BYTES = 64 * 1024 * 1024;
 
 function startWorker() {
   const w = new Worker('worker.js', { type: 'module' });
@@ -45,6 +48,36 @@ function request(msg, onProgress) {
   });
 }
 
+/** Stops whatever the worker is doing: a fresh worker takes over, with the same table. */
+function stop() {
+  worker.terminate();
+  for (const done of pending.values()) done({ type: 'error', message: 'Stopped.' });
+  pending.clear();
+  worker = startWorker();
+  if (lastLoad && (lastLoad.type === 'sample' || lastLoad.bytes)) {
+    const again = { ...lastLoad, bytes: lastLoad.bytes?.slice(0) };
+    request(again).then((r) => { if (r.type === 'error') showError(r.message); });
+  } else if (lastLoad) {
+    showError('Stopped. The table was too large to keep a copy: load it again.');
+  }
+}
+
+/** The training settings of the page, as library options (also for scoring and synthesis). */
+function trainOptions(models) {
+  const num = (id) => Number($(id).value);
+  return {
+    models: {
+      ...(models ? { models } : {}),
+      nn: {
+        epochs: num('epochs'), batch_size: num('batch'), hidden: num('hidden'),
+        learning_rate: num('lr'), generator_learning_rate: num('g-lr'), backend: $('backend').value,
+      },
+    },
+    seeds: num('seeds'),
+    split: { seed: num('seed') },
+  };
+}
+
 const modelLabels = {
   gan: 'GAN (semi-supervised)', logistic_regression: 'Logistic Regression', random_forest: 'Random Forest',
   naive_bayes: 'Gaussian Naive Bayes', knn: 'KNN', mlp: 'MLP',
@@ -65,26 +98,40 @@ function showModels(models) {
 
 const pctCell = (s) => `${(100 * s.mean).toFixed(2)}${s.std ? ` ± ${(100 * s.std).toFixed(2)}` : ''}`;
 
+const neural = new Set(['gan', 'mlp']);
+
 async function train() {
   const models = [...document.querySelectorAll('#models input:checked')].map((i) => i.value);
   if (!models.length) return showError('Choose at least one model.');
-  const options = {
-    models: { models, nn: { epochs: Number($('epochs').value) } },
-    seeds: Number($('seeds').value),
-  };
+  const options = trainOptions(models);
   $('error').hidden = true;
   $('train').disabled = true;
+  $('stop').disabled = false;
   $('epoch-table').tBodies[0].replaceChildren();
   $('comparison').tBodies[0].replaceChildren();
+  $('confusions').replaceChildren();
   clearCharts($('train-charts'));
   await chartsReady;
   const histories = new Map();
   let firstSeed = null;
   const t0 = performance.now();
+  // Progress: one step per network epoch and per other model's fit, over every seed.
+  const total = options.seeds * models.reduce((n, m) => n + (neural.has(m) ? options.models.nn.epochs : 1), 0);
+  let done = 0;
+  const bar = $('train-progress');
+  Object.assign(bar, { max: total, value: 0, hidden: false });
+  const step = () => {
+    bar.value = ++done;
+    const elapsed = (performance.now() - t0) / 1000;
+    $('eta').textContent = `${done} / ${total} steps, ${elapsed.toFixed(0)} s; about ${(elapsed / done * (total - done)).toFixed(0)} s left`;
+  };
   const reply = await request({ type: 'run', options }, (e) => {
+    if (e.kind === 'backend') $('backend-status').textContent = `Networks on ${e.label}.`;
     if (e.kind === 'fit') firstSeed ??= e.seed;
     if (e.kind === 'fit') $('train-status').textContent = `Training ${modelLabels[e.model]} (seed ${e.seed})…`;
+    if (e.kind === 'scored' && !neural.has(e.model)) step();
     if (e.kind === 'epoch') {
+      step();
       const s = e.stats;
       if (e.seed === firstSeed) {
         const h = histories.get(e.model) ?? [];
@@ -98,6 +145,9 @@ async function train() {
     }
   });
   $('train').disabled = false;
+  $('stop').disabled = true;
+  bar.hidden = true;
+  $('eta').textContent = '';
   if (reply.type === 'error') { $('train-status').textContent = ''; return showError(reply.message); }
   const body = $('comparison').tBodies[0];
   const metrics = ['accuracy', 'precision', 'recall', 'f1', 'roc_auc'];
@@ -110,10 +160,27 @@ async function train() {
     // The best value of each metric column stands out.
     metrics.forEach((k, i) => { if (x[k].mean === best[k]) row.cells[i + 1].classList.add('best'); });
   }
+  for (const m of reply.report.models) $('confusions').append(confusion(m.label, m.runs[0].scores.confusion, m.runs[0].seed));
   offer($('report-download'), JSON.stringify(reply.report, null, 2), 'application/json');
   showChart($('train-charts'), 'roc', 'ROC curves', chartRoc(reply.report.models.map((m) => [m.label, m.runs[0].roc])));
   $('train-status').textContent =
     `Trained in ${((performance.now() - t0) / 1000).toFixed(1)} s. Majority class: ${(100 * reply.report.majority_accuracy).toFixed(2)} %.`;
+}
+
+/** A 2 × 2 confusion matrix of one model's test rows, as a small table. */
+function confusion(label, c, seed) {
+  const table = document.createElement('table');
+  table.className = 'confusion';
+  table.createCaption().textContent = `${label} (seed ${seed})`;
+  const head = table.createTHead().insertRow();
+  for (const t of ['', 'predicted churn', 'predicted stay']) head.append(Object.assign(document.createElement('th'), { textContent: t }));
+  const body = table.createTBody();
+  for (const [name, a, b] of [['churned', c.tp, c.fn], ['stayed', c.fp, c.tn]]) {
+    const row = body.insertRow();
+    row.append(Object.assign(document.createElement('th'), { textContent: name }));
+    cells(row, [a, b]);
+  }
+  return table;
 }
 
 function showError(message) {
@@ -129,6 +196,9 @@ function busy(on, text) {
 }
 
 async function run(msg, label) {
+  // Kept for Stop (which restarts the worker); a large file is not copied.
+  lastLoad = !msg.bytes ? msg
+    : msg.bytes.byteLength <= KEEP_COPY_BYTES ? { ...msg, bytes: msg.bytes.slice(0) } : { type: 'inspect', name: msg.name };
   busy(true, `Reading ${label}…`);
   $('error').hidden = true;
   const t0 = performance.now();
@@ -242,7 +312,7 @@ async function synthesizeCustomers() {
   const rows = Number($('synth-rows').value);
   $('synthesize').disabled = true;
   $('synth-status').textContent = `Training the GAN and generating ${rows} customers…`;
-  const reply = await request({ type: 'synthesize', rows, seed: 0, options: { models: { nn: { epochs: Number($('epochs').value) } } } });
+  const reply = await request({ type: 'synthesize', rows, seed: 0, options: trainOptions() });
   $('synthesize').disabled = false;
   if (reply.type === 'error') { $('synth-status').textContent = ''; return showError(reply.message); }
   const q = reply.report.quality;
@@ -257,7 +327,7 @@ async function scoreCustomers() {
   const model = $('score-model').value;
   $('score').disabled = true;
   $('score-status').textContent = `Fitting ${modelLabels[model]} and scoring every customer…`;
-  const reply = await request({ type: 'score', model, options: { models: { nn: { epochs: Number($('epochs').value) } } } });
+  const reply = await request({ type: 'score', model, options: trainOptions() });
   $('score').disabled = false;
   if (reply.type === 'error') { $('score-status').textContent = ''; return showError(reply.message); }
   offer($('score-download'), reply.csv, 'text/csv');
@@ -330,6 +400,7 @@ drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.ad
 drop.addEventListener('dragleave', () => drop.classList.remove('over'));
 drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); loadFile(e.dataTransfer.files[0]); });
 $('train').addEventListener('click', train);
+$('stop').addEventListener('click', stop);
 $('synthesize').addEventListener('click', synthesizeCustomers);
 $('score').addEventListener('click', scoreCustomers);
 $('sample').addEventListener('click', () => run({ type: 'sample', rows: 5000, seed: 42 }, 'the sample'));

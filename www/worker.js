@@ -1,12 +1,41 @@
-// Runs the wasm library off the main thread. Messages in: {id, type: 'sample'|'inspect', ...}.
-// Messages out: {id, type: 'ready'|'report'|'error', ...}.
-import init, { inspect, run, score, synthesize, sampleCsv, availableModels } from './pkg/churnlab.js';
+// Runs the wasm library off the main thread. Messages in: {id, type: 'sample'|'inspect'|'run'|
+// 'score'|'synthesize', ...}. Messages out: {id, type: 'ready'|'progress'|'report'|'error', ...}.
+import init, { inspect, run, score, synthesize, sampleCsv, availableModels, initGpu } from './pkg/churnlab.js';
 
 const ready = init();
 // Bytes of WebAssembly memory the worker holds (it only grows), sent with every reply.
 const memory = async () => (await ready).memory.buffer.byteLength;
 // The table last read, for 'run' (the page does not send it twice).
 let current = null;
+
+/**
+ * Where the networks run: 'cpu', 'gpu' (WebGPU) or 'auto' (WebGPU when the browser offers a
+ * real adapter, not a software fallback). Returns the backend for the library and its label.
+ */
+async function backend(choice) {
+  if (choice === 'cpu') return { backend: 'cpu', label: 'CPU (burn Flex, WebAssembly)' };
+  const adapter = await globalThis.navigator?.gpu?.requestAdapter().catch(() => null);
+  const fallback = adapter?.info?.isFallbackAdapter ?? adapter?.isFallbackAdapter ?? true;
+  if (choice === 'auto' && (!adapter || fallback)) {
+    return { backend: 'cpu', label: `CPU (burn Flex, WebAssembly): ${adapter ? 'only a software WebGPU adapter' : 'no WebGPU adapter'}` };
+  }
+  if (!adapter) throw new Error('this browser offers no WebGPU adapter: choose the CPU backend');
+  // The browser describes its adapter better than wgpu can see it from inside the page.
+  const i = adapter.info ?? {};
+  const described = [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' ');
+  const started = await initGpu();
+  return { backend: 'gpu', label: `WebGPU: ${described || started}${fallback ? ' (a software fallback adapter)' : ''}` };
+}
+
+/** The request's options with the networks' backend resolved; tells the page which it is. */
+async function resolved(msg) {
+  const options = structuredClone(msg.options ?? {});
+  const nn = (options.models ??= {}).nn ??= {};
+  const chosen = await backend(nn.backend ?? 'auto');
+  nn.backend = chosen.backend;
+  self.postMessage({ id: msg.id, type: 'progress', event: { kind: 'backend', label: chosen.label } });
+  return options;
+}
 
 self.onmessage = async ({ data: msg }) => {
   const reply = async (m) => self.postMessage({ ...m, id: msg.id, memory: await memory().catch(() => null) });
@@ -25,16 +54,16 @@ self.onmessage = async ({ data: msg }) => {
       await reply({ type: 'report', report });
     } else if (msg.type === 'run') {
       if (!current) throw new Error('load a table first');
-      const report = run(current.bytes, current.name, msg.options ?? null,
+      const report = await run(current.bytes, current.name, await resolved(msg),
         (event) => self.postMessage({ id: msg.id, type: 'progress', event }));
       await reply({ type: 'report', report });
     } else if (msg.type === 'score') {
       if (!current) throw new Error('load a table first');
-      const { report, csv } = score(current.bytes, current.name, msg.options ?? null, msg.model);
+      const { report, csv } = await score(current.bytes, current.name, await resolved(msg), msg.model);
       await reply({ type: 'report', report, csv });
     } else if (msg.type === 'synthesize') {
       if (!current) throw new Error('load a table first');
-      const { report, csv } = synthesize(current.bytes, current.name, msg.options ?? null, msg.rows, msg.seed ?? 0);
+      const { report, csv } = await synthesize(current.bytes, current.name, await resolved(msg), msg.rows, msg.seed ?? 0);
       await reply({ type: 'report', report, csv });
     } else {
       throw new Error(`unknown request '${msg.type}'`);

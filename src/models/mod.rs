@@ -135,6 +135,8 @@ pub struct NnOptions {
     /// shape, 0.925 correlation, 0.776 detection AUC, 0.553 train-on-synthetic F1; Gumbel heads
     /// 0.855, 0.911, 0.803, 0.463; plain softmax heads 0.873, 0.906, 0.744, 0.424.
     pub generator_heads: bool,
+    /// Where the networks train and predict.
+    pub backend: Backend,
     /// The generator's output heads; set by the pipeline from the fitted preprocessing when
     /// `generator_heads` is on.
     #[serde(skip)]
@@ -160,6 +162,7 @@ impl Default for NnOptions {
             unsupervised_weight: 0.1,
             patience: None,
             generator_heads: false,
+            backend: Backend::Cpu,
             heads: None,
         }
     }
@@ -191,7 +194,25 @@ pub struct EpochStats {
     pub seconds: f64,
 }
 
+/// A future run on the caller's thread (the page's worker has just one).
+pub type Local<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;
+
+/// Where the networks run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    /// burn's Flex CPU backend (natively and in wasm).
+    #[default]
+    Cpu,
+    /// wgpu: WebGPU in the page, Vulkan/Metal/DX12 natively (feature `wgpu`); needs
+    /// [`nn::init_gpu`] first.
+    Gpu,
+}
+
 /// A binary classifier: fitted on model inputs, it gives each row its probability of churn.
+///
+/// The `_async` methods are what the pipeline calls: a GPU is read asynchronously (in the
+/// page it cannot be waited for), and the CPU models just run their synchronous methods.
 pub trait Classifier {
     /// `seed` drives every random choice of the fit; `progress` sees each epoch of neural models.
     fn fit(
@@ -205,6 +226,18 @@ pub trait Classifier {
     /// Per-epoch statistics of the last fit (empty for non-neural models).
     fn history(&self) -> &[EpochStats] {
         &[]
+    }
+    fn fit_async<'a>(
+        &'a mut self,
+        x: &'a Matrix,
+        y: &'a [bool],
+        seed: u64,
+        progress: &'a mut dyn FnMut(&EpochStats),
+    ) -> Local<'a, Result<(), Error>> {
+        Box::pin(async move { self.fit(x, y, seed, progress) })
+    }
+    fn predict_proba_async<'a>(&'a self, x: &'a Matrix) -> Local<'a, Result<Vec<f64>, Error>> {
+        Box::pin(async move { self.predict_proba(x) })
     }
 }
 

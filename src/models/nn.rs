@@ -17,7 +17,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::{leaky_relu, log_softmax, sigmoid, softmax, softplus};
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
-use super::{Classifier, EpochStats, NnOptions, OutputHeads};
+use super::{Backend, Classifier, EpochStats, Local, NnOptions, OutputHeads};
 use crate::preprocess::Matrix;
 use crate::rng::Rng;
 use crate::split::{SplitOptions, stratified};
@@ -176,15 +176,75 @@ fn log_sum_exp(logits: Tensor<2>) -> Tensor<2> {
     first - log_softmax(logits, 1).slice([0..n, 0..1])
 }
 
-fn read(tensors: Vec<Tensor<2>>) -> Vec<Vec<f32>> {
+/// Host copies of `tensors`, read in one transaction. Asynchronous: on WebGPU a read cannot
+/// be waited for; on the CPU it is ready at once.
+async fn read(tensors: Vec<Tensor<2>>) -> Result<Vec<Vec<f32>>, Error> {
     let mut t = Transaction::default();
     for x in tensors {
         t = t.register(x);
     }
-    t.execute()
+    let data = t
+        .execute_async()
+        .await
+        .map_err(|e| Error::input(format!("reading results from the device failed: {e:?}")))?;
+    Ok(data
         .into_iter()
         .map(|d| d.as_slice::<f32>().map(<[f32]>::to_vec).unwrap_or_default())
-        .collect()
+        .collect())
+}
+
+#[cfg(feature = "wgpu")]
+static GPU: std::sync::Mutex<Option<(Device, String)>> = std::sync::Mutex::new(None);
+
+/// Starts the GPU backend once (WebGPU in the page; natively the platform's graphics API) and
+/// describes its adapter, e.g. "SwiftShader Device (Subzero) (BrowserWebGpu)".
+pub async fn init_gpu() -> Result<String, Error> {
+    #[cfg(feature = "wgpu")]
+    {
+        use burn::tensor::wgpu::WgpuBackend;
+        if let Some((_, name)) = GPU.lock().map_err(|_| gpu_lost())?.as_ref() {
+            return Ok(name.clone());
+        }
+        let api = if cfg!(target_arch = "wasm32") {
+            WgpuBackend::WebGpu
+        } else {
+            WgpuBackend::Auto
+        };
+        let (device, setup) = Device::wgpu_options()
+            .graphics_api(api)
+            .init_with_setup_async()
+            .await
+            .map_err(|e| Error::config(format!("no usable GPU: {e}")))?;
+        let info = setup.adapter.get_info();
+        let name = format!("{} ({:?})", info.name.trim(), info.backend);
+        *GPU.lock().map_err(|_| gpu_lost())? = Some((device, name.clone()));
+        Ok(name)
+    }
+    #[cfg(not(feature = "wgpu"))]
+    Err(Error::config(
+        "this build has no GPU backend (feature 'wgpu'): use the CPU",
+    ))
+}
+
+#[cfg(feature = "wgpu")]
+fn gpu_lost() -> Error {
+    Error::config("the GPU backend failed earlier in this session")
+}
+
+/// The device of `backend`; the GPU must have been started with [`init_gpu`].
+fn device_for(backend: Backend) -> Result<Device, Error> {
+    match backend {
+        Backend::Cpu => Ok(Device::flex()),
+        Backend::Gpu => {
+            #[cfg(feature = "wgpu")]
+            if let Some((device, _)) = GPU.lock().map_err(|_| gpu_lost())?.as_ref() {
+                return Ok(device.clone());
+            }
+            Err(Error::config(
+                "the GPU backend is not started (init_gpu) or not built in: use the CPU",
+            ))
+        }
+    }
 }
 
 /// Accuracy and mean cross-entropy of class logits (host copies) against labels.
@@ -241,14 +301,14 @@ fn carve(x: &Matrix, y: &[bool], fraction: f64, seed: u64) -> Result<Parts, Erro
 
 /// The epoch's statistics: accuracy and loss of `net` on the training and validation rows, and
 /// the mean of each of `sums` over `batches` (read in the same transaction).
-fn epoch_stats(
+async fn epoch_stats(
     net: &Net,
     parts: &Parts,
     cols: usize,
     device: &Device,
     sums: Vec<Tensor<2>>,
     batches: usize,
-) -> (EpochStats, Vec<f64>) {
+) -> Result<(EpochStats, Vec<f64>), Error> {
     let valid = net.valid();
     let forward = |data: &[f32], n: usize| valid.forward(upload(data.to_vec(), n, cols, device)).0;
     let extra = sums.len();
@@ -257,7 +317,7 @@ fn epoch_stats(
     if !parts.val.is_empty() {
         outs.push(forward(&parts.val_x, parts.val.len()));
     }
-    let host = read(outs);
+    let host = read(outs).await?;
     let (train_accuracy, train_loss) = score(&host[extra], &parts.train_y);
     let (val_accuracy, val_loss) = host
         .get(extra + 1)
@@ -276,7 +336,7 @@ fn epoch_stats(
         g_loss: None,
         seconds: 0.0,
     };
-    (stats, means)
+    Ok((stats, means))
 }
 
 fn check(opts: &NnOptions) -> Result<(), Error> {
@@ -327,7 +387,7 @@ impl Tracker<'_> {
     }
 }
 
-fn predict(net: &Net, x: &Matrix, device: &Device) -> Vec<f64> {
+async fn predict(net: &Net, x: &Matrix, device: &Device) -> Result<Vec<f64>, Error> {
     let valid = net.valid();
     let mut out = Vec::with_capacity(x.rows);
     // Bounded chunks keep memory flat for large tables.
@@ -340,10 +400,10 @@ fn predict(net: &Net, x: &Matrix, device: &Device) -> Vec<f64> {
             device,
         );
         let (logits, _) = valid.forward(t);
-        let p = read(vec![softmax(logits, 1)]).remove(0);
+        let p = read(vec![softmax(logits, 1)]).await?.remove(0);
         out.extend(p.chunks(2).map(|c| f64::from(c[1])));
     }
-    out
+    Ok(out)
 }
 
 /// A two-hidden-layer perceptron trained with cross-entropy.
@@ -365,8 +425,8 @@ impl Mlp {
     }
 }
 
-impl Classifier for Mlp {
-    fn fit(
+impl Mlp {
+    async fn train(
         &mut self,
         x: &Matrix,
         y: &[bool],
@@ -374,6 +434,7 @@ impl Classifier for Mlp {
         progress: &mut dyn FnMut(&EpochStats),
     ) -> Result<(), Error> {
         check(&self.opts)?;
+        self.device = device_for(self.opts.backend)?;
         let o = self.opts.clone();
         let ad = self.device.clone().autodiff();
         let mut rng = Rng::new(seed);
@@ -398,7 +459,8 @@ impl Classifier for Mlp {
                 let grads = GradientsParams::from_grads(loss.backward(), &net);
                 net = opt.step(lr, net, grads);
             }
-            let (mut stats, _) = epoch_stats(&net, &parts, x.cols, &self.device, Vec::new(), 0);
+            let (mut stats, _) =
+                epoch_stats(&net, &parts, x.cols, &self.device, Vec::new(), 0).await?;
             stats.epoch = epoch;
             stats.seconds = (now() - t0).as_secs_f64();
             if tracker.epoch(stats, &net, progress) {
@@ -409,13 +471,41 @@ impl Classifier for Mlp {
         self.net = Some(tracker.best.map_or(net, |(_, n)| n));
         Ok(())
     }
+}
+
+impl Classifier for Mlp {
+    fn fit(
+        &mut self,
+        x: &Matrix,
+        y: &[bool],
+        seed: u64,
+        progress: &mut dyn FnMut(&EpochStats),
+    ) -> Result<(), Error> {
+        crate::block_on(self.train(x, y, seed, progress))
+    }
 
     fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
-        let net = self
-            .net
-            .as_ref()
-            .ok_or_else(|| Error::config("the model is not fitted yet"))?;
-        Ok(predict(net, x, &self.device))
+        crate::block_on(self.predict_proba_async(x))
+    }
+
+    fn fit_async<'a>(
+        &'a mut self,
+        x: &'a Matrix,
+        y: &'a [bool],
+        seed: u64,
+        progress: &'a mut dyn FnMut(&EpochStats),
+    ) -> Local<'a, Result<(), Error>> {
+        Box::pin(self.train(x, y, seed, progress))
+    }
+
+    fn predict_proba_async<'a>(&'a self, x: &'a Matrix) -> Local<'a, Result<Vec<f64>, Error>> {
+        Box::pin(async move {
+            let net = self
+                .net
+                .as_ref()
+                .ok_or_else(|| Error::config("the model is not fitted yet"))?;
+            predict(net, x, &self.device).await
+        })
     }
 
     fn history(&self) -> &[EpochStats] {
@@ -444,7 +534,7 @@ impl Gan {
     }
 
     /// `n` generated rows (model-input space) of the given class; the generator's raw outputs.
-    pub fn generate(&self, n: usize, churn: bool, seed: u64) -> Result<Matrix, Error> {
+    pub async fn generate(&self, n: usize, churn: bool, seed: u64) -> Result<Matrix, Error> {
         let generator = self
             .generator
             .as_ref()
@@ -462,7 +552,7 @@ impl Gan {
             heads.as_ref().zip(head_noise.as_ref()),
             upload(z, n, self.opts.noise + 2, &self.device),
         );
-        let data = read(vec![out]).remove(0);
+        let data = read(vec![out]).await?.remove(0);
         Ok(Matrix {
             rows: n,
             cols,
@@ -481,8 +571,8 @@ fn noise(rng: &mut Rng, classes: &[bool], k: usize) -> Vec<f32> {
     z
 }
 
-impl Classifier for Gan {
-    fn fit(
+impl Gan {
+    async fn train(
         &mut self,
         x: &Matrix,
         y: &[bool],
@@ -490,6 +580,7 @@ impl Classifier for Gan {
         progress: &mut dyn FnMut(&EpochStats),
     ) -> Result<(), Error> {
         check(&self.opts)?;
+        self.device = device_for(self.opts.backend)?;
         let o = self.opts.clone();
         let ad = self.device.clone().autodiff();
         let mut rng = Rng::new(seed);
@@ -566,7 +657,7 @@ impl Classifier for Gan {
                 })
                 .to_vec();
             let (mut stats, means) =
-                epoch_stats(&discriminator, &parts, x.cols, &self.device, sums, batches);
+                epoch_stats(&discriminator, &parts, x.cols, &self.device, sums, batches).await?;
             stats.epoch = epoch;
             stats.d_loss = Some(means[0]);
             stats.g_loss = Some(means[1]);
@@ -580,17 +671,45 @@ impl Classifier for Gan {
         self.generator = Some(generator);
         Ok(())
     }
+}
+
+impl Classifier for Gan {
+    fn fit(
+        &mut self,
+        x: &Matrix,
+        y: &[bool],
+        seed: u64,
+        progress: &mut dyn FnMut(&EpochStats),
+    ) -> Result<(), Error> {
+        crate::block_on(self.train(x, y, seed, progress))
+    }
 
     fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
-        let discriminator = self
-            .discriminator
-            .as_ref()
-            .ok_or_else(|| Error::config("the GAN is not fitted yet"))?;
-        Ok(predict(discriminator, x, &self.device))
+        crate::block_on(self.predict_proba_async(x))
     }
 
     fn history(&self) -> &[EpochStats] {
         &self.history
+    }
+
+    fn fit_async<'a>(
+        &'a mut self,
+        x: &'a Matrix,
+        y: &'a [bool],
+        seed: u64,
+        progress: &'a mut dyn FnMut(&EpochStats),
+    ) -> Local<'a, Result<(), Error>> {
+        Box::pin(self.train(x, y, seed, progress))
+    }
+
+    fn predict_proba_async<'a>(&'a self, x: &'a Matrix) -> Local<'a, Result<Vec<f64>, Error>> {
+        Box::pin(async move {
+            let discriminator = self
+                .discriminator
+                .as_ref()
+                .ok_or_else(|| Error::config("the GAN is not fitted yet"))?;
+            predict(discriminator, x, &self.device).await
+        })
     }
 }
 
@@ -688,7 +807,7 @@ mod tests {
             ..small()
         });
         assert!(bad.fit(&x, &y, 0, &mut |_| {}).is_err());
-        assert!(Gan::new(small()).generate(3, true, 0).is_err());
+        assert!(crate::block_on(Gan::new(small()).generate(3, true, 0)).is_err());
     }
 
     #[test]
@@ -696,10 +815,10 @@ mod tests {
         let (x, y) = data(200, 5);
         let mut g = Gan::new(small());
         g.fit(&x, &y, 1, &mut |_| {}).unwrap();
-        let churners = g.generate(50, true, 9).unwrap();
+        let churners = crate::block_on(g.generate(50, true, 9)).unwrap();
         assert_eq!((churners.rows, churners.cols), (50, 4));
         assert!(churners.data.iter().all(|v| v.is_finite()));
-        assert_eq!(g.generate(50, true, 9).unwrap(), churners);
+        assert_eq!(crate::block_on(g.generate(50, true, 9)).unwrap(), churners);
     }
 
     #[test]
@@ -714,7 +833,7 @@ mod tests {
         });
         let mut g = Gan::new(opts);
         g.fit(&x, &y, 1, &mut |_| {}).unwrap();
-        let rows = g.generate(100, false, 3).unwrap();
+        let rows = crate::block_on(g.generate(100, false, 3)).unwrap();
         for i in 0..rows.rows {
             let raw: Vec<f32> = rows.row(i)[1..].iter().map(|v| v * 2.0 + 0.5).collect();
             assert!(

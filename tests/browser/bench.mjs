@@ -1,0 +1,73 @@
+// Page benchmarks, printed (never asserted): wasm size, time to interactive, the paper's whole
+// pipeline on the real table in headless chromium (CPU backend) next to the native CLI, and the
+// GAN epoch of the reference network (hidden 128, batch 64). `node bench.mjs [--webgpu]`; with
+// --webgpu also a tiny run on WebGPU, which here is SwiftShader (software: not a GPU speed).
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { serve, launch, shared, www } from './harness.mjs';
+
+const real = join(shared, 'ecommerce_churn.csv');
+const wasm = await readFile(join(www, 'pkg/churnlab_bg.wasm'));
+console.log(`wasm module: ${(wasm.length / 2 ** 20).toFixed(2)} MiB raw, ${(gzipSync(wasm, { level: 9 }).length / 2 ** 20).toFixed(2)} MiB gzip (budget 4 MiB gzip)`);
+
+const srv = await serve();
+const browser = await launch({ webgpu: process.argv.includes('--webgpu') });
+const { page } = browser;
+try {
+  await page.goto(`${srv.origin}/`);
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Read the sample'), null, { timeout: 120_000 });
+  const tti = await page.evaluate(() => performance.now());
+  console.log(`time to interactive (sample generated, read and charted): ${(tti / 1000).toFixed(2)} s`);
+
+  /** Trains the chosen models with these settings; returns the wall time and the report. */
+  const train = async (models, settings) => {
+    const available = await page.$$eval('#models input', (els) => els.map((e) => e.value));
+    for (const m of available) await page.setChecked(`#models input[value=${m}]`, models.includes(m));
+    for (const [id, v] of Object.entries(settings)) {
+      if (id === 'backend') await page.selectOption('#backend', v); else await page.fill(`#${id}`, String(v));
+    }
+    const t0 = Date.now();
+    await page.click('#train');
+    await page.waitForFunction(() => document.getElementById('stop').disabled, null, { timeout: 900_000 });
+    const seconds = (Date.now() - t0) / 1000;
+    const [file] = await Promise.all([page.waitForEvent('download'), page.click('#report-download')]);
+    return { seconds, report: JSON.parse(await readFile(await file.path(), 'utf8')) };
+  };
+  const epochs = (r, model) => r.models.find((m) => m.model === model).runs[0].history.map((e) => e.seconds);
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+  if (!existsSync(real)) {
+    console.log(`(the real table is absent at ${real}: real-table numbers skipped)`);
+  } else {
+    await page.setInputFiles('#file', real);
+    await page.waitForFunction(() => document.getElementById('status').textContent.startsWith("Read 'ecommerce_churn.csv'"), null, { timeout: 60_000 });
+    const all = ['gan', 'logistic_regression', 'random_forest', 'naive_bayes', 'knn', 'mlp'];
+    const full = await train(all, { backend: 'cpu', epochs: 20, hidden: 256, batch: 64 });
+    console.log(`whole pipeline in the page (real table, one seed, 20 epochs, six models, CPU): ${full.seconds.toFixed(1)} s`);
+    for (const m of full.report.models) console.log(`  ${m.label.padEnd(24)} fit ${m.summary.train_seconds.mean.toFixed(2)} s, accuracy ${(100 * m.summary.accuracy.mean).toFixed(2)} %`);
+    const ref = await train(['gan'], { backend: 'cpu', epochs: 5, hidden: 128, batch: 64 });
+    const e = epochs(ref.report, 'gan');
+    console.log(`GAN epoch, reference network (hidden 128, batch 64), CPU in the page: ${mean(e.slice(1)).toFixed(3)} s (first ${e[0].toFixed(3)} s; target 0.4 s)`);
+    const bin = resolve('../../target/release/churnlab');
+    if (existsSync(bin)) {
+      const t0 = Date.now();
+      execFileSync(bin, ['run', real, '--json'], { stdio: ['ignore', 'ignore', 'ignore'] });
+      console.log(`native CLI, same run (${bin}): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    } else {
+      console.log('(no native build at target/release/churnlab: cargo build --release for the CLI number)');
+    }
+    await page.fill('#hidden', '256');
+  }
+
+  if (process.argv.includes('--webgpu')) {
+    const tiny = await train(['gan'], { backend: 'gpu', epochs: 2, hidden: 128, batch: 64 });
+    const e = epochs(tiny.report, 'gan');
+    console.log(`${await page.textContent('#backend-status')} GAN epochs ${e.map((s) => s.toFixed(1)).join(', ')} s (SwiftShader is software: not a GPU speed)`);
+  }
+} finally {
+  await browser.context.close();
+  srv.server.close();
+}

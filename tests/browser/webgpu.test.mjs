@@ -1,0 +1,71 @@
+// The networks on WebGPU in headless chromium (SwiftShader: a software adapter, so tiny runs that
+// check correctness, never speed): the page must really train there, report the adapter, log no
+// error (cubecl's autotuned shaders once failed on WebGPU), and agree with the CPU backend.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { serve, launch, screenshot } from './harness.mjs';
+
+let srv, browser;
+
+before(async () => {
+  srv = await serve();
+  browser = await launch({ webgpu: true });
+});
+
+after(async () => {
+  await browser?.context.close();
+  srv?.server.close();
+});
+
+async function trainWith(page, backend) {
+  await page.selectOption('#backend', backend);
+  await page.click('#train');
+  await page.waitForFunction(() => /^Trained|^$/.test(document.getElementById('train-status').textContent) &&
+    document.getElementById('stop').disabled, null, { timeout: 600_000 });
+  assert.ok(await page.isHidden('#error'), await page.textContent('#error'));
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click('#report-download')]);
+  return { report: JSON.parse(await readFile(await file.path(), 'utf8')), backend: await page.textContent('#backend-status') };
+}
+
+test('the GAN and the MLP train on WebGPU and agree with the CPU', async () => {
+  const { page, errors } = browser;
+  await page.goto(`${srv.origin}/`);
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Read the sample'), null, { timeout: 60_000 });
+  // A small slice of the sample keeps SwiftShader's work to a few batches.
+  const [sample] = await Promise.all([page.waitForEvent('download'), page.click('#sample-download')]);
+  const lines = (await readFile(await sample.path(), 'utf8')).trimEnd().split('\n');
+  await page.setInputFiles('#file', { name: 'small.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.slice(0, 401).join('\n')) });
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith("Read 'small.csv'"), null, { timeout: 60_000 });
+  const available = await page.$$eval('#models input', (els) => els.map((e) => e.value));
+  for (const m of available) await page.setChecked(`#models input[value=${m}]`, ['gan', 'mlp'].includes(m));
+  await page.fill('#epochs', '2');
+
+  const cpu = await trainWith(page, 'cpu');
+  assert.match(cpu.backend, /^Networks on CPU/);
+  const gpu = await trainWith(page, 'gpu');
+  console.log(`WebGPU adapter: ${gpu.backend}`);
+  assert.match(gpu.backend, /^Networks on WebGPU: .*swiftshader/i);
+  await screenshot(page, 'webgpu');
+
+  // Same seed, same host-drawn weights and batches: float rounding is the only difference.
+  assert.equal(gpu.report.models.length, 2);
+  let largest = 0;
+  for (const [i, m] of gpu.report.models.entries()) {
+    const c = cpu.report.models[i];
+    const [hg, hc] = [m.runs[0].history, c.runs[0].history];
+    assert.equal(hg.length, 2, m.model);
+    for (const [k, e] of hg.entries()) {
+      for (const key of ['train_loss', 'val_loss', 'd_loss', 'g_loss']) {
+        if (e[key] == null) continue;
+        largest = Math.max(largest, Math.abs(e[key] - hc[k][key]));
+        assert.ok(Math.abs(e[key] - hc[k][key]) <= 1e-3, `${m.model} epoch ${k + 1} ${key}: WebGPU ${e[key]}, CPU ${hc[k][key]}`);
+      }
+    }
+    for (const key of ['accuracy', 'f1', 'roc_auc']) {
+      assert.ok(Math.abs(m.summary[key].mean - c.summary[key].mean) <= 0.01, `${m.model} ${key}: WebGPU ${m.summary[key].mean}, CPU ${c.summary[key].mean}`);
+    }
+  }
+  console.log(`largest loss difference, WebGPU vs CPU: ${largest.toExponential(2)}`);
+  assert.deepEqual(errors, []);
+});
