@@ -406,6 +406,52 @@ async fn predict(net: &Net, x: &Matrix, device: &Device) -> Result<Vec<f64>, Err
     Ok(out)
 }
 
+/// The [`Classifier`] of a network model: `$net` is its classifying network, its async `train`
+/// does the fitting, and the sync methods wait for the async ones.
+macro_rules! net_classifier {
+    ($model:ty, $net:ident, $unfitted:literal) => {
+        impl Classifier for $model {
+            fn fit(
+                &mut self,
+                x: &Matrix,
+                y: &[bool],
+                seed: u64,
+                progress: &mut dyn FnMut(&EpochStats),
+            ) -> Result<(), Error> {
+                crate::block_on(self.train(x, y, seed, progress))
+            }
+
+            fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
+                crate::block_on(self.predict_proba_async(x))
+            }
+
+            fn history(&self) -> &[EpochStats] {
+                &self.history
+            }
+
+            fn fit_async<'a>(
+                &'a mut self,
+                x: &'a Matrix,
+                y: &'a [bool],
+                seed: u64,
+                progress: &'a mut dyn FnMut(&EpochStats),
+            ) -> Local<'a, Result<(), Error>> {
+                Box::pin(self.train(x, y, seed, progress))
+            }
+
+            fn predict_proba_async<'a>(
+                &'a self,
+                x: &'a Matrix,
+            ) -> Local<'a, Result<Vec<f64>, Error>> {
+                Box::pin(async move {
+                    let net = self.$net.as_ref().ok_or_else(|| Error::config($unfitted))?;
+                    predict(net, x, &self.device).await
+                })
+            }
+        }
+    };
+}
+
 /// A two-hidden-layer perceptron trained with cross-entropy.
 pub struct Mlp {
     opts: NnOptions,
@@ -473,45 +519,7 @@ impl Mlp {
     }
 }
 
-impl Classifier for Mlp {
-    fn fit(
-        &mut self,
-        x: &Matrix,
-        y: &[bool],
-        seed: u64,
-        progress: &mut dyn FnMut(&EpochStats),
-    ) -> Result<(), Error> {
-        crate::block_on(self.train(x, y, seed, progress))
-    }
-
-    fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
-        crate::block_on(self.predict_proba_async(x))
-    }
-
-    fn fit_async<'a>(
-        &'a mut self,
-        x: &'a Matrix,
-        y: &'a [bool],
-        seed: u64,
-        progress: &'a mut dyn FnMut(&EpochStats),
-    ) -> Local<'a, Result<(), Error>> {
-        Box::pin(self.train(x, y, seed, progress))
-    }
-
-    fn predict_proba_async<'a>(&'a self, x: &'a Matrix) -> Local<'a, Result<Vec<f64>, Error>> {
-        Box::pin(async move {
-            let net = self
-                .net
-                .as_ref()
-                .ok_or_else(|| Error::config("the model is not fitted yet"))?;
-            predict(net, x, &self.device).await
-        })
-    }
-
-    fn history(&self) -> &[EpochStats] {
-        &self.history
-    }
-}
+net_classifier!(Mlp, net, "the model is not fitted yet");
 
 /// The semi-supervised GAN: its discriminator classifies churn, its generator makes customers.
 pub struct Gan {
@@ -673,45 +681,7 @@ impl Gan {
     }
 }
 
-impl Classifier for Gan {
-    fn fit(
-        &mut self,
-        x: &Matrix,
-        y: &[bool],
-        seed: u64,
-        progress: &mut dyn FnMut(&EpochStats),
-    ) -> Result<(), Error> {
-        crate::block_on(self.train(x, y, seed, progress))
-    }
-
-    fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
-        crate::block_on(self.predict_proba_async(x))
-    }
-
-    fn history(&self) -> &[EpochStats] {
-        &self.history
-    }
-
-    fn fit_async<'a>(
-        &'a mut self,
-        x: &'a Matrix,
-        y: &'a [bool],
-        seed: u64,
-        progress: &'a mut dyn FnMut(&EpochStats),
-    ) -> Local<'a, Result<(), Error>> {
-        Box::pin(self.train(x, y, seed, progress))
-    }
-
-    fn predict_proba_async<'a>(&'a self, x: &'a Matrix) -> Local<'a, Result<Vec<f64>, Error>> {
-        Box::pin(async move {
-            let discriminator = self
-                .discriminator
-                .as_ref()
-                .ok_or_else(|| Error::config("the GAN is not fitted yet"))?;
-            predict(discriminator, x, &self.device).await
-        })
-    }
-}
+net_classifier!(Gan, discriminator, "the GAN is not fitted yet");
 
 #[cfg(test)]
 mod tests {
