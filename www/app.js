@@ -62,10 +62,71 @@ function stop() {
   }
 }
 
+// The user's corrections of the table: column kinds and roles (schema options) and label
+// merges (cleaning options). Sent with every request about the current table.
+let tableEdits = { kinds: {}, roles: {}, labelMap: [] };
+
+function tableOptions() {
+  const schema = { numeric: [], categorical: [], ids: [], ignore: [], features: [] };
+  for (const [column, kind] of Object.entries(tableEdits.kinds)) schema[kind].push(column);
+  for (const [column, role] of Object.entries(tableEdits.roles)) {
+    if (role === 'target') schema.target = column;
+    else schema[{ id: 'ids', ignored: 'ignore', feature: 'features' }[role]].push(column);
+  }
+  return { schema, clean: { label_map: tableEdits.labelMap } };
+}
+
+/** A <select> of `values` showing `current`; `onChange` gets the new value. */
+function choice(values, current, onChange) {
+  const select = document.createElement('select');
+  for (const v of values) select.add(new Option(v, v, false, v === current));
+  select.addEventListener('change', () => onChange(select.value));
+  return select;
+}
+
+/** Reads the current table again with the edits; an edit the table refuses is taken back. */
+async function reread(undo) {
+  busy(true, 'Reading the table again with your changes…');
+  const reply = await request({ type: 'reinspect', options: tableOptions() });
+  busy(false);
+  if (reply.type === 'error') {
+    undo();
+    $('error').textContent = `That change was not applied: ${reply.message}`;
+    $('error').hidden = false;
+    $('status').textContent = 'The table is shown as before the change.';
+    return;
+  }
+  $('error').hidden = true;
+  render(reply.report);
+  $('status').textContent = 'Read the table again with your changes.';
+}
+
+function override(column, what, value) {
+  const map = what === 'kind' ? tableEdits.kinds : tableEdits.roles;
+  const before = map[column];
+  map[column] = value;
+  reread(() => { if (before === undefined) delete map[column]; else map[column] = before; });
+}
+
+/** Label merges from the editor: one per line, `Column: From = To` (the column is optional). */
+function applyLabelMap() {
+  const lines = $('label-map').value.split('\n').map((l) => l.trim()).filter(Boolean);
+  const parsed = [];
+  for (const line of lines) {
+    const m = line.match(/^(?:([^:=]+):)?([^=]+)=(.*)$/);
+    if (!m) return showError(`Label merge '${line}' is not 'Column: From = To'.`);
+    parsed.push({ column: m[1]?.trim() || null, from: m[2].trim(), to: m[3].trim() });
+  }
+  const before = tableEdits.labelMap;
+  tableEdits.labelMap = parsed;
+  reread(() => { tableEdits.labelMap = before; });
+}
+
 /** The training settings of the page, as library options (also for scoring and synthesis). */
 function trainOptions(models) {
   const num = (id) => Number($(id).value);
   return {
+    ...tableOptions(),
     models: {
       ...(models ? { models } : {}),
       nn: {
@@ -196,6 +257,9 @@ function busy(on, text) {
 }
 
 async function run(msg, label) {
+  // A new table starts without the previous one's edits.
+  tableEdits = { kinds: {}, roles: {}, labelMap: [] };
+  $('label-map').value = '';
   // Kept for Stop (which restarts the worker); a large file is not copied.
   lastLoad = !msg.bytes ? msg
     : msg.bytes.byteLength <= KEEP_COPY_BYTES ? { ...msg, bytes: msg.bytes.slice(0) } : { type: 'inspect', name: msg.name };
@@ -366,6 +430,9 @@ function render(r) {
     const why = c.role === 'target' ? '' : info.reason;
     cells(tr, [c.name, c.kind, c.role, c.missing, c.unique, c.min ?? '–', c.max ?? '–', c.mean ?? '–', c.std ?? '–',
       [top, why].filter(Boolean).join('; ')]);
+    // Kind and role are editable: a change reads the table again with that override.
+    tr.cells[1].replaceChildren(choice(['numeric', 'categorical'], c.kind, (v) => override(c.name, 'kind', v)));
+    tr.cells[2].replaceChildren(choice(['target', 'feature', 'id', 'ignored'], c.role, (v) => override(c.name, 'role', v)));
   });
 
   const c = r.cleaning;
@@ -401,6 +468,7 @@ drop.addEventListener('dragleave', () => drop.classList.remove('over'));
 drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); loadFile(e.dataTransfer.files[0]); });
 $('train').addEventListener('click', train);
 $('stop').addEventListener('click', stop);
+$('apply-labels').addEventListener('click', applyLabelMap);
 $('synthesize').addEventListener('click', synthesizeCustomers);
 $('score').addEventListener('click', scoreCustomers);
 $('sample').addEventListener('click', () => run({ type: 'sample', rows: 5000, seed: 42 }, 'the sample'));

@@ -1,5 +1,5 @@
-// Runs the wasm library off the main thread. Messages in: {id, type: 'sample'|'inspect'|'run'|
-// 'score'|'synthesize', ...}. Messages out: {id, type: 'ready'|'progress'|'report'|'error', ...}.
+// Runs the wasm library off the main thread. Messages in: {id, type: 'sample'|'inspect'|
+// 'reinspect'|'run'|'score'|'synthesize', ...}. Messages out: {id, type: 'ready'|'progress'|'report'|'error', ...}.
 import init, { inspect, run, score, synthesize, sampleCsv, availableModels, initGpu } from './pkg/churnlab.js';
 
 const ready = init();
@@ -52,6 +52,9 @@ self.onmessage = async ({ data: msg }) => {
       const report = inspect(bytes, msg.name, msg.options ?? null);
       current = { bytes, name: msg.name };
       await reply({ type: 'report', report });
+    } else if (msg.type === 'reinspect') {
+      if (!current) throw new Error('load a table first');
+      await reply({ type: 'report', report: inspect(current.bytes, current.name, msg.options ?? null) });
     } else if (msg.type === 'run') {
       if (!current) throw new Error('load a table first');
       const report = await run(current.bytes, current.name, await resolved(msg),

@@ -30,7 +30,7 @@ test('the sample is preloaded and every stage is shown', async () => {
   await waitForRead(page, 'the sample');
   const summary = await page.textContent('#file-summary');
   assert.match(summary, /^churnlab-sample\.csv: 5000 rows × 20 columns/);
-  const rows = await page.$$eval('#columns tbody tr', (trs) => trs.map((tr) => [tr.dataset.column, tr.cells[2].textContent]));
+  const rows = await page.$$eval('#columns tbody tr', (trs) => trs.map((tr) => [tr.dataset.column, tr.cells[2].querySelector('select').value]));
   assert.equal(rows.length, 20);
   assert.deepEqual(rows[0], ['CustomerID', 'id']);
   assert.deepEqual(rows[1], ['Churn', 'target']);
@@ -111,6 +111,43 @@ test('the sample trains and compares models in the worker', async () => {
     assert.ok(csv.slice(1).every((line) => line.startsWith('SYN-')));
     assert.match(await page.textContent('#synth-status'), /^200 synthetic customers/);
   }
+  assert.deepEqual(errors, []);
+});
+
+test('column kinds and roles and label merges can be edited', async () => {
+  const { page, errors } = browser;
+  await page.goto(`${srv.origin}/`);
+  await waitForRead(page, 'the sample');
+  const role = (column) => page.$eval(`#columns tr[data-column="${column}"] td:nth-child(3) select`, (s) => s.value);
+  const inputs = async () => Number((await page.textContent('#preprocessing')).match(/(\d+) model inputs/)[1]);
+  const before = await inputs();
+  // Leave Tenure out: it is ignored and the model has one input fewer.
+  await page.selectOption('#columns tr[data-column="Tenure"] td:nth-child(3) select', 'ignored');
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Read the table again'));
+  assert.equal(await role('Tenure'), 'ignored');
+  assert.equal(await inputs(), before - 1);
+  // CityTier (1, 2, 3) as categorical: one-hot over three levels.
+  await page.selectOption('#columns tr[data-column="CityTier"] td:nth-child(2) select', 'categorical');
+  await page.waitForFunction(() => document.getElementById('preprocessing').textContent.includes('CityTier: one-hot over 3 levels'));
+  // A target with three classes is refused and the table stays as it was.
+  await page.selectOption('#columns tr[data-column="CityTier"] td:nth-child(3) select', 'target');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.textContent('#error'), /^That change was not applied: .*3 classes/);
+  assert.equal(await role('Churn'), 'target');
+  // Label merges, reported among the cleaning steps.
+  await page.fill('#label-map', 'PreferredPaymentMode: UPI = E wallet');
+  await page.click('#apply-labels');
+  await page.waitForFunction(() => document.getElementById('cleaning').textContent.includes("PreferredPaymentMode: 'UPI' → 'E wallet'"));
+  assert.ok(await page.isHidden('#error'));
+  // Training uses the edited table.
+  const available = await page.$$eval('#models input', (els) => els.map((e) => e.value));
+  for (const m of available) await page.setChecked(`#models input[value=${m}]`, m === 'logistic_regression');
+  await page.click('#train');
+  await page.waitForFunction(() => document.getElementById('train-status').textContent.startsWith('Trained'), null, { timeout: 120_000 });
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click('#report-download')]);
+  const report = JSON.parse(await readFile(await file.path(), 'utf8'));
+  assert.ok(!report.inspect.preprocessing.feature_names.includes('Tenure'), report.inspect.preprocessing.feature_names.join());
+  await screenshot(page, 'edited');
   assert.deepEqual(errors, []);
 });
 
