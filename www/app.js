@@ -253,6 +253,7 @@ function showError(message) {
 function busy(on, text) {
   $('sample').disabled = on;
   $('file').disabled = on;
+  $('load-progress').hidden = !on; // indeterminate: the worker reads in one step
   if (text) $('status').textContent = text;
 }
 
