@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { serve, launch, shared, www } from './harness.mjs';
+import { serve, launch, shared, www, chooseModels, train } from './harness.mjs';
 
 const real = join(shared, 'ecommerce_churn.csv');
 const wasm = await readFile(join(www, 'pkg/churnlab_bg.wasm'));
@@ -23,18 +23,14 @@ try {
   console.log(`time to interactive (sample generated, read and charted): ${(tti / 1000).toFixed(2)} s`);
 
   /** Trains the chosen models with these settings; returns the wall time and the report. */
-  const train = async (models, settings) => {
-    const available = await page.$$eval('#models input', (els) => els.map((e) => e.value));
-    for (const m of available) await page.setChecked(`#models input[value=${m}]`, models.includes(m));
+  const trainWith = async (models, settings) => {
+    await chooseModels(page, models);
     for (const [id, v] of Object.entries(settings)) {
       if (id === 'backend') await page.selectOption('#backend', v); else await page.fill(`#${id}`, String(v));
     }
-    const t0 = Date.now();
-    await page.click('#train');
-    await page.waitForFunction(() => document.getElementById('stop').disabled, null, { timeout: 900_000 });
-    const seconds = (Date.now() - t0) / 1000;
-    const [file] = await Promise.all([page.waitForEvent('download'), page.click('#report-download')]);
-    return { seconds, report: JSON.parse(await readFile(await file.path(), 'utf8')) };
+    const run = await train(page, 900_000);
+    if (!run.report) throw new Error(run.error);
+    return run;
   };
   const epochs = (r, model) => r.models.find((m) => m.model === model).runs[0].history.map((e) => e.seconds);
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -45,10 +41,10 @@ try {
     await page.setInputFiles('#file', real);
     await page.waitForFunction(() => document.getElementById('status').textContent.startsWith("Read 'ecommerce_churn.csv'"), null, { timeout: 60_000 });
     const all = ['gan', 'logistic_regression', 'random_forest', 'naive_bayes', 'knn', 'mlp'];
-    const full = await train(all, { backend: 'cpu', epochs: 20, hidden: 256, batch: 64 });
+    const full = await trainWith(all, { backend: 'cpu', epochs: 20, hidden: 256, batch: 64 });
     console.log(`whole pipeline in the page (real table, one seed, 20 epochs, six models, CPU): ${full.seconds.toFixed(1)} s`);
     for (const m of full.report.models) console.log(`  ${m.label.padEnd(24)} fit ${m.summary.train_seconds.mean.toFixed(2)} s, accuracy ${(100 * m.summary.accuracy.mean).toFixed(2)} %`);
-    const ref = await train(['gan'], { backend: 'cpu', epochs: 5, hidden: 128, batch: 64 });
+    const ref = await trainWith(['gan'], { backend: 'cpu', epochs: 5, hidden: 128, batch: 64 });
     const e = epochs(ref.report, 'gan');
     console.log(`GAN epoch, reference network (hidden 128, batch 64), CPU in the page: ${mean(e.slice(1)).toFixed(3)} s (first ${e[0].toFixed(3)} s; target 0.4 s)`);
     const bin = resolve('../../target/release/churnlab');
@@ -63,7 +59,7 @@ try {
   }
 
   if (process.argv.includes('--webgpu')) {
-    const tiny = await train(['gan'], { backend: 'gpu', epochs: 2, hidden: 128, batch: 64 });
+    const tiny = await trainWith(['gan'], { backend: 'gpu', epochs: 2, hidden: 128, batch: 64 });
     const e = epochs(tiny.report, 'gan');
     console.log(`${await page.textContent('#backend-status')} GAN epochs ${e.map((s) => s.toFixed(1)).join(', ')} s (SwiftShader is software: not a GPU speed)`);
   }

@@ -59,3 +59,31 @@ export async function screenshot(page, name) {
   await mkdir(artifacts, { recursive: true });
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 }
+
+/** Ticks exactly the `chosen` models (names) among those the page offers; returns the offered ones. */
+export async function chooseModels(page, chosen) {
+  const available = await page.$$eval('#models input', (els) => els.map((e) => e.value));
+  for (const m of available) await page.setChecked(`#models input[value=${m}]`, chosen.includes(m));
+  return available;
+}
+
+/** The text of the file that clicking `selector` downloads. */
+export async function download(page, selector) {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  return readFile(await file.path(), 'utf8');
+}
+
+/**
+ * Clicks "Train and compare" and waits for the run to end. Returns its wall time and, when it
+ * trained, the downloaded report (`null` and the page's error otherwise).
+ */
+export async function train(page, timeout = 180_000) {
+  const t0 = Date.now();
+  await page.click('#train');
+  await page.waitForFunction(() => document.getElementById('stop').disabled, null, { timeout });
+  const seconds = (Date.now() - t0) / 1000;
+  const trained = (await page.textContent('#train-status')).startsWith('Trained');
+  return trained
+    ? { seconds, report: JSON.parse(await download(page, '#report-download')), error: null }
+    : { seconds, report: null, error: await page.textContent('#error') };
+}

@@ -3,9 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serve, launch, screenshot, shared } from './harness.mjs';
+import { serve, launch, screenshot, shared, chooseModels, download, train } from './harness.mjs';
 
 let srv, browser;
 
@@ -54,12 +53,12 @@ test('the sample trains and compares models in the worker', async () => {
   const { page, errors } = browser;
   await page.goto(`${srv.origin}/`);
   await waitForRead(page, 'the sample');
-  const available = await page.$$eval('#models input', (els) => els.map((e) => e.value));
-  const chosen = ['logistic_regression', 'naive_bayes', ...available.filter((m) => m === 'gan')];
-  for (const m of available) await page.setChecked(`#models input[value=${m}]`, chosen.includes(m));
+  const chosen = ['logistic_regression', 'naive_bayes', 'gan'];
+  const available = await chooseModels(page, chosen);
+  if (!available.includes('gan')) chosen.pop();
   await page.fill('#epochs', '3');
-  await page.click('#train');
-  await page.waitForFunction(() => document.getElementById('train-status').textContent.startsWith('Trained'), null, { timeout: 120_000 });
+  const { report, error } = await train(page, 120_000);
+  assert.ok(report, error);
   const rows = await page.$$eval('#comparison tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
   assert.equal(rows.length, chosen.length);
   for (const row of rows) {
@@ -79,11 +78,6 @@ test('the sample trains and compares models in the worker', async () => {
   await screenshot(page, 'trained');
 
   // Exports: the report as JSON, synthetic customers as CSV with the input's header.
-  const download = async (selector) => {
-    const [file] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
-    return readFile(await file.path(), 'utf8');
-  };
-  const report = JSON.parse(await download('#report-download'));
   assert.equal(report.models.length, chosen.length);
   for (const m of report.models) {
     for (const k of ['accuracy', 'precision', 'recall', 'f1', 'roc_auc']) {
@@ -93,7 +87,7 @@ test('the sample trains and compares models in the worker', async () => {
   await page.selectOption('#score-model', 'logistic_regression');
   await page.click('#score');
   await page.waitForSelector('#score-download:not([hidden])', { timeout: 120_000 });
-  const scored = (await download('#score-download')).trimEnd().split('\n');
+  const scored = (await download(page, '#score-download')).trimEnd().split('\n');
   assert.equal(scored.length, 5001, 'every customer of the sample, header included');
   assert.ok(scored[0].endsWith(',churn_probability,risk_segment'));
   for (const line of scored.slice(1)) {
@@ -105,7 +99,7 @@ test('the sample trains and compares models in the worker', async () => {
     await page.fill('#synth-rows', '200');
     await page.click('#synthesize');
     await page.waitForSelector('#synth-download:not([hidden])', { timeout: 120_000 });
-    const csv = (await download('#synth-download')).trimEnd().split('\n');
+    const csv = (await download(page, '#synth-download')).trimEnd().split('\n');
     assert.equal(csv.length, 201);
     assert.equal(csv[0], 'CustomerID,Churn,Tenure,PreferredLoginDevice,CityTier,WarehouseToHome,PreferredPaymentMode,Gender,HourSpendOnApp,NumberOfDeviceRegistered,PreferedOrderCat,SatisfactionScore,MaritalStatus,NumberOfAddress,Complain,OrderAmountHikeFromlastYear,CouponUsed,OrderCount,DaySinceLastOrder,CashbackAmount');
     assert.ok(csv.slice(1).every((line) => line.startsWith('SYN-')));
@@ -140,12 +134,9 @@ test('column kinds and roles and label merges can be edited', async () => {
   await page.waitForFunction(() => document.getElementById('cleaning').textContent.includes("PreferredPaymentMode: 'UPI' → 'E wallet'"));
   assert.ok(await page.isHidden('#error'));
   // Training uses the edited table.
-  const available = await page.$$eval('#models input', (els) => els.map((e) => e.value));
-  for (const m of available) await page.setChecked(`#models input[value=${m}]`, m === 'logistic_regression');
-  await page.click('#train');
-  await page.waitForFunction(() => document.getElementById('train-status').textContent.startsWith('Trained'), null, { timeout: 120_000 });
-  const [file] = await Promise.all([page.waitForEvent('download'), page.click('#report-download')]);
-  const report = JSON.parse(await readFile(await file.path(), 'utf8'));
+  await chooseModels(page, ['logistic_regression']);
+  const { report, error } = await train(page, 120_000);
+  assert.ok(report, error);
   assert.ok(!report.inspect.preprocessing.feature_names.includes('Tenure'), report.inspect.preprocessing.feature_names.join());
   await screenshot(page, 'edited');
   assert.deepEqual(errors, []);
@@ -217,19 +208,14 @@ test('a full run on the real table sends nothing anywhere', async (t) => {
   // Load, train, export: the real table goes through every stage the page has.
   await page.setInputFiles('#file', path);
   await waitForRead(page, 'ecommerce_churn.csv');
-  const available = await page.$$eval('#models input', (els) => els.map((e) => e.value));
-  for (const m of available) await page.setChecked(`#models input[value=${m}]`, ['logistic_regression', 'gan'].includes(m));
+  await chooseModels(page, ['logistic_regression', 'gan']);
   await page.fill('#epochs', '2');
-  await page.click('#train');
-  await page.waitForFunction(() => document.getElementById('train-status').textContent.startsWith('Trained'), null, { timeout: 180_000 });
-  const download = async (selector) => {
-    const [file] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
-    return readFile(await file.path(), 'utf8');
-  };
-  assert.match(await download('#report-download'), /"majority_accuracy"/);
+  const { report, error } = await train(page);
+  assert.ok(report, error);
+  assert.equal(typeof report.majority_accuracy, 'number');
   await page.click('#score');
   await page.waitForSelector('#score-download:not([hidden])', { timeout: 120_000 });
-  assert.equal((await download('#score-download')).trimEnd().split('\n').length, 5631);
+  assert.equal((await download(page, '#score-download')).trimEnd().split('\n').length, 5631);
   assert.deepEqual(errors, []);
 
   // Only the page's own files, fetched with GET and no body; the rest are in-tab blob: URLs.

@@ -3,8 +3,7 @@
 // error (cubecl's autotuned shaders once failed on WebGPU), and agree with the CPU backend.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { serve, launch, screenshot } from './harness.mjs';
+import { serve, launch, screenshot, chooseModels, download, train } from './harness.mjs';
 
 let srv, browser;
 
@@ -20,12 +19,9 @@ after(async () => {
 
 async function trainWith(page, backend) {
   await page.selectOption('#backend', backend);
-  await page.click('#train');
-  await page.waitForFunction(() => /^Trained|^$/.test(document.getElementById('train-status').textContent) &&
-    document.getElementById('stop').disabled, null, { timeout: 600_000 });
-  assert.ok(await page.isHidden('#error'), await page.textContent('#error'));
-  const [file] = await Promise.all([page.waitForEvent('download'), page.click('#report-download')]);
-  return { report: JSON.parse(await readFile(await file.path(), 'utf8')), backend: await page.textContent('#backend-status') };
+  const { report, error } = await train(page, 600_000);
+  assert.ok(report, error);
+  return { report, backend: await page.textContent('#backend-status') };
 }
 
 test('the GAN and the MLP train on WebGPU and agree with the CPU', async () => {
@@ -33,12 +29,10 @@ test('the GAN and the MLP train on WebGPU and agree with the CPU', async () => {
   await page.goto(`${srv.origin}/`);
   await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Read the sample'), null, { timeout: 60_000 });
   // A small slice of the sample keeps SwiftShader's work to a few batches.
-  const [sample] = await Promise.all([page.waitForEvent('download'), page.click('#sample-download')]);
-  const lines = (await readFile(await sample.path(), 'utf8')).trimEnd().split('\n');
+  const lines = (await download(page, '#sample-download')).trimEnd().split('\n');
   await page.setInputFiles('#file', { name: 'small.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.slice(0, 401).join('\n')) });
   await page.waitForFunction(() => document.getElementById('status').textContent.startsWith("Read 'small.csv'"), null, { timeout: 60_000 });
-  const available = await page.$$eval('#models input', (els) => els.map((e) => e.value));
-  for (const m of available) await page.setChecked(`#models input[value=${m}]`, ['gan', 'mlp'].includes(m));
+  await chooseModels(page, ['gan', 'mlp']);
   await page.fill('#epochs', '2');
 
   const cpu = await trainWith(page, 'cpu');
