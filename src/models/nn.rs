@@ -632,8 +632,10 @@ impl Gan {
                     .as_ref()
                     .map(|h| upload(h.noise(&mut rng, b, x.cols), b, x.cols, &ad));
                 let heads = heads.as_ref().zip(head_noise.as_ref());
-                let fake = generated(&generator, heads, z.clone());
-                let (fake_logits, _) = discriminator.forward(fake.detach());
+                // Generated once per batch: the generator step below uses the same rows (the
+                // generator has not changed), through the graph this step leaves alone.
+                let fake = generated(&generator, heads, z);
+                let (fake_logits, _) = discriminator.forward(fake.clone().detach());
                 let supervised = cross_entropy(real_logits.clone(), upload(by, b, 2, &ad));
                 let lse_real = log_sum_exp(real_logits);
                 let unsup_real = (softplus(lse_real.clone(), 1.0) - lse_real).mean();
@@ -645,7 +647,6 @@ impl Gan {
 
                 // Generator step: feature matching plus the class it was asked for.
                 let (_, real_features) = discriminator.forward(real);
-                let fake = generated(&generator, heads, z);
                 let (fake_logits, fake_features) = discriminator.forward(fake);
                 let matching = (real_features.detach().mean_dim(0) - fake_features.mean_dim(0))
                     .square()
