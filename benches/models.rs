@@ -6,10 +6,14 @@
 //!   every training row, one D and one G step per batch) and reports seconds per epoch;
 //! - the MLP and the four smartcore baselines, one by one;
 //! - then the whole `run` (one seed, 20 GAN epochs, every model) as the CLI does it.
+//!
+//! Arguments (after `--`): `--backend gpu` trains the networks through wgpu (build with
+//! `--features wgpu`; the GAN is then also timed at batch 512, where a GPU starts to pay);
+//! `--file PATH` reads another table than `../shared`'s real one.
 
 use std::path::PathBuf;
 
-use churnlab::models::{ModelKind, NnOptions, build};
+use churnlab::models::{Backend, ModelKind, NnOptions, build};
 use churnlab::now;
 use churnlab::pipeline::{Config, prepare, run};
 use churnlab::sample::sample_csv;
@@ -24,16 +28,46 @@ fn peak_rss_mib() -> f64 {
 }
 
 fn main() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/ecommerce-churn/ecommerce_churn.csv");
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    let backend = match arg("--backend").as_deref() {
+        Some("gpu") => Backend::Gpu,
+        None | Some("cpu") => Backend::Cpu,
+        Some(other) => panic!("--backend is cpu or gpu, not {other}"),
+    };
+    if backend == Backend::Gpu {
+        #[cfg(feature = "wgpu")]
+        {
+            let adapter = churnlab::block_on(churnlab::models::nn::init_gpu()).expect("a GPU");
+            println!("networks on the GPU: {adapter}");
+        }
+        #[cfg(not(feature = "wgpu"))]
+        panic!("--backend gpu needs a build with --features wgpu");
+    }
+    let path = arg("--file").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data/ecommerce-churn/ecommerce_churn.csv")
+    });
     let (bytes, name) = match std::fs::read(&path) {
-        Ok(b) => (b, "ecommerce_churn.csv"),
+        Ok(b) => (
+            b,
+            path.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned(),
+        ),
         Err(_) => {
             eprintln!("*** the real table is absent: using the generated sample ***");
-            (sample_csv(5630, 1).into_bytes(), "sample.csv")
+            (sample_csv(5630, 1).into_bytes(), "sample.csv".to_string())
         }
     };
+    let name = name.as_str();
     let mut cfg = Config::default();
+    cfg.models.nn.backend = backend;
     if name == "ecommerce_churn.csv" {
         cfg.clean.preset = Some("ecommerce-churn".into());
     }
@@ -45,23 +79,31 @@ fn main() {
         epochs: 6,
         hidden: 128,
         validation_fraction: 0.0,
+        backend,
         ..NnOptions::default()
     };
-    let mut opts = cfg.models.clone();
-    opts.nn = reference;
-    for kind in [ModelKind::Gan, ModelKind::Mlp] {
+    let mut runs = vec![(ModelKind::Gan, 64), (ModelKind::Mlp, 64)];
+    if backend == Backend::Gpu {
+        runs.push((ModelKind::Gan, 512));
+    }
+    for (kind, batch) in runs {
+        let mut opts = cfg.models.clone();
+        opts.nn = NnOptions {
+            batch_size: batch,
+            ..reference.clone()
+        };
         let mut model = build(kind, &opts).expect("model");
         model.fit(&x, &y, 0, &mut |_| {}).expect("fit");
         // The first epoch includes one-off warm-up; report the rest.
         let rest: Vec<f64> = model.history().iter().skip(1).map(|s| s.seconds).collect();
         let per_epoch = rest.iter().sum::<f64>() / rest.len() as f64;
         println!(
-            "{:<22} {:.3} s/epoch (first {:.3} s)  {:>8.0} rows/s  ({} steps of 64 per epoch)",
+            "{:<22} {:.3} s/epoch (first {:.3} s)  {:>8.0} rows/s  ({} steps of {batch} per epoch)",
             kind.label(),
             per_epoch,
             model.history()[0].seconds,
             x.rows as f64 / per_epoch,
-            x.rows.div_ceil(64)
+            x.rows.div_ceil(batch)
         );
         println!(
             "  (reference network: hidden 128; the default is {})",

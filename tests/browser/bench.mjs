@@ -47,6 +47,9 @@ try {
     const ref = await trainWith(['gan'], { backend: 'cpu', epochs: 5, hidden: 128, batch: 64 });
     const e = epochs(ref.report, 'gan');
     console.log(`GAN epoch, reference network (hidden 128, batch 64), CPU in the page: ${mean(e.slice(1)).toFixed(3)} s (first ${e[0].toFixed(3)} s; target 0.4 s)`);
+    const small = await trainWith(all, { backend: 'cpu', epochs: 20, hidden: 128, batch: 64 });
+    const gan = small.report.models.find((m) => m.model === 'gan').summary;
+    console.log(`whole pipeline, 128-wide networks (the reference network): ${small.seconds.toFixed(1)} s (GAN fit ${gan.train_seconds.mean.toFixed(2)} s, accuracy ${(100 * gan.accuracy.mean).toFixed(2)} %)`);
     const bin = resolve('../../target/release/churnlab');
     if (existsSync(bin)) {
       const t0 = Date.now();
