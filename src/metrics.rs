@@ -1,7 +1,10 @@
 //! Evaluate: confusion matrix, accuracy, precision, recall, F1 (positive = churn), ROC-AUC,
-//! PR-AUC (average precision) and the ROC curve's points.
+//! PR-AUC (average precision) and the ROC curve's points; and whether scores reported
+//! elsewhere (a paper's table) can come from any confusion matrix on a given test set.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Confusion {
@@ -155,10 +158,163 @@ pub fn evaluate(truth: &[bool], probabilities: &[f64], threshold: f64) -> Scores
     }
 }
 
+/// Scores as a paper prints them, as text: "98.5" or "98.5 %" (percent) or "0.985" (a
+/// fraction); the printed digits say how precise each is. Any may be left out.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Reported {
+    pub accuracy: Option<String>,
+    pub precision: Option<String>,
+    pub recall: Option<String>,
+    pub f1: Option<String>,
+}
+
+/// Whether reported scores fit a test set of given size and class balance.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReportedCheck {
+    /// Some confusion matrix on this test set gives every reported score, to the printed digits.
+    pub consistent: bool,
+    /// The confusion matrix whose scores come closest to the reported ones.
+    pub closest: Confusion,
+    /// Its largest miss of a reported score beyond that score's rounding, in percentage points
+    /// (0 when consistent).
+    pub gap: f64,
+}
+
+/// A reported score as a fraction and its rounding (half a unit of the last printed digit).
+fn reported_value(name: &str, text: &str) -> Result<(f64, f64), Error> {
+    let t = text.trim();
+    let (t, percent) = match t.strip_suffix('%') {
+        Some(rest) => (rest.trim_end(), true),
+        None => (t, false),
+    };
+    let t = t.replace(',', ".");
+    let bad = || Error::config(format!("reported {name} '{text}' is not a score"));
+    let v: f64 = t.parse().map_err(|_| bad())?;
+    let decimals = t.split_once('.').map_or(0, |(_, d)| d.len()) as i32;
+    let scale = if percent || v > 1.0 { 100.0 } else { 1.0 };
+    let (v, rounding) = (v / scale, 0.5 * 10f64.powi(-decimals) / scale);
+    if !v.is_finite() || !(0.0..=1.0).contains(&v) {
+        return Err(bad());
+    }
+    Ok((v, rounding + 1e-9))
+}
+
+/// Searches every confusion matrix of `positives` churners and `negatives` others for the one
+/// whose scores come closest to `reported`.
+pub fn check_reported(
+    reported: &Reported,
+    positives: usize,
+    negatives: usize,
+) -> Result<ReportedCheck, Error> {
+    type Score = fn(&Confusion) -> f64;
+    let fields: [(&str, &Option<String>, Score); 4] = [
+        ("accuracy", &reported.accuracy, Confusion::accuracy),
+        ("precision", &reported.precision, Confusion::precision),
+        ("recall", &reported.recall, Confusion::recall),
+        ("F1", &reported.f1, Confusion::f1),
+    ];
+    let mut given: Vec<(f64, f64, Score)> = Vec::new();
+    for (name, text, score) in fields {
+        if let Some(text) = text.as_deref().filter(|t| !t.trim().is_empty()) {
+            let (v, rounding) = reported_value(name, text)?;
+            given.push((v, rounding, score));
+        }
+    }
+    if given.is_empty() {
+        return Err(Error::config("give at least one reported score"));
+    }
+    if positives == 0 || negatives == 0 {
+        return Err(Error::config(
+            "the test set needs churners and other customers",
+        ));
+    }
+    const MAX_MATRICES: usize = 100_000_000;
+    if (positives + 1).saturating_mul(negatives + 1) > MAX_MATRICES {
+        return Err(Error::config(format!(
+            "{positives} churners and {negatives} others are too many confusion matrices to try \
+             (at most {MAX_MATRICES})"
+        )));
+    }
+    let mut best = (f64::INFINITY, Confusion::default());
+    for tp in 0..=positives {
+        for fp in 0..=negatives {
+            let c = Confusion {
+                tp,
+                fp,
+                tn: negatives - fp,
+                fn_: positives - tp,
+            };
+            let gap = given
+                .iter()
+                .map(|(v, rounding, score)| ((score(&c) - v).abs() - rounding).max(0.0))
+                .fold(0.0, f64::max);
+            if gap < best.0 {
+                best = (gap, c);
+            }
+        }
+    }
+    Ok(ReportedCheck {
+        consistent: best.0 == 0.0,
+        closest: best.1,
+        gap: 100.0 * best.0,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use approx::assert_abs_diff_eq;
+
+    fn reported(a: &str, p: &str, r: &str, f: &str) -> Reported {
+        let some = |t: &str| Some(t.to_string());
+        Reported {
+            accuracy: some(a),
+            precision: some(p),
+            recall: some(r),
+            f1: some(f),
+        }
+    }
+
+    #[test]
+    fn reported_scores_that_a_matrix_gives_are_consistent() {
+        // 100 churners, 400 others: TP 80, FP 10 gives 94.0 % / 88.89 / 80.0 / 84.21.
+        let c = check_reported(&reported("94.0", "88.89", "80", "84.21"), 100, 400).unwrap();
+        assert!(c.consistent);
+        assert_eq!((c.closest.tp, c.closest.fp, c.gap), (80, 10, 0.0));
+        // The same as fractions, percent signs and decimal commas.
+        let c = check_reported(&reported("0.940", "88,89 %", "0.80", "0.8421"), 100, 400).unwrap();
+        assert!(c.consistent);
+    }
+
+    #[test]
+    fn reported_scores_no_matrix_gives_are_not() {
+        // Accuracy 98 % (97.5 at least, as printed) allows 12 wrong rows of 500, recall 80 %
+        // (80.5 at most) 19 missed churners at least. Nearest: 19 missed and no false alarm
+        // (recall 81 %, 0.5 points off; accuracy 96.2 %, 1.3 points off).
+        let c = check_reported(&reported("98", "", "80", ""), 100, 400).unwrap();
+        assert!(!c.consistent);
+        assert_abs_diff_eq!(c.gap, 1.3, epsilon = 1e-6);
+        assert_eq!((c.closest.fn_, c.closest.fp), (19, 0));
+        // The rounding of the printed digits counts: "98" covers 97.5 to 98.5.
+        let c = check_reported(&reported("96", "", "80", ""), 100, 400).unwrap();
+        assert!(c.consistent);
+    }
+
+    #[test]
+    fn reported_scores_that_are_not_scores_are_refused() {
+        let err = |r: Reported| check_reported(&r, 10, 10).unwrap_err().message;
+        assert_eq!(
+            err(reported("high", "", "", "")),
+            "reported accuracy 'high' is not a score"
+        );
+        assert_eq!(
+            err(reported("", "", "", "101")),
+            "reported F1 '101' is not a score"
+        );
+        assert_eq!(err(Reported::default()), "give at least one reported score");
+        assert!(check_reported(&reported("90", "", "", ""), 0, 10).is_err());
+    }
 
     const Y: [bool; 8] = [true, true, false, true, false, false, true, false];
     const P: [f64; 8] = [0.9, 0.8, 0.7, 0.6, 0.55, 0.4, 0.3, 0.1];

@@ -333,7 +333,7 @@ pub async fn run_async(
                 augmented,
             });
             let mut model = build(kind, &models)?;
-            let start = now();
+            let (start, paused) = (now(), crate::models::paused());
             model
                 .fit_async(x, y, seed, &mut |stats| {
                     progress(Progress::Epoch {
@@ -343,7 +343,7 @@ pub async fn run_async(
                     })
                 })
                 .await?;
-            let train_seconds = (now() - start).as_secs_f64();
+            let train_seconds = (now() - start - (crate::models::paused() - paused)).as_secs_f64();
             let p = model.predict_proba_async(&x_test).await?;
             let scores = evaluate(&y_test, &p, cfg.threshold);
             progress(Progress::Scored {
@@ -352,6 +352,7 @@ pub async fn run_async(
                 augmented,
                 scores: &scores,
             });
+            crate::models::pause_point().await;
             runs[k].push(SeedRun {
                 seed,
                 roc: roc_curve(&y_test, &p),

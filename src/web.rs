@@ -70,17 +70,42 @@ pub fn sample_csv(rows: u32, seed: u32) -> String {
     crate::sample::sample_csv(rows as usize, u64::from(seed))
 }
 
+/// Removes the pause point when a run ends, however it ends.
+struct PauseGuard;
+
+impl Drop for PauseGuard {
+    fn drop(&mut self) {
+        crate::models::set_pause_point(None);
+    }
+}
+
 /// Trains and compares the models (the same document as `churnlab run --json`). `progress` is
-/// called with each event (`{kind: "fit" | "epoch" | "scored", …}`) while it runs. A promise:
-/// on WebGPU every read of the device is awaited.
+/// called with each event (`{kind: "fit" | "epoch" | "scored", …}`) while it runs; `pause`
+/// (optional) after every epoch and every model, and training goes on when the promise it
+/// returns settles. A promise: on WebGPU every read of the device is awaited.
 #[wasm_bindgen]
 pub async fn run(
     bytes: Vec<u8>,
     file_name: String,
     options: JsValue,
     progress: js_sys::Function,
+    pause: Option<js_sys::Function>,
 ) -> Result<JsValue, JsError> {
     let cfg = config(options)?;
+    let _guard = pause.map(|pause| {
+        crate::models::set_pause_point(Some(Box::new(move || {
+            let waited = pause
+                .call0(&JsValue::NULL)
+                .map(|v| js_sys::Promise::resolve(&v));
+            Box::pin(async move {
+                if let Ok(promise) = waited {
+                    // A rejected promise resumes too: Stop is the way to end a run.
+                    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+                }
+            })
+        })));
+        PauseGuard
+    });
     let mut report_progress = |p: Progress| {
         if let Ok(value) = to_js(&p) {
             // A failing callback must not stop the training; the page shows the final report.
@@ -129,6 +154,22 @@ pub async fn score(
 #[wasm_bindgen(js_name = initGpu)]
 pub async fn init_gpu() -> Result<String, JsError> {
     Ok(crate::models::nn::init_gpu().await?)
+}
+
+/// Whether scores reported elsewhere (a paper's table) can come from any confusion matrix on
+/// a test set of `positives` churners and `negatives` others: `{consistent, closest, gap}`.
+#[wasm_bindgen(js_name = checkReported)]
+pub fn check_reported(
+    reported: JsValue,
+    positives: u32,
+    negatives: u32,
+) -> Result<JsValue, JsError> {
+    let reported = from_js(reported, "reported")?;
+    to_js(&crate::metrics::check_reported(
+        &reported,
+        positives as usize,
+        negatives as usize,
+    )?)
 }
 
 /// Which models this build can train (the neural ones need the `nn` feature).

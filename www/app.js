@@ -50,6 +50,7 @@ function request(msg, onProgress) {
 
 /** Stops whatever the worker is doing: a fresh worker takes over, with the same table. */
 function stop() {
+  setPaused(false);
   worker.terminate();
   for (const done of pending.values()) done({ type: 'error', message: 'Stopped.' });
   pending.clear();
@@ -161,6 +162,16 @@ const pctCell = (s) => `${(100 * s.mean).toFixed(2)}${s.std ? ` ± ${(100 * s.st
 
 const neural = new Set(['gan', 'mlp']);
 
+// Pause holds training after the current epoch (the worker waits for 'resume').
+let pausedNow = false;
+function setPaused(on) {
+  if (on === pausedNow) return;
+  pausedNow = on;
+  worker.postMessage({ type: on ? 'pause' : 'resume' });
+  $('pause').textContent = on ? 'Resume' : 'Pause';
+  $('pause').setAttribute('aria-pressed', String(on));
+}
+
 async function train() {
   const models = [...document.querySelectorAll('#models input:checked')].map((i) => i.value);
   if (!models.length) return showError('Choose at least one model.');
@@ -168,6 +179,7 @@ async function train() {
   $('error').hidden = true;
   $('train').disabled = true;
   $('stop').disabled = false;
+  $('pause').disabled = false;
   $('epoch-table').tBodies[0].replaceChildren();
   $('comparison').tBodies[0].replaceChildren();
   $('confusions').replaceChildren();
@@ -176,6 +188,11 @@ async function train() {
   const histories = new Map();
   let firstSeed = null;
   const t0 = performance.now();
+  // Time spent paused, left out of the elapsed time and the ETA.
+  let pausedMs = 0;
+  let pausedAt = null;
+  let statusBeforePause = '';
+  const elapsedSeconds = () => (performance.now() - t0 - pausedMs) / 1000;
   // Progress: one step per network epoch and per other model's fit, over every seed.
   const total = options.seeds * models.reduce((n, m) => n + (neural.has(m) ? options.models.nn.epochs : 1), 0);
   let done = 0;
@@ -183,11 +200,21 @@ async function train() {
   Object.assign(bar, { max: total, value: 0, hidden: false });
   const step = () => {
     bar.value = ++done;
-    const elapsed = (performance.now() - t0) / 1000;
+    const elapsed = elapsedSeconds();
     $('eta').textContent = `${done} / ${total} steps, ${elapsed.toFixed(0)} s; about ${(elapsed / done * (total - done)).toFixed(0)} s left`;
   };
   const reply = await request({ type: 'run', options }, (e) => {
     if (e.kind === 'backend') $('backend-status').textContent = `Networks on ${e.label}.`;
+    if (e.kind === 'paused') {
+      pausedAt = performance.now();
+      statusBeforePause = $('train-status').textContent;
+      $('train-status').textContent = `Paused after ${done} of ${total} steps: press Resume to go on.`;
+    }
+    if (e.kind === 'resumed') {
+      pausedMs += performance.now() - (pausedAt ?? performance.now());
+      pausedAt = null;
+      $('train-status').textContent = statusBeforePause;
+    }
     if (e.kind === 'fit') firstSeed ??= e.seed;
     if (e.kind === 'fit') $('train-status').textContent = `Training ${modelLabels[e.model]} (seed ${e.seed})…`;
     if (e.kind === 'scored' && !neural.has(e.model)) step();
@@ -205,8 +232,10 @@ async function train() {
         f(s.train_accuracy), f(s.val_accuracy), f(s.train_loss), f(s.val_loss), f(s.d_loss), f(s.g_loss), s.seconds.toFixed(3)]);
     }
   });
+  setPaused(false);
   $('train').disabled = false;
   $('stop').disabled = true;
+  $('pause').disabled = true;
   bar.hidden = true;
   $('eta').textContent = '';
   if (reply.type === 'error') { $('train-status').textContent = ''; return showError(reply.message); }
@@ -225,7 +254,7 @@ async function train() {
   offer($('report-download'), JSON.stringify(reply.report, null, 2), 'application/json');
   showChart($('train-charts'), 'roc', 'ROC curves', chartRoc(reply.report.models.map((m) => [m.label, m.runs[0].roc])));
   $('train-status').textContent =
-    `Trained in ${((performance.now() - t0) / 1000).toFixed(1)} s. Majority class: ${(100 * reply.report.majority_accuracy).toFixed(2)} %.`;
+    `Trained in ${elapsedSeconds().toFixed(1)} s. Majority class: ${(100 * reply.report.majority_accuracy).toFixed(2)} %.`;
 }
 
 /** A 2 × 2 confusion matrix of one model's test rows, as a small table. */
@@ -444,6 +473,8 @@ function render(r) {
     `${c.duplicates_removed} duplicate rows removed (all columns but IDs compared)`,
   ]);
   const sp = r.split;
+  $('reported-rows').value = sp.test_rows;
+  $('reported-churners').value = sp.test_positives;
   $('split-summary').textContent =
     `Stratified split (seed ${sp.seed}): ${sp.train_rows} training rows (${sp.train_positives} positive), ${sp.test_rows} test rows (${sp.test_positives} positive).`;
   const p = r.preprocessing;
@@ -462,6 +493,62 @@ function render(r) {
   $('results').hidden = false;
 }
 
+// Scores reported in the paper: typed by the user, kept in this browser, checked in the worker.
+const REPORTED_KEY = 'churnlab-reported';
+const REPORTED_SCORES = ['accuracy', 'precision', 'recall', 'f1'];
+
+function showReported() {
+  const saved = JSON.parse(localStorage.getItem(REPORTED_KEY) ?? '{}');
+  const body = $('reported').tBodies[0];
+  body.replaceChildren();
+  for (const [model, label] of Object.entries(modelLabels)) {
+    const row = body.insertRow();
+    row.dataset.model = model;
+    cells(row, [label]);
+    for (const k of REPORTED_SCORES) {
+      const input = Object.assign(document.createElement('input'), { value: saved[model]?.[k] ?? '', size: 6 });
+      input.setAttribute('aria-label', `${label}: ${k} reported in the paper`);
+      input.addEventListener('change', saveReported);
+      row.insertCell().append(input);
+    }
+    row.insertCell();
+  }
+}
+
+function reportedRows() {
+  return [...$('reported').tBodies[0].rows].map((row) => ({
+    row,
+    model: row.dataset.model,
+    scores: Object.fromEntries(REPORTED_SCORES.map((k, i) => [k, row.cells[i + 1].firstChild.value.trim()])),
+  }));
+}
+
+function saveReported() {
+  localStorage.setItem(REPORTED_KEY, JSON.stringify(Object.fromEntries(reportedRows().map((r) => [r.model, r.scores]))));
+}
+
+async function checkReported() {
+  const rows = Number($('reported-rows').value);
+  const positives = Number($('reported-churners').value);
+  const counted = Number.isInteger(rows) && Number.isInteger(positives) && positives > 0 && rows > positives;
+  for (const { row, scores } of reportedRows()) {
+    const verdict = row.cells[5];
+    if (!Object.values(scores).some(Boolean)) { verdict.textContent = ''; continue; }
+    if (!counted) { verdict.textContent = 'give the test rows and how many of them churned (fewer than all)'; continue; }
+    const reply = await request({ type: 'checkReported', reported: scores, positives, negatives: rows - positives });
+    if (reply.type === 'error') { verdict.textContent = reply.message; continue; }
+    const { consistent, closest: c, gap } = reply.report;
+    const matrix = `TP ${c.tp} / FP ${c.fp} / FN ${c.fn} / TN ${c.tn}`;
+    verdict.textContent = consistent
+      ? `possible (e.g. ${matrix})`
+      : `impossible on this test set: the nearest matrix (${matrix}) misses by ${gap.toFixed(2)} points`;
+    verdict.classList.toggle('impossible', !consistent);
+  }
+}
+
+showReported();
+$('reported-check').addEventListener('click', checkReported);
+
 $('file').addEventListener('change', (e) => { loadFile(e.target.files[0]); e.target.value = ''; });
 const drop = $('drop');
 drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
@@ -469,6 +556,7 @@ drop.addEventListener('dragleave', () => drop.classList.remove('over'));
 drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); loadFile(e.dataTransfer.files[0]); });
 $('train').addEventListener('click', train);
 $('stop').addEventListener('click', stop);
+$('pause').addEventListener('click', () => setPaused(!pausedNow));
 $('apply-labels').addEventListener('click', applyLabelMap);
 $('synthesize').addEventListener('click', synthesizeCustomers);
 $('score').addEventListener('click', scoreCustomers);

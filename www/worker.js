@@ -1,12 +1,27 @@
 // Runs the wasm library off the main thread. Messages in: {id, type: 'sample'|'inspect'|
-// 'reinspect'|'run'|'score'|'synthesize', ...}. Messages out: {id, type: 'ready'|'progress'|'report'|'error', ...}.
-import init, { inspect, run, score, synthesize, sampleCsv, availableModels, initGpu } from './pkg/churnlab.js';
+// 'reinspect'|'run'|'score'|'synthesize'|'checkReported', ...}, and {type: 'pause'|'resume'} during a run.
+// Messages out: {id, type: 'ready'|'progress'|'report'|'error', ...}.
+import init, { inspect, run, score, synthesize, sampleCsv, availableModels, initGpu, checkReported } from './pkg/churnlab.js';
 
 const ready = init();
 // Bytes of WebAssembly memory the worker holds (it only grows), sent with every reply.
 const memory = async () => (await ready).memory.buffer.byteLength;
 // The table last read, for 'run' (the page does not send it twice).
 let current = null;
+// Set while the page has paused training: {promise, resume}.
+let paused = null;
+
+/**
+ * What a run awaits after every epoch and model: a turn of the event loop (so that 'pause'
+ * messages get in), then, while paused, the page's 'resume'. Tells the page when it holds.
+ */
+const pausePoint = (id) => async () => {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  if (!paused) return;
+  self.postMessage({ id, type: 'progress', event: { kind: 'paused' } });
+  await paused.promise;
+  self.postMessage({ id, type: 'progress', event: { kind: 'resumed' } });
+};
 
 /**
  * Where the networks run: 'cpu', 'gpu' (WebGPU) or 'auto' (WebGPU when the browser offers a
@@ -38,6 +53,17 @@ async function resolved(msg) {
 }
 
 self.onmessage = async ({ data: msg }) => {
+  // Pause and resume are answered at once, also while a run is in progress.
+  if (msg.type === 'pause') {
+    let resume;
+    paused ??= { promise: new Promise((r) => { resume = r; }), resume };
+    return;
+  }
+  if (msg.type === 'resume') {
+    paused?.resume();
+    paused = null;
+    return;
+  }
   const reply = async (m) => self.postMessage({ ...m, id: msg.id, memory: await memory().catch(() => null) });
   try {
     await ready;
@@ -57,8 +83,9 @@ self.onmessage = async ({ data: msg }) => {
       await reply({ type: 'report', report: inspect(current.bytes, current.name, msg.options ?? null) });
     } else if (msg.type === 'run') {
       if (!current) throw new Error('load a table first');
+      paused = null;
       const report = await run(current.bytes, current.name, await resolved(msg),
-        (event) => self.postMessage({ id: msg.id, type: 'progress', event }));
+        (event) => self.postMessage({ id: msg.id, type: 'progress', event }), pausePoint(msg.id));
       await reply({ type: 'report', report });
     } else if (msg.type === 'score') {
       if (!current) throw new Error('load a table first');
@@ -68,6 +95,8 @@ self.onmessage = async ({ data: msg }) => {
       if (!current) throw new Error('load a table first');
       const { report, csv } = await synthesize(current.bytes, current.name, await resolved(msg), msg.rows, msg.seed ?? 0);
       await reply({ type: 'report', report, csv });
+    } else if (msg.type === 'checkReported') {
+      await reply({ type: 'report', report: checkReported(msg.reported, msg.positives, msg.negatives) });
     } else {
       throw new Error(`unknown request '${msg.type}'`);
     }

@@ -197,6 +197,35 @@ pub struct EpochStats {
 /// A future run on the caller's thread (the page's worker has just one).
 pub type Local<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;
 
+/// What training awaits between epochs and between models: the page's Pause button holds it
+/// (and it lets the worker read its messages). Natively there is none.
+pub type PausePoint = Box<dyn Fn() -> Local<'static, ()>>;
+
+thread_local! {
+    static PAUSE: std::cell::RefCell<Option<std::rc::Rc<PausePoint>>> = const { std::cell::RefCell::new(None) };
+    static PAUSED: std::cell::Cell<std::time::Duration> = const { std::cell::Cell::new(std::time::Duration::ZERO) };
+}
+
+/// Installs (or, with `None`, removes) this thread's pause point.
+pub fn set_pause_point(point: Option<PausePoint>) {
+    PAUSE.with(|p| *p.borrow_mut() = point.map(std::rc::Rc::new));
+}
+
+/// Waits at this thread's pause point, if it has one.
+pub(crate) async fn pause_point() {
+    let Some(point) = PAUSE.with(|p| p.borrow().clone()) else {
+        return;
+    };
+    let start = crate::now();
+    point().await;
+    PAUSED.with(|p| p.set(p.get() + (crate::now() - start)));
+}
+
+/// Time this thread has spent at its pause point so far (training times leave it out).
+pub(crate) fn paused() -> std::time::Duration {
+    PAUSED.with(std::cell::Cell::get)
+}
+
 /// Where the networks run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

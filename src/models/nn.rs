@@ -360,14 +360,15 @@ struct Tracker<'a> {
 }
 
 impl Tracker<'_> {
-    /// Records an epoch; returns whether training should stop.
-    fn epoch(
+    /// Records an epoch, then waits at the pause point; returns whether training should stop.
+    async fn epoch(
         &mut self,
         stats: EpochStats,
         net: &Net,
         progress: &mut dyn FnMut(&EpochStats),
     ) -> bool {
         progress(&stats);
+        super::pause_point().await;
         let val_loss = if stats.val_loss.is_finite() {
             stats.val_loss
         } else {
@@ -509,7 +510,7 @@ impl Mlp {
                 epoch_stats(&net, &parts, x.cols, &self.device, Vec::new(), 0).await?;
             stats.epoch = epoch;
             stats.seconds = (now() - t0).as_secs_f64();
-            if tracker.epoch(stats, &net, progress) {
+            if tracker.epoch(stats, &net, progress).await {
                 break;
             }
         }
@@ -671,7 +672,7 @@ impl Gan {
             stats.d_loss = Some(means[0]);
             stats.g_loss = Some(means[1]);
             stats.seconds = (now() - t0).as_secs_f64();
-            if tracker.epoch(stats, &discriminator, progress) {
+            if tracker.epoch(stats, &discriminator, progress).await {
                 break;
             }
         }

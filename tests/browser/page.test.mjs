@@ -108,6 +108,69 @@ test('the sample trains and compares models in the worker', async () => {
   assert.deepEqual(errors, []);
 });
 
+test('Pause holds training after an epoch and Resume finishes it', async (t) => {
+  const { page, errors } = browser;
+  await page.goto(`${srv.origin}/`);
+  await waitForRead(page, 'the sample');
+  const available = await chooseModels(page, ['mlp']);
+  if (!available.includes('mlp')) return t.skip('this build has no neural networks');
+  await page.fill('#epochs', '6');
+  await page.click('#train');
+  const epochRows = () => page.$$eval('#epoch-table tbody tr', (trs) => trs.length);
+  await page.waitForFunction(() => document.querySelectorAll('#epoch-table tbody tr').length >= 1, null, { timeout: 60_000 });
+  await page.click('#pause');
+  await page.waitForFunction(() => document.getElementById('train-status').textContent.startsWith('Paused'), null, { timeout: 60_000 });
+  assert.equal(await page.textContent('#pause'), 'Resume');
+  const held = await epochRows();
+  assert.ok(held < 6, `paused after ${held} of 6 epochs`);
+  await page.waitForTimeout(3000);
+  assert.equal(await epochRows(), held, 'no epoch runs while paused');
+  assert.equal(await page.isDisabled('#stop'), false);
+  await page.click('#pause');
+  await page.waitForFunction(() => document.getElementById('stop').disabled, null, { timeout: 60_000 });
+  assert.match(await page.textContent('#train-status'), /^Trained in/);
+  assert.equal(await epochRows(), 6);
+  assert.equal(await page.textContent('#pause'), 'Pause');
+  // The 3 s paused are not training time (which would then exceed the epochs' sum by 3 s).
+  const seconds = Number((await page.textContent('#train-status')).match(/Trained in ([\d.]+) s/)[1]);
+  const epochSeconds = await page.$$eval('#epoch-table tbody tr', (trs) => trs.map((tr) => Number(tr.cells[9].textContent)));
+  assert.ok(epochSeconds.every((s) => s < 2), String(epochSeconds));
+  assert.ok(seconds < epochSeconds.reduce((a, b) => a + b) + 3, `${seconds} s in all`);
+  assert.deepEqual(errors, []);
+});
+
+test('scores reported in the paper are kept and checked against the test set', async () => {
+  const { page, errors } = browser;
+  await page.goto(`${srv.origin}/`);
+  await waitForRead(page, 'the sample');
+  // The counts start as the sample's test split.
+  const split = (await page.textContent('#split-summary')).match(/(\d+) test rows \((\d+) positive\)/);
+  assert.equal(await page.inputValue('#reported-rows'), split[1]);
+  assert.equal(await page.inputValue('#reported-churners'), split[2]);
+  const type = async (model, values) => {
+    const inputs = await page.$$(`#reported tr[data-model=${model}] input`);
+    for (const [i, v] of values.entries()) await inputs[i].fill(v);
+    await inputs[0].dispatchEvent('change');
+  };
+  await page.fill('#reported-rows', '500');
+  await page.fill('#reported-churners', '100');
+  await type('gan', ['94.0', '88.89', '80', '84.21']); // TP 80, FP 10 on 100 churners and 400 others
+  await type('logistic_regression', ['98', '', '80', '']); // 19 or more missed churners: 96.2 % at best
+  await page.click('#reported-check');
+  const verdict = (model) => page.textContent(`#reported tr[data-model=${model}] td:last-child`);
+  await page.waitForFunction(() => document.querySelector('#reported tr[data-model=logistic_regression] td:last-child').textContent !== '');
+  assert.equal(await verdict('gan'), 'possible (e.g. TP 80 / FP 10 / FN 20 / TN 390)');
+  assert.match(await verdict('logistic_regression'), /^impossible on this test set: .* misses by 1\.30 points$/);
+  assert.equal(await verdict('mlp'), '');
+  await screenshot(page, 'reported');
+  // Kept in this browser only, for the next visit.
+  await page.reload();
+  await waitForRead(page, 'the sample');
+  assert.equal(await page.inputValue('#reported tr[data-model=gan] td:nth-child(3) input'), '88.89');
+  await page.evaluate(() => localStorage.clear());
+  assert.deepEqual(errors, []);
+});
+
 test('column kinds and roles and label merges can be edited', async () => {
   const { page, errors } = browser;
   await page.goto(`${srv.origin}/`);
