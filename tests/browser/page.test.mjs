@@ -114,7 +114,9 @@ test('Pause holds training after an epoch and Resume finishes it', async (t) => 
   await waitForRead(page, 'the sample');
   const available = await chooseModels(page, ['mlp']);
   if (!available.includes('mlp')) return t.skip('this build has no neural networks');
-  await page.fill('#epochs', '6');
+  // Wide enough that an epoch takes a while: the pause lands long before the last one.
+  await page.fill('#epochs', '12');
+  await page.fill('#hidden', '256');
   await page.click('#train');
   const epochRows = () => page.$$eval('#epoch-table tbody tr', (trs) => trs.length);
   await page.waitForFunction(() => document.querySelectorAll('#epoch-table tbody tr').length >= 1, null, { timeout: 60_000 });
@@ -122,14 +124,14 @@ test('Pause holds training after an epoch and Resume finishes it', async (t) => 
   await page.waitForFunction(() => document.getElementById('train-status').textContent.startsWith('Paused'), null, { timeout: 60_000 });
   assert.equal(await page.textContent('#pause'), 'Resume');
   const held = await epochRows();
-  assert.ok(held < 6, `paused after ${held} of 6 epochs`);
+  assert.ok(held < 12, `paused after ${held} of 12 epochs`);
   await page.waitForTimeout(3000);
   assert.equal(await epochRows(), held, 'no epoch runs while paused');
   assert.equal(await page.isDisabled('#stop'), false);
   await page.click('#pause');
   await page.waitForFunction(() => document.getElementById('stop').disabled, null, { timeout: 60_000 });
   assert.match(await page.textContent('#train-status'), /^Trained in/);
-  assert.equal(await epochRows(), 6);
+  assert.equal(await epochRows(), 12);
   assert.equal(await page.textContent('#pause'), 'Pause');
   // The 3 s paused are not training time (which would then exceed the epochs' sum by 3 s).
   const seconds = Number((await page.textContent('#train-status')).match(/Trained in ([\d.]+) s/)[1]);
