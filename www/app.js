@@ -393,6 +393,21 @@ async function exploreCharts(r) {
   } catch (err) {
     showError(`Charts could not be drawn: ${err?.message ?? err}`);
   }
+  warmTrainingCharts();
+}
+
+/**
+ * Draws a training-curve and a ROC chart once, out of sight, while the page is idle after a
+ * load: the first drawing of a kind costs the main thread 150–300 ms (the wasm code behind it
+ * is compiled on first use), which would otherwise land on the first epoch of a training run.
+ */
+let warmedCharts = false;
+function warmTrainingCharts() {
+  if (warmedCharts) return;
+  warmedCharts = true;
+  const epoch = (n) => ({ epoch: n, train_loss: 0.5, train_accuracy: 0.8, val_loss: 0.5, val_accuracy: 0.8, d_loss: 1, g_loss: 1, seconds: 0.1 });
+  setTimeout(() => chartCurves('', [epoch(1), epoch(2)]), 0);
+  setTimeout(() => chartRoc([['', [[0, 0], [1, 1]]]]), 0);
 }
 
 /** Points `link` at a download of `text` (the previous blob is released). */
