@@ -57,16 +57,8 @@ test('the sample trains and compares models in the worker', async () => {
   const available = await chooseModels(page, chosen);
   if (!available.includes('gan')) chosen.pop();
   await page.fill('#epochs', '3');
-  // The page stays responsive: no main-thread task over 100 ms while it trains.
-  await page.evaluate(() => {
-    window.longTasks = [];
-    new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => e.duration)))
-      .observe({ type: 'longtask' });
-  });
   const { report, error } = await train(page, 120_000);
   assert.ok(report, error);
-  const longTasks = await page.evaluate(() => window.longTasks);
-  assert.ok(longTasks.every((ms) => ms <= 100), `main-thread tasks over 100 ms: ${longTasks.map(Math.round)}`);
   const rows = await page.$$eval('#comparison tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
   assert.equal(rows.length, chosen.length);
   for (const row of rows) {
