@@ -15,12 +15,15 @@ const progressHandlers = new Map();
 // 81 MiB CSV of 1,000,000 rows needs 441 MiB).
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 
+// Whether the current worker has run its warm-up (see warmUp).
+let warmedWorker = false;
 let worker = startWorker();
 // The last table load, to give a replacement worker (after Stop) the same table.
 let lastLoad = null;
 const KEEP_COPY_BYTES = 64 * 1024 * 1024;
 
 function startWorker() {
+  warmedWorker = false;
   const w = new Worker('worker.js', { type: 'module' });
   w.onmessage = ({ data }) => {
     if (data.memory) $('memory').textContent = `Worker memory (WebAssembly): ${(data.memory / 2 ** 20).toFixed(0)} MiB.`;
@@ -57,7 +60,7 @@ function stop() {
   worker = startWorker();
   if (lastLoad && (lastLoad.type === 'sample' || lastLoad.bytes)) {
     const again = { ...lastLoad, bytes: lastLoad.bytes?.slice(0) };
-    request(again).then((r) => { if (r.type === 'error') showError(r.message); });
+    request(again).then((r) => { if (r.type === 'error') showError(r.message); else warmUp(); });
   } else if (lastLoad) {
     showError('Stopped. The table was too large to keep a copy: load it again.');
   }
@@ -393,22 +396,30 @@ async function exploreCharts(r) {
   } catch (err) {
     showError(`Charts could not be drawn: ${err?.message ?? err}`);
   }
-  warmTrainingCharts();
+  warmUp();
 }
 
 /**
- * Draws a training-curve and a ROC chart once, out of sight, while the page is idle after a
- * load, so that the first epoch of a training run does not also pay for the first call of that
- * wasm code. Measured on six fresh pages training the sample: without it the longest
- * main-thread task was 64–95 ms in five of them, with it 50–62 ms in three and none in three.
+ * Once the page is idle after a load, warms what a training run will need, so that its first
+ * epochs do not pay for it while the page should stay responsive. Here: a training-curve and a
+ * ROC chart are drawn once, out of sight (measured on six fresh pages training the sample:
+ * without it the longest main-thread task was 64–95 ms in five of them, with it 50–62 ms in
+ * three and none in three). In the worker: its warm-up training (see worker.js), once per worker.
  */
 let warmedCharts = false;
-function warmTrainingCharts() {
-  if (warmedCharts) return;
-  warmedCharts = true;
-  const epoch = (n) => ({ epoch: n, train_loss: 0.5, train_accuracy: 0.8, val_loss: 0.5, val_accuracy: 0.8, d_loss: 1, g_loss: 1, seconds: 0.1 });
-  setTimeout(() => chartCurves('', [epoch(1), epoch(2)]), 0);
-  setTimeout(() => chartRoc([['', [[0, 0], [1, 1]]]]), 0);
+function warmUp() {
+  requestIdleCallback(() => {
+    if (!warmedCharts) {
+      warmedCharts = true;
+      const epoch = (n) => ({ epoch: n, train_loss: 0.5, train_accuracy: 0.8, val_loss: 0.5, val_accuracy: 0.8, d_loss: 1, g_loss: 1, seconds: 0.1 });
+      chartCurves('', [epoch(1), epoch(2)]);
+      chartRoc([['', [[0, 0], [1, 1]]]]);
+    }
+    if (!warmedWorker) {
+      warmedWorker = true;
+      request({ type: 'warmUp' });
+    }
+  }, { timeout: 2000 });
 }
 
 /** Points `link` at a download of `text` (the previous blob is released). */
