@@ -1,10 +1,34 @@
 // The page: sends files to the worker and renders its reports. No data leaves the tab.
-// Charts are drawn here, on the main thread, by the same wasm module (plotters measures text
-// through the DOM, which the worker lacks); each becomes an <img> of an SVG blob, with a link
-// to download it.
-import init, { chartHeatmap, chartDistribution, chartCurves, chartRoc } from './pkg/churnlab.js';
+// Charts are drawn on the main thread by the same wasm module (plotters measures text through
+// the DOM, which the worker lacks), in a hidden empty frame (see charts.js); each becomes an
+// <img> of an SVG blob, with a link to download it.
 
-const chartsReady = init();
+// The module is compiled once, by the first worker (streaming, off the main thread), which
+// sends it here; the page hands it to the charts' frame and to any later worker.
+let compiled;
+const wasmModule = new Promise((resolve, reject) => { compiled = { resolve, reject }; });
+// Out of sight but laid out (in a display: none frame every text would measure 0 × 0).
+// A standards-mode document, as the page is: text measures the same.
+const chartsFrame = Object.assign(document.createElement('iframe'), {
+  className: 'charts-frame', title: 'charts (not shown)', tabIndex: -1, srcdoc: '<!doctype html><title>charts</title>',
+});
+chartsFrame.setAttribute('aria-hidden', 'true');
+document.body.append(chartsFrame);
+const chartsReady = new Promise((resolve, reject) => {
+  addEventListener('message', ({ data, source }) => {
+    if (source !== chartsFrame.contentWindow || !('chartsReady' in (data ?? {}))) return;
+    if (data.chartsReady) resolve(); else reject(new Error(data.error));
+  });
+  chartsFrame.addEventListener('load', () => {
+    const frameDoc = chartsFrame.contentDocument;
+    const script = Object.assign(frameDoc.createElement('script'), { type: 'module', src: new URL('charts.js', location.href).href });
+    script.onerror = () => reject(new Error('charts.js could not be loaded'));
+    script.onload = () => wasmModule.then((module) => chartsFrame.contentWindow.postMessage({ module }, location.origin), reject);
+    frameDoc.head.append(script);
+  }, { once: true });
+});
+/** Draws chart `name` ('heatmap', 'distribution', 'curves', 'roc') of `args`: SVG text. */
+const draw = (name, ...args) => chartsFrame.contentWindow.draw(name, args);
 const MAX_DISTRIBUTIONS = 60;
 const $ = (id) => document.getElementById(id);
 let nextId = 0;
@@ -25,7 +49,13 @@ const KEEP_COPY_BYTES = 64 * 1024 * 1024;
 function startWorker() {
   warmedWorker = false;
   const w = new Worker('worker.js', { type: 'module' });
+  // The first worker compiles the module; later ones get it (see wasmModule).
+  w.postMessage({ type: 'module', module: compiled.module ?? null });
   w.onmessage = ({ data }) => {
+    if (data.type === 'module') {
+      compiled.module = data.module;
+      return data.module ? compiled.resolve(data.module) : compiled.reject(new Error(data.error));
+    }
     if (data.memory) $('memory').textContent = `Worker memory (WebAssembly): ${(data.memory / 2 ** 20).toFixed(0)} MiB.`;
     if (data.type === 'ready') return showModels(data.models);
     if (data.type === 'progress') return progressHandlers.get(data.id)?.(data.event);
@@ -228,7 +258,7 @@ async function train() {
         const h = histories.get(e.model) ?? [];
         h.push(s);
         histories.set(e.model, h);
-        showChart($('train-charts'), `curves-${e.model}`, `${modelLabels[e.model]} training curves`, chartCurves(modelLabels[e.model], h));
+        showChart($('train-charts'), `curves-${e.model}`, `${modelLabels[e.model]} training curves`, draw('curves', modelLabels[e.model], h));
       }
       const f = (x) => (x == null || Number.isNaN(x) ? '–' : x.toFixed(4));
       cells($('epoch-table').tBodies[0].insertRow(), [modelLabels[e.model], String(e.seed), String(s.epoch),
@@ -255,7 +285,7 @@ async function train() {
   }
   for (const m of reply.report.models) $('confusions').append(confusion(m.label, m.runs[0].scores.confusion, m.runs[0].seed));
   offer($('report-download'), JSON.stringify(reply.report, null, 2), 'application/json');
-  showChart($('train-charts'), 'roc', 'ROC curves', chartRoc(reply.report.models.map((m) => [m.label, m.runs[0].roc])));
+  showChart($('train-charts'), 'roc', 'ROC curves', draw('roc', reply.report.models.map((m) => [m.label, m.runs[0].roc])));
   $('train-status').textContent =
     `Trained in ${elapsedSeconds().toFixed(1)} s. Majority class: ${(100 * reply.report.majority_accuracy).toFixed(2)} %.`;
 }
@@ -376,25 +406,50 @@ function clearCharts(box) {
   box.replaceChildren();
 }
 
+// Counts the explore chart drawings begun: a newer one (another table read) ends an older one.
+let exploreDrawings = 0;
+const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Draws the explore charts a few at a time, giving the page a turn after every ~30 ms, so that
+ * no main-thread task runs long; the box is aria-busy until all are drawn.
+ */
 async function exploreCharts(r) {
-  await chartsReady;
+  const drawing = ++exploreDrawings;
   const box = $('explore-charts');
-  clearCharts(box);
   try {
+    await chartsReady;
+    await nextTurn(); // after the tables' own task
+    if (drawing !== exploreDrawings) return;
+    clearCharts(box);
+    box.setAttribute('aria-busy', 'true');
     const c = r.exploration.correlation;
-    showChart(box, 'correlation', 'Correlation heatmap', chartHeatmap(c));
+    showChart(box, 'correlation', 'Correlation heatmap', draw('heatmap', c));
     const t = r.schema.target;
     const all = r.exploration.distributions;
     // Thousands of charts would freeze the tab: the first ones are drawn, all are in the report.
+    // Drawn into a detached grid that joins the page at the end, so that the page is not laid
+    // out again between slices: a 10,000-column table showed its charts 15 s after the file was
+    // dropped this way, 35-40 s with each chart added to the page as it was drawn.
+    const grid = document.createDocumentFragment();
+    let sliceStart = performance.now();
     for (const d of all.slice(0, MAX_DISTRIBUTIONS)) {
-      showChart(box, `distribution-${d.column}`, `Distribution of ${d.column}`, chartDistribution(d, t.positive, t.negative));
+      if (performance.now() - sliceStart > 30) {
+        await nextTurn();
+        if (drawing !== exploreDrawings) return;
+        sliceStart = performance.now();
+      }
+      showChart(grid, `distribution-${d.column}`, `Distribution of ${d.column}`, draw('distribution', d, t.positive, t.negative));
     }
+    box.append(grid);
     $('explore-note').textContent = [
       c.omitted ? `The heatmap shows the ${c.columns.length - 1} numeric features most correlated with '${t.column}'; ${c.omitted} more are left out.` : '',
       all.length > MAX_DISTRIBUTIONS ? `Distribution charts of the first ${MAX_DISTRIBUTIONS} of ${all.length} features; every one is in the JSON report.` : '',
     ].join(' ').trim();
   } catch (err) {
     showError(`Charts could not be drawn: ${err?.message ?? err}`);
+  } finally {
+    if (drawing === exploreDrawings) box.removeAttribute('aria-busy');
   }
   warmUp();
 }
@@ -412,8 +467,8 @@ function warmUp() {
     if (!warmedCharts) {
       warmedCharts = true;
       const epoch = (n) => ({ epoch: n, train_loss: 0.5, train_accuracy: 0.8, val_loss: 0.5, val_accuracy: 0.8, d_loss: 1, g_loss: 1, seconds: 0.1 });
-      chartCurves('', [epoch(1), epoch(2)]);
-      chartRoc([['', [[0, 0], [1, 1]]]]);
+      draw('curves', '', [epoch(1), epoch(2)]);
+      draw('roc', [['', [[0, 0], [1, 1]]]]);
     }
     if (!warmedWorker) {
       warmedWorker = true;

@@ -1,9 +1,28 @@
-// Runs the wasm library off the main thread. Messages in: {id, type: 'sample'|'inspect'|
-// 'reinspect'|'run'|'score'|'synthesize'|'checkReported', ...}, and {type: 'pause'|'resume'} during a run.
-// Messages out: {id, type: 'ready'|'progress'|'report'|'error', ...}.
+// Runs the wasm library off the main thread. Messages in: {type: 'module', module} first (see
+// below), then {id, type: 'sample'|'inspect'|'reinspect'|'run'|'score'|'synthesize'|
+// 'checkReported'|'warmUp', ...}, and {type: 'pause'|'resume'} during a run.
+// Messages out: {type: 'module', module}, {id, type: 'ready'|'progress'|'report'|'error', ...}.
 import init, { inspect, run, score, synthesize, sampleCsv, availableModels, initGpu, checkReported } from './pkg/churnlab.js';
 
-const ready = init();
+// The page's first message ({type: 'module'}) brings the compiled module, or null: then this
+// worker compiles it (streaming, off the page's main thread) and sends it to the page.
+let moduleArrived;
+const ready = new Promise((resolve) => { moduleArrived = resolve; }).then((module) => init({ module_or_path: module }));
+
+async function compile() {
+  const url = new URL('./pkg/churnlab_bg.wasm', import.meta.url);
+  try {
+    const module = await WebAssembly.compileStreaming(fetch(url))
+      // A server that sends the module without its MIME type still works.
+      .catch(() => fetch(url).then((r) => r.arrayBuffer()).then((bytes) => WebAssembly.compile(bytes)));
+    self.postMessage({ type: 'module', module });
+    return module;
+  } catch (err) {
+    self.postMessage({ type: 'module', module: null, error: `the WebAssembly module could not be loaded: ${err?.message ?? err}` });
+    throw err;
+  }
+}
+
 // Bytes of WebAssembly memory the worker holds (it only grows), sent with every reply.
 const memory = async () => (await ready).memory.buffer.byteLength;
 // The table last read, for 'run' (the page does not send it twice).
@@ -68,6 +87,7 @@ const warmUp = () => {
 };
 
 self.onmessage = async ({ data: msg }) => {
+  if (msg.type === 'module') return moduleArrived(msg.module ?? compile());
   // Pause and resume are answered at once, also while a run is in progress.
   if (msg.type === 'pause') {
     let resume;

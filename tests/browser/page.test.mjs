@@ -284,7 +284,7 @@ test('a full run on the real table sends nothing anywhere', async (t) => {
   assert.deepEqual(errors, []);
 
   // Only the page's own files, fetched with GET and no body; the rest are in-tab blob: URLs.
-  const own = new Set(['/', '/index.html', '/app.js', '/worker.js', '/style.css', '/pkg/churnlab.js', '/pkg/churnlab_bg.wasm']);
+  const own = new Set(['/', '/index.html', '/app.js', '/worker.js', '/charts.js', '/style.css', '/pkg/churnlab.js', '/pkg/churnlab_bg.wasm']);
   const network = requests.slice(from).filter((r) => !r.url.startsWith('blob:'));
   assert.ok(network.some((r) => r.url === `${srv.origin}/`), 'the page load was recorded');
   for (const r of network) {
