@@ -284,7 +284,7 @@ async function train() {
     metrics.forEach((k, i) => { if (x[k].mean === best[k]) row.cells[i + 1].classList.add('best'); });
   }
   for (const m of reply.report.models) $('confusions').append(confusion(m.label, m.runs[0].scores.confusion, m.runs[0].seed));
-  offer($('report-download'), JSON.stringify(reply.report, null, 2), 'application/json');
+  offerReport($('report-download'), reply.report);
   showChart($('train-charts'), 'roc', 'ROC curves', draw('roc', reply.report.models.map((m) => [m.label, m.runs[0].roc])));
   $('train-status').textContent =
     `Trained in ${elapsedSeconds().toFixed(1)} s. Majority class: ${(100 * reply.report.majority_accuracy).toFixed(2)} %.`;
@@ -479,9 +479,21 @@ function warmUp() {
 
 /** Points `link` at a download of `text` (the previous blob is released). */
 function offer(link, text, type) {
+  link.onclick = null;
   if (link.href) URL.revokeObjectURL(link.href);
   link.href = URL.createObjectURL(new Blob([text], { type }));
   link.hidden = false;
+}
+
+/**
+ * Points `link` at a download of the report `r` as JSON, made when first clicked: for a
+ * 10,000-column table the text takes a good part of a second to write.
+ */
+function offerReport(link, r) {
+  if (link.href) URL.revokeObjectURL(link.href);
+  link.href = '#'; // a link still, until its click puts the file there
+  link.hidden = false;
+  link.onclick = () => offer(link, JSON.stringify(r, null, 2), 'application/json');
 }
 
 async function synthesizeCustomers() {
@@ -511,9 +523,45 @@ async function scoreCustomers() {
   $('score-status').textContent = `${reply.report.rows} customers scored: ${seg} risk (high: p ≥ 0.5, medium: p ≥ 0.2).`;
 }
 
+// Tables of one row per column show at most this many rows: 10,000 rows of them took ~10 s
+// to build and lay out, a frozen tab (measured). The columns table finds the others by name.
+const MAX_ROWS = 200;
+// The report the page shows, for the columns table's filter.
+let shownReport = null;
+
+/** The columns table: every column, or with many, the first MAX_ROWS whose name has the filter. */
+function showColumns() {
+  const r = shownReport;
+  const filter = $('column-filter').value.trim().toLowerCase();
+  const matching = r.exploration.summary.map((c, i) => [c, r.schema.columns[i]])
+    .filter(([c]) => c.name.toLowerCase().includes(filter));
+  const body = $('columns').tBodies[0];
+  body.replaceChildren();
+  const shown = matching.slice(0, MAX_ROWS);
+  // The target's row is always there.
+  const target = matching.find(([c]) => c.role === 'target');
+  if (target && !shown.includes(target)) shown.push(target);
+  for (const [c, info] of shown) {
+    const tr = body.insertRow();
+    tr.className = `role-${c.role}`;
+    tr.dataset.column = c.name;
+    const top = c.top.slice(0, 4).map((l) => `${l.level} ${l.count}`).join(', ');
+    const why = c.role === 'target' ? '' : info.reason;
+    cells(tr, [c.name, c.kind, c.role, c.missing, c.unique, c.min ?? '–', c.max ?? '–', c.mean ?? '–', c.std ?? '–',
+      [top, why].filter(Boolean).join('; ')]);
+    // Kind and role are editable: a change reads the table again with that override.
+    tr.cells[1].replaceChildren(choice(['numeric', 'categorical'], c.kind, (v) => override(c.name, 'kind', v)));
+    tr.cells[2].replaceChildren(choice(['target', 'feature', 'id', 'ignored'], c.role, (v) => override(c.name, 'role', v)));
+  }
+  const all = r.exploration.summary.length;
+  $('column-count').textContent = matching.length > MAX_ROWS
+    ? `${MAX_ROWS} of the ${matching.length} ${filter ? 'matching columns' : 'columns'} shown`
+    : `${matching.length} of ${all} columns`;
+}
+
 function render(r) {
   exploreCharts(r);
-  offer($('report-download'), JSON.stringify(r, null, 2), 'application/json');
+  offerReport($('report-download'), r);
   $('synth-download').hidden = true;
   $('score-download').hidden = true;
   $('score-status').textContent = '';
@@ -531,21 +579,10 @@ function render(r) {
     `Target '${t.column}': ${t.positives} '${t.positive}' (${pct(t.positives, t.positives + t.negatives)}) and ${t.negatives} '${t.negative}'` +
     (t.missing ? `, ${t.missing} missing` : '') + `. ${t.reason}.`;
 
-  const body = $('columns').tBodies[0];
-  body.replaceChildren();
-  r.exploration.summary.forEach((c, i) => {
-    const info = r.schema.columns[i];
-    const tr = body.insertRow();
-    tr.className = `role-${c.role}`;
-    tr.dataset.column = c.name;
-    const top = c.top.slice(0, 4).map((l) => `${l.level} ${l.count}`).join(', ');
-    const why = c.role === 'target' ? '' : info.reason;
-    cells(tr, [c.name, c.kind, c.role, c.missing, c.unique, c.min ?? '–', c.max ?? '–', c.mean ?? '–', c.std ?? '–',
-      [top, why].filter(Boolean).join('; ')]);
-    // Kind and role are editable: a change reads the table again with that override.
-    tr.cells[1].replaceChildren(choice(['numeric', 'categorical'], c.kind, (v) => override(c.name, 'kind', v)));
-    tr.cells[2].replaceChildren(choice(['target', 'feature', 'id', 'ignored'], c.role, (v) => override(c.name, 'role', v)));
-  });
+  shownReport = r;
+  $('column-filter').value = '';
+  $('column-find').hidden = r.exploration.summary.length <= MAX_ROWS;
+  showColumns();
 
   const c = r.cleaning;
   list($('cleaning'), [
@@ -569,9 +606,11 @@ function render(r) {
   ]);
   const scores = $('scores').tBodies[0];
   scores.replaceChildren();
-  for (const f of p.selection.scores) {
+  for (const f of p.selection.scores.slice(0, MAX_ROWS)) {
     cells(scores.insertRow(), [f.column, f.mutual_information.toFixed(4), f.correlation.toFixed(3), f.kept ? 'yes' : 'no']);
   }
+  $('scores-note').textContent = p.selection.scores.length > MAX_ROWS
+    ? `The first ${MAX_ROWS} of ${p.selection.scores.length} features; every one is in the JSON report.` : '';
   $('results').hidden = false;
 }
 
@@ -642,6 +681,7 @@ $('pause').addEventListener('click', () => setPaused(!pausedNow));
 $('apply-labels').addEventListener('click', applyLabelMap);
 $('synthesize').addEventListener('click', synthesizeCustomers);
 $('score').addEventListener('click', scoreCustomers);
+$('column-filter').addEventListener('input', showColumns);
 $('sample').addEventListener('click', () => run({ type: 'sample', rows: 5000, seed: 42 }, 'the sample'));
 
 // The sample is ready as soon as the page is.

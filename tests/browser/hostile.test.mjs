@@ -70,6 +70,15 @@ test('mislabelled, broken and very wide files, one after another, each read or r
   assert.match(await page.textContent('#file-summary'), /^wide\.csv: 20 rows × 10001 columns/);
   await page.waitForFunction(() => document.querySelectorAll('#explore-charts figure').length === 61);
   assert.match(await page.textContent('#explore-note'), /39 numeric features most correlated with 'Churn'; 9961 more are left out.*first 60 of 10000 features/);
+  // Tables of one row per column show 200 rows (and the target's); a column is found by name.
+  assert.equal(await page.textContent('#column-count'), '200 of the 10001 columns shown');
+  const shown = () => page.$$eval('#columns tbody tr', (rows) => rows.map((r) => r.dataset.column));
+  assert.deepEqual((await shown()).slice(198), ['c198', 'c199', 'Churn']);
+  await page.fill('#column-filter', 'C999');
+  assert.deepEqual(await shown(), ['c999', ...Array.from({ length: 10 }, (_, i) => `c999${i}`)]);
+  assert.equal(await page.textContent('#column-count'), '11 of 10001 columns');
+  assert.equal(await page.$$eval('#scores tbody tr', (rows) => rows.length), 200);
+  assert.match(await page.textContent('#scores-note'), /^The first 200 of 10000 features; every one is in the JSON report\.$/);
   await screenshot(page, 'wide');
 
   // And the page still takes a good file.

@@ -33,6 +33,8 @@ test('the sample is preloaded and every stage is shown', async () => {
   assert.equal(rows.length, 20);
   assert.deepEqual(rows[0], ['CustomerID', 'id']);
   assert.deepEqual(rows[1], ['Churn', 'target']);
+  assert.ok(await page.isHidden('#column-find')); // every column shown: nothing to find
+  assert.equal(await page.textContent('#scores-note'), '');
   assert.match(await page.textContent('#cleaning'), /\d+ duplicate rows removed/);
   assert.match(await page.textContent('#split-summary'), /training rows/);
   assert.ok(await page.isVisible('#sample-download'));
