@@ -13,10 +13,14 @@
 
 use std::path::PathBuf;
 
+use churnlab::block_on;
+use churnlab::compare::{Control, split_and_fit};
+use churnlab::config::Config;
+use churnlab::models::Hooks;
 use churnlab::models::{Backend, ModelKind, NnOptions, build};
 use churnlab::now;
-use churnlab::pipeline::{Config, prepare, run};
 use churnlab::sample::sample_csv;
+use churnlab::session::Session;
 
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -71,8 +75,13 @@ fn main() {
     if name == "ecommerce_churn.csv" {
         cfg.clean.preset = Some("ecommerce-churn".into());
     }
-    let p = prepare(&bytes, name, &cfg).expect("the table prepares");
-    let (x, y) = (p.train_inputs(), p.labels(&p.split.train));
+    let cfg = cfg.check().expect("valid options");
+    let mut session = Session::load(&bytes, name, &cfg).expect("the table loads");
+    let p = session.prepared();
+    let (split, _, pre, _) = split_and_fit(p, &cfg, 0).expect("the table prepares");
+    let x = pre.transform(&p.table, &split.train).expect("inputs");
+    let x_test = pre.transform(&p.table, &split.test).expect("inputs");
+    let y = p.schema.churned(&split.train);
     println!("{name}: {} training rows × {} inputs", x.rows, x.cols);
 
     let reference = NnOptions {
@@ -93,7 +102,7 @@ fn main() {
             ..reference.clone()
         };
         let mut model = build(kind, &opts).expect("model");
-        model.fit(&x, &y, 0, &mut |_| {}).expect("fit");
+        block_on(model.fit(&x, &y, 0, &mut Hooks::none())).expect("fit");
         // The first epoch includes one-off warm-up; report the rest.
         let rest: Vec<f64> = model.history().iter().skip(1).map(|s| s.seconds).collect();
         let per_epoch = rest.iter().sum::<f64>() / rest.len() as f64;
@@ -119,10 +128,10 @@ fn main() {
     ] {
         let mut model = build(kind, &cfg.models).expect("model");
         let t = now();
-        model.fit(&x, &y, 0, &mut |_| {}).expect("fit");
+        block_on(model.fit(&x, &y, 0, &mut Hooks::none())).expect("fit");
         let fit = (now() - t).as_secs_f64();
         let t = now();
-        model.predict_proba(&p.test_inputs()).expect("predict");
+        block_on(model.predict_proba(&x_test)).expect("predict");
         baselines += fit;
         println!(
             "{:<22} fit {:.3} s  predict {:.3} s",
@@ -133,7 +142,11 @@ fn main() {
     }
     println!("four baselines' fits together: {baselines:.3} s");
     let t = now();
-    let report = run(&bytes, name, &cfg, &mut |_| {}).expect("run");
+    let control = Control {
+        progress: &mut |_| {},
+        pause: None,
+    };
+    let report = block_on(session.run(&cfg, control)).expect("run").clone();
     println!(
         "whole run (1 seed, {} GAN/MLP epochs, six models): {:.2} s; peak RSS {:.0} MiB",
         cfg.models.nn.epochs,
@@ -146,4 +159,33 @@ fn main() {
             m.label, m.summary.accuracy.mean, m.summary.f1.mean, m.summary.train_seconds.mean
         );
     }
+    // The kept models: scoring every customer and generating 1,000 train nothing.
+    let fits = session.counts().model_fits;
+    for kind in [ModelKind::Gan, ModelKind::RandomForest] {
+        let t = now();
+        let scored = block_on(session.score(kind)).expect("score");
+        println!(
+            "score every customer ({} rows) with the kept {}: {:.3} s",
+            scored.rows,
+            kind.label(),
+            (now() - t).as_secs_f64()
+        );
+    }
+    #[cfg(feature = "nn")]
+    {
+        let t = now();
+        block_on(session.synthesize(1000, 0)).expect("synthesize");
+        println!(
+            "1,000 synthetic customers from the kept GAN, quality checks included: {:.3} s",
+            (now() - t).as_secs_f64()
+        );
+    }
+    let t = now();
+    let file = block_on(session.save_model(&[])).expect("model file");
+    println!(
+        "model file of every model: {:.0} KiB in {:.3} s; models fitted after the run: {}",
+        file.len() as f64 / 1024.0,
+        (now() - t).as_secs_f64(),
+        session.counts().model_fits - fits
+    );
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::ingest::{MISSING, Table, Values};
-use crate::schema::{Kind, Role, Schema};
+use crate::schema::{Role, Schema};
 
 /// One preset entry: `(column, from, to)`.
 pub type PresetEntry = (&'static str, &'static str, &'static str);
@@ -36,8 +36,8 @@ pub struct LabelMap {
     pub to: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "snake_case", deny_unknown_fields)]
 pub struct CleanOptions {
     /// Trim, collapse spaces and merge labels that differ only in case.
     pub normalize_labels: bool,
@@ -90,7 +90,7 @@ pub struct Cleaned {
 }
 
 /// A label's identity for matching: trimmed, inner spaces collapsed, lower case.
-fn label_key(s: &str) -> String {
+pub(crate) fn label_key(s: &str) -> String {
     s.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -228,27 +228,37 @@ fn mappings(opts: &CleanOptions) -> Result<Vec<LabelMap>, Error> {
     Ok(all)
 }
 
-pub fn clean(table: &mut Table, schema: &Schema, opts: &CleanOptions) -> Result<Cleaned, Error> {
+/// Label tidying and mappings over the categorical columns for which `feature` holds: what
+/// changed, and the mappings that matched nothing. With `strict`, a mapping that names a
+/// missing or non-categorical column is an error (a scored table may lack such a column).
+pub fn relabel_features(
+    table: &mut Table,
+    feature: &dyn Fn(usize) -> bool,
+    opts: &CleanOptions,
+    strict: bool,
+) -> Result<(Vec<LabelChange>, Vec<String>), Error> {
     let maps = mappings(opts)?;
-    for m in &maps {
-        if let Some(c) = &m.column {
-            let i = table.find(c).ok_or_else(|| {
-                Error::config(format!(
-                    "label mapping: no column named '{c}' (columns: {})",
-                    table.names().join(", ")
-                ))
-            })?;
-            if schema.columns[i].kind != Kind::Categorical {
-                return Err(Error::config(format!(
-                    "label mapping: column '{c}' is not categorical"
-                )));
-            }
+    for c in maps
+        .iter()
+        .filter_map(|m| m.column.as_ref())
+        .filter(|_| strict)
+    {
+        let i = table.find(c).ok_or_else(|| {
+            Error::config(format!(
+                "label mapping: no column named '{c}' (columns: {})",
+                table.names().join(", ")
+            ))
+        })?;
+        if !matches!(table.columns[i].values, Values::Categorical { .. }) {
+            return Err(Error::config(format!(
+                "label mapping: column '{c}' is not categorical"
+            )));
         }
     }
     let mut label_changes = Vec::new();
     let mut used = vec![false; maps.len()];
     for (i, col) in table.columns.iter_mut().enumerate() {
-        if schema.columns[i].role != Role::Feature {
+        if !feature(i) {
             continue;
         }
         let Values::Categorical { codes, levels } = &mut col.values else {
@@ -267,7 +277,7 @@ pub fn clean(table: &mut Table, schema: &Schema, opts: &CleanOptions) -> Result<
             }
         }
     }
-    let unused_mappings = maps
+    let unused = maps
         .iter()
         .zip(&used)
         .filter(|(_, u)| !**u)
@@ -276,7 +286,12 @@ pub fn clean(table: &mut Table, schema: &Schema, opts: &CleanOptions) -> Result<
             None => format!("'{}' → '{}'", m.from, m.to),
         })
         .collect();
+    Ok((label_changes, unused))
+}
 
+pub fn clean(table: &mut Table, schema: &Schema, opts: &CleanOptions) -> Result<Cleaned, Error> {
+    let feature = |i: usize| schema.columns[i].role == Role::Feature;
+    let (label_changes, unused_mappings) = relabel_features(table, &feature, opts, true)?;
     let with_target: Vec<usize> = (0..table.n_rows)
         .filter(|&r| schema.labels[r].is_some())
         .collect();

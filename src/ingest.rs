@@ -178,6 +178,25 @@ impl Table {
         self.columns.iter().map(|c| c.name.clone()).collect()
     }
 
+    /// The same columns (and levels) with no rows.
+    pub fn empty_like(&self) -> Table {
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| Column {
+                name: c.name.clone(),
+                values: match &c.values {
+                    Values::Numeric(_) => Values::Numeric(Vec::new()),
+                    Values::Categorical { levels, .. } => Values::Categorical {
+                        codes: Vec::new(),
+                        levels: levels.clone(),
+                    },
+                },
+            })
+            .collect();
+        Table { columns, n_rows: 0 }
+    }
+
     /// Appends rows of cells (one per column, `None` = missing) and returns their indices.
     /// Texts are read as each column already is: numbers parsed (else missing), levels matched
     /// to the existing ones (new levels are added).
@@ -213,8 +232,8 @@ impl Table {
     }
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(default, rename_all = "snake_case")]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "snake_case", deny_unknown_fields)]
 pub struct IngestOptions {
     /// Spreadsheet sheet to read; by default the one with the most cells.
     pub sheet: Option<String>,

@@ -2,21 +2,29 @@
 //!
 //! Data flows one way through one module per stage:
 //! [`ingest`] → [`schema`] → [`explore`] → [`clean`] → [`split`] → [`preprocess`] →
-//! [`models`] → [`metrics`] → [`report`] and [`charts`]. [`pipeline`] strings the stages together; the CLI (`src/main.rs`) and
-//! the wasm facade (`src/web.rs`) are thin shells over it.
+//! [`models`] → [`metrics`] → [`report`] and [`charts`]. A [`session::Session`] holds what the
+//! user loaded and trained: it runs the stages once ([`compare`] the models), keeps each seed's
+//! [`fitted::Pipeline`], and scores, generates ([`synthetic`]) and writes [`model_file`]s from
+//! them. Options come in as a [`config::Config`], checked once on entry. The CLI
+//! (`src/main.rs`) and the wasm facade (`src/web.rs`) only translate.
 
 pub mod charts;
 pub mod clean;
+pub mod compare;
+pub mod config;
 pub mod explore;
+pub mod fitted;
 pub mod ingest;
+pub mod matrix;
 pub mod metrics;
+pub mod model_file;
 pub mod models;
-pub mod pipeline;
 pub mod preprocess;
 pub mod report;
 pub mod rng;
 pub mod sample;
 pub mod schema;
+pub mod session;
 pub mod split;
 pub mod synthetic;
 #[cfg(target_arch = "wasm32")]
@@ -25,18 +33,11 @@ pub mod web;
 use std::fmt;
 use std::time::Duration;
 
-/// Time since an arbitrary fixed start, for measuring durations natively and in wasm (where
-/// `std::time::Instant` is unavailable).
+/// Time since an arbitrary fixed start on a monotonic clock, natively and in wasm (where
+/// `web_time` reads `performance.now()`; `std::time::Instant` is unavailable there).
 pub fn now() -> Duration {
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-        START.get_or_init(std::time::Instant::now).elapsed()
-    }
-    #[cfg(target_arch = "wasm32")]
-    {
-        Duration::from_secs_f64(js_sys::Date::now() / 1000.0)
-    }
+    static START: std::sync::OnceLock<web_time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(web_time::Instant::now).elapsed()
 }
 
 /// Runs a future to completion on this thread: the synchronous face of the async pipeline.

@@ -1,75 +1,682 @@
-//! `churnlab`: the command-line shell over [`churnlab::pipeline`]. It parses arguments, reads the
-//! file and prints; every decision lives in the library.
+//! `churnlab`: the command-line shell over [`churnlab::session::Session`]. It parses arguments
+//! (one derived struct per command), reads the file, waits for the library's futures at this
+//! edge and prints; every decision lives in the library.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use churnlab::charts;
 use churnlab::clean::LabelMap;
-use churnlab::models::ModelKind;
-use churnlab::pipeline::{Config, Progress, inspect, run as run_models};
+use churnlab::compare::{Control, Progress, RunReport};
+use churnlab::config::{Checked, Config};
+use churnlab::models::{Backend, ModelKind};
 use churnlab::preprocess::{Impute, Keep, Outliers, ScoreBy};
 use churnlab::report::{inspect_text, run_text};
-use churnlab::sample::sample_csv;
-use churnlab::{Error, ErrorKind};
+use churnlab::session::{InspectReport, Session};
+use churnlab::{Error, ErrorKind, block_on};
 
-const USAGE: &str = "\
-churnlab — customer-churn pipeline
+/// churnlab — customer-churn pipeline: inspect a table, train and compare models, score
+/// customers, generate synthetic ones. Bad input exits with 1, bad options with 2.
+#[derive(Parser)]
+#[command(name = "churnlab", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-Usage:
-  churnlab inspect FILE [options]     schema, exploration, cleaning and split report
-  churnlab run FILE [options]         train and compare the GAN and the baselines
-  churnlab synth FILE [--rows N] [--out FILE] [--json] [options]
-                                      fit the GAN and write synthetic customers as CSV
-  churnlab score FILE [--model M] [--out FILE] [options]
-                                      every customer's churn probability and risk segment
-  churnlab sample [--rows N] [--seed S] [--out FILE]
-                                      write the generated sample table as CSV
-  churnlab help
+#[derive(Subcommand)]
+enum Command {
+    /// Schema, exploration, cleaning and split report of a table.
+    Inspect(InspectArgs),
+    /// Train and compare the GAN and the baselines (optionally save a model file).
+    Run(RunArgs),
+    /// Fit the GAN and write synthetic customers as CSV.
+    Synth(SynthArgs),
+    /// Every customer's churn probability and risk segment, from a model file or a fresh fit.
+    Score(ScoreArgs),
+    /// Write the generated sample table as CSV.
+    Sample(SampleArgs),
+}
 
-Options of inspect and run:
-  --json                    one JSON document instead of text
-  --charts DIR              also write the charts as SVG files into DIR
-  --config FILE             options as JSON (the page's format); flags override it
-  --target COL              target column (default: found by name)
-  --positive LABEL          the positive (churn) class
-  --sheet NAME              spreadsheet sheet (default: the largest)
-  --delimiter C             CSV delimiter: , ; | or tab (default: detected)
-  --categorical COL,...     read these columns as categorical
-  --numeric COL,...         read these columns as numeric
-  --ignore COL,...          leave these columns out
-  --id COL,...              treat these columns as IDs
-  --feature COL,...         keep these columns as features whatever they look like
-  --preset NAME             named label mapping (ecommerce-churn)
-  --map [COL:]FROM=TO       merge a label into another (repeatable)
-  --no-normalize-labels     keep labels exactly as written
-  --no-dedupe               keep duplicate rows
-  --test-size F             test fraction (default 0.3)
-  --seed N                  split seed (default 0)
-  --impute median|mean|indicator
-  --outliers none|clip|drop (default clip, at 1.5×IQR)
-  --iqr-k K
-  --no-scale
-  --select all|top:K|min:SCORE
-  --score-by mi|correlation
+#[derive(Args)]
+struct InspectArgs {
+    #[command(flatten)]
+    table: TableArgs,
+    /// Also write the charts as SVG files into DIR.
+    #[arg(long, value_name = "DIR")]
+    charts: Option<PathBuf>,
+}
 
-Options of run:
-  --epochs N                epochs of the GAN and the MLP (default 20)
-  --seeds N                 repeat over seeds seed … seed+N−1, report mean ± std (default 1)
-  --models LIST             e.g. gan,lr,rf,nb,knn,mlp (default: all)
-  --batch-size N  --hidden N  --lr X  --g-lr X  --cosine true|false  --unsupervised-weight W  --patience N
-  --generator-heads true|false (Gumbel-softmax heads for categorical columns; default false)
-  --backend cpu|gpu  where the networks run (gpu: a build with feature 'wgpu')
-  --rf-trees N  --rf-features M (features tried per split; default √d)  --knn-k N
-  --threshold P             churn at probability ≥ P (default 0.5)
-  --augment                 also fit each model on real + GAN-generated churners (own rows)
-";
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    table: TableArgs,
+    #[command(flatten)]
+    train: TrainArgs,
+    /// Also write the charts as SVG files into DIR.
+    #[arg(long, value_name = "DIR")]
+    charts: Option<PathBuf>,
+    /// Repeat over seeds seed … seed+N−1 and report mean ± std (default 1).
+    #[arg(long, value_name = "N")]
+    seeds: Option<usize>,
+    /// Models to train, e.g. gan,lr,rf,nb,knn,mlp (default: all).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = model_kind)]
+    models: Option<Vec<ModelKind>>,
+    /// Also fit each model on real + GAN-generated churners (rows of their own).
+    #[arg(long)]
+    augment: bool,
+    /// Write a model file of the first seed's fitted pipeline and models to FILE.
+    #[arg(long, value_name = "FILE")]
+    save: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct SynthArgs {
+    #[command(flatten)]
+    table: TableArgs,
+    #[command(flatten)]
+    train: TrainArgs,
+    /// How many synthetic customers.
+    #[arg(long, default_value_t = 1000)]
+    rows: usize,
+    /// Write the CSV to FILE (default: stdout, unless --json).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ScoreArgs {
+    #[command(flatten)]
+    table: TableArgs,
+    #[command(flatten)]
+    train: TrainArgs,
+    /// The model that scores (default: the GAN, or the model file's first model).
+    #[arg(long, value_parser = model_kind)]
+    model: Option<ModelKind>,
+    /// Score with the pipeline and model of this model file: nothing is fitted.
+    #[arg(long, value_name = "FILE")]
+    load: Option<PathBuf>,
+    /// Write the CSV to FILE (default: stdout, unless --json).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct SampleArgs {
+    #[arg(long, default_value_t = 5000)]
+    rows: usize,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Write to FILE (default: stdout).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+/// The table, how to read and clean it, and how to split and preprocess it.
+#[derive(Args)]
+struct TableArgs {
+    /// The table: CSV (any common delimiter) or a spreadsheet (.xlsx, .xls, .ods).
+    file: PathBuf,
+    /// One JSON document instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Options as JSON (the page's format); the flags below override it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Target column (default: found by name).
+    #[arg(long, value_name = "COL")]
+    target: Option<String>,
+    /// The positive (churn) class.
+    #[arg(long, value_name = "LABEL")]
+    positive: Option<String>,
+    /// Spreadsheet sheet (default: the largest).
+    #[arg(long, value_name = "NAME")]
+    sheet: Option<String>,
+    /// CSV delimiter: , ; | or tab (default: detected).
+    #[arg(long, value_name = "C", value_parser = delimiter)]
+    delimiter: Option<char>,
+    /// Read these columns as categorical.
+    #[arg(long, value_name = "COL,...", value_delimiter = ',')]
+    categorical: Vec<String>,
+    /// Read these columns as numeric.
+    #[arg(long, value_name = "COL,...", value_delimiter = ',')]
+    numeric: Vec<String>,
+    /// Leave these columns out.
+    #[arg(long, value_name = "COL,...", value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Treat these columns as IDs.
+    #[arg(long, value_name = "COL,...", value_delimiter = ',')]
+    id: Vec<String>,
+    /// Keep these columns as features whatever they look like.
+    #[arg(long, value_name = "COL,...", value_delimiter = ',')]
+    feature: Vec<String>,
+    /// Named label mapping (ecommerce-churn).
+    #[arg(long, value_name = "NAME")]
+    preset: Option<String>,
+    /// Merge a label into another: [COL:]FROM=TO (repeatable).
+    #[arg(long = "map", value_name = "[COL:]FROM=TO", value_parser = label_map)]
+    maps: Vec<LabelMap>,
+    /// Keep labels exactly as written.
+    #[arg(long)]
+    no_normalize_labels: bool,
+    /// Keep duplicate rows.
+    #[arg(long)]
+    no_dedupe: bool,
+    /// Test fraction (default 0.3).
+    #[arg(long, value_name = "F")]
+    test_size: Option<f64>,
+    /// Split seed (default 0).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    #[arg(long, value_enum)]
+    impute: Option<ImputeArg>,
+    /// Outlier handling (default clip, at 1.5 × IQR).
+    #[arg(long, value_enum)]
+    outliers: Option<OutliersArg>,
+    #[arg(long, value_name = "K")]
+    iqr_k: Option<f64>,
+    #[arg(long)]
+    no_scale: bool,
+    /// Feature selection: all, top:K or min:SCORE.
+    #[arg(long, value_name = "all|top:K|min:S", value_parser = keep)]
+    select: Option<Keep>,
+    #[arg(long, value_enum)]
+    score_by: Option<ScoreByArg>,
+}
+
+/// The models' settings.
+#[derive(Args)]
+struct TrainArgs {
+    /// Epochs of the GAN and the MLP (default 20).
+    #[arg(long, value_name = "N")]
+    epochs: Option<usize>,
+    #[arg(long, value_name = "N")]
+    batch_size: Option<usize>,
+    /// Width of both hidden layers.
+    #[arg(long, value_name = "N")]
+    hidden: Option<usize>,
+    /// Learning rate of the classifier (the GAN's discriminator).
+    #[arg(long, value_name = "X")]
+    lr: Option<f64>,
+    /// Learning rate of the GAN's generator.
+    #[arg(long, value_name = "X")]
+    g_lr: Option<f64>,
+    #[arg(long, value_name = "true|false")]
+    cosine: Option<bool>,
+    #[arg(long, value_name = "W")]
+    unsupervised_weight: Option<f64>,
+    /// Stop when the validation loss has not improved for N epochs.
+    #[arg(long, value_name = "N")]
+    patience: Option<usize>,
+    /// Gumbel-softmax heads for categorical columns (default false).
+    #[arg(long, value_name = "true|false")]
+    generator_heads: Option<bool>,
+    /// Where the networks run (gpu: a build with feature 'wgpu').
+    #[arg(long, value_enum)]
+    backend: Option<BackendArg>,
+    #[arg(long, value_name = "N")]
+    rf_trees: Option<u16>,
+    /// Features tried per split (default √d).
+    #[arg(long, value_name = "M")]
+    rf_features: Option<usize>,
+    #[arg(long, value_name = "N")]
+    knn_k: Option<usize>,
+    /// Churn at probability ≥ P (default 0.5).
+    #[arg(long, value_name = "P")]
+    threshold: Option<f64>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ImputeArg {
+    Median,
+    Mean,
+    Indicator,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutliersArg {
+    None,
+    Clip,
+    Drop,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ScoreByArg {
+    Mi,
+    Correlation,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BackendArg {
+    Cpu,
+    Gpu,
+}
+
+fn model_kind(s: &str) -> Result<ModelKind, String> {
+    ModelKind::parse(s).map_err(|e| e.message)
+}
+
+fn delimiter(s: &str) -> Result<char, String> {
+    match s {
+        "tab" | "\\t" => Ok('\t'),
+        _ if s.chars().count() == 1 => Ok(s.chars().next().unwrap_or(',')),
+        _ => Err("one character, or 'tab'".into()),
+    }
+}
+
+fn label_map(s: &str) -> Result<LabelMap, String> {
+    let (column, pair) = match s.split_once(':') {
+        Some((c, p)) if p.contains('=') => (Some(c.to_string()), p),
+        _ => (None, s),
+    };
+    let (from, to) = pair.split_once('=').ok_or("write [COL:]FROM=TO")?;
+    Ok(LabelMap {
+        column,
+        from: from.into(),
+        to: to.into(),
+    })
+}
+
+fn keep(s: &str) -> Result<Keep, String> {
+    let bad = || "all, top:K or min:SCORE".to_string();
+    match s.split_once(':') {
+        None if s == "all" => Ok(Keep::All),
+        Some(("top", k)) => k.parse().map(Keep::Top).map_err(|_| bad()),
+        Some(("min", v)) => v.parse().map(Keep::MinScore).map_err(|_| bad()),
+        _ => Err(bad()),
+    }
+}
+
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
+    }
+}
+
+impl TableArgs {
+    /// The config file (if any) with these flags applied over it.
+    fn config(&self) -> Result<Config, Error> {
+        let mut c = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    Error::config(format!("cannot read config '{}': {e}", path.display()))
+                })?;
+                serde_json::from_str(&text)
+                    .map_err(|e| Error::config(format!("config '{}': {e}", path.display())))?
+            }
+            None => Config::default(),
+        };
+        set(&mut c.schema.target, self.target.clone().map(Some));
+        set(&mut c.schema.positive, self.positive.clone().map(Some));
+        set(&mut c.ingest.sheet, self.sheet.clone().map(Some));
+        set(&mut c.ingest.delimiter, self.delimiter.map(Some));
+        c.schema
+            .categorical
+            .extend(self.categorical.iter().cloned());
+        c.schema.numeric.extend(self.numeric.iter().cloned());
+        c.schema.ignore.extend(self.ignore.iter().cloned());
+        c.schema.ids.extend(self.id.iter().cloned());
+        c.schema.features.extend(self.feature.iter().cloned());
+        set(&mut c.clean.preset, self.preset.clone().map(Some));
+        c.clean.label_map.extend(self.maps.iter().cloned());
+        c.clean.normalize_labels &= !self.no_normalize_labels;
+        c.clean.dedupe &= !self.no_dedupe;
+        set(&mut c.split.test_fraction, self.test_size);
+        set(&mut c.split.seed, self.seed);
+        self.preprocessing(&mut c);
+        Ok(c)
+    }
+
+    fn preprocessing(&self, c: &mut Config) {
+        let p = &mut c.preprocess;
+        set(
+            &mut p.impute,
+            self.impute.map(|i| match i {
+                ImputeArg::Median => Impute::Median,
+                ImputeArg::Mean => Impute::Mean,
+                ImputeArg::Indicator => Impute::Indicator,
+            }),
+        );
+        set(
+            &mut p.outliers,
+            self.outliers.map(|o| match o {
+                OutliersArg::None => Outliers::None,
+                OutliersArg::Clip => Outliers::Clip,
+                OutliersArg::Drop => Outliers::Drop,
+            }),
+        );
+        set(&mut p.iqr_k, self.iqr_k);
+        p.scale &= !self.no_scale;
+        set(&mut p.keep, self.select);
+        set(
+            &mut p.score_by,
+            self.score_by.map(|s| match s {
+                ScoreByArg::Mi => ScoreBy::MutualInformation,
+                ScoreByArg::Correlation => ScoreBy::Correlation,
+            }),
+        );
+    }
+
+    /// The file's bytes and its name without folders.
+    fn read(&self) -> Result<(Vec<u8>, String), Error> {
+        read_file(&self.file)
+    }
+}
+
+impl TrainArgs {
+    fn apply(&self, c: &mut Config) {
+        let nn = &mut c.models.nn;
+        set(&mut nn.epochs, self.epochs);
+        set(&mut nn.batch_size, self.batch_size);
+        set(&mut nn.hidden, self.hidden);
+        set(&mut nn.learning_rate, self.lr);
+        set(&mut nn.generator_learning_rate, self.g_lr);
+        set(&mut nn.cosine_decay, self.cosine);
+        set(&mut nn.unsupervised_weight, self.unsupervised_weight);
+        set(&mut nn.patience, self.patience.map(Some));
+        set(&mut nn.generator_heads, self.generator_heads);
+        set(
+            &mut nn.backend,
+            self.backend.map(|b| match b {
+                BackendArg::Cpu => Backend::Cpu,
+                BackendArg::Gpu => Backend::Gpu,
+            }),
+        );
+        set(&mut c.models.rf_trees, self.rf_trees);
+        set(&mut c.models.rf_max_features, self.rf_features.map(Some));
+        set(&mut c.models.knn_k, self.knn_k);
+        set(&mut c.threshold, self.threshold);
+    }
+}
+
+fn read_file(path: &Path) -> Result<(Vec<u8>, String), Error> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::input(format!("cannot read '{}': {e}", path.display())))?;
+    let name = path.file_name().map_or(path.display().to_string(), |n| {
+        n.to_string_lossy().into_owned()
+    });
+    Ok((bytes, name))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    std::fs::write(path, bytes)
+        .map_err(|e| Error::input(format!("cannot write '{}': {e}", path.display())))
+}
+
+/// Checks the config and starts the GPU if it asks for one.
+fn checked(c: Config) -> Result<Checked, Error> {
+    let c = c.check()?;
+    #[cfg(feature = "nn")]
+    if c.models.nn.backend == Backend::Gpu {
+        let adapter = block_on(churnlab::models::nn::init_gpu())?;
+        eprintln!("networks on the GPU: {adapter}");
+    }
+    Ok(c)
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::input(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// A file name made of the safe characters of `name`.
+fn file_stem(name: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || c == '-';
+    name.chars()
+        .map(|c| if safe(c) { c } else { '_' })
+        .collect()
+}
+
+/// Writes the exploration charts (heatmap, one distribution per feature) into `dir`.
+fn write_inspect_charts(dir: &Path, r: &InspectReport) -> Result<usize, Error> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::input(format!("cannot create '{}': {e}", dir.display())))?;
+    write_file(
+        &dir.join("correlation.svg"),
+        charts::heatmap(&r.exploration.correlation)?.as_bytes(),
+    )?;
+    let t = &r.schema.target;
+    for d in &r.exploration.distributions {
+        let svg = charts::distribution(d, &t.positive, &t.negative)?;
+        write_file(
+            &dir.join(format!("distribution-{}.svg", file_stem(&d.column))),
+            svg.as_bytes(),
+        )?;
+    }
+    Ok(1 + r.exploration.distributions.len())
+}
+
+/// Writes the training curves of the first seed of each neural model and the ROC curves.
+fn write_run_charts(dir: &Path, r: &RunReport) -> Result<usize, Error> {
+    let mut n = write_inspect_charts(dir, &r.inspect)?;
+    for m in r.models.iter().filter(|m| !m.runs[0].history.is_empty()) {
+        let svg = charts::curves(&m.label, &m.runs[0].history)?;
+        write_file(
+            &dir.join(format!("curves-{}.svg", file_stem(&m.label))),
+            svg.as_bytes(),
+        )?;
+        n += 1;
+    }
+    let rocs: Vec<(String, Vec<(f64, f64)>)> = r
+        .models
+        .iter()
+        .map(|m| (m.label.clone(), m.runs[0].roc.clone()))
+        .collect();
+    write_file(&dir.join("roc.svg"), charts::roc(&rocs)?.as_bytes())?;
+    Ok(n + 1)
+}
+
+fn inspect(a: &InspectArgs) -> Result<(), Error> {
+    let cfg = checked(a.table.config()?)?;
+    let (bytes, name) = a.table.read()?;
+    let report = Session::load(&bytes, &name, &cfg)?.inspect(&cfg)?;
+    if let Some(dir) = &a.charts {
+        let n = write_inspect_charts(dir, &report)?;
+        eprintln!("wrote {n} charts into {}", dir.display());
+    }
+    if a.table.json {
+        return print_json(&report);
+    }
+    print!("{}", inspect_text(&report));
+    Ok(())
+}
+
+/// Prints each model's test scores as it finishes.
+fn show_scores(p: Progress) {
+    if let Progress::Scored {
+        model,
+        seed,
+        augmented,
+        scores,
+    } = p
+    {
+        let aug = if augmented { " + GAN rows" } else { "" };
+        eprintln!(
+            "  {}{aug} seed {seed}: accuracy {:.4}, F1 {:.4}",
+            model.label(),
+            scores.accuracy,
+            scores.f1
+        );
+    }
+}
+
+/// A session of the table, trained with `cfg`.
+fn trained(
+    table: &TableArgs,
+    cfg: &Checked,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Session, Error> {
+    let (bytes, name) = table.read()?;
+    let mut session = Session::load(&bytes, &name, cfg)?;
+    block_on(session.run(
+        cfg,
+        Control {
+            progress,
+            pause: None,
+        },
+    ))?;
+    Ok(session)
+}
+
+fn run(a: &RunArgs) -> Result<(), Error> {
+    let mut c = a.table.config()?;
+    a.train.apply(&mut c);
+    set(&mut c.seeds, a.seeds);
+    set(&mut c.models.models, a.models.clone());
+    c.augment |= a.augment;
+    let cfg = checked(c)?;
+    let session = trained(&a.table, &cfg, &mut show_scores)?;
+    let report = &session.trained()?.report;
+    if let Some(path) = &a.save {
+        write_file(path, &block_on(session.save_model(&[]))?)?;
+        eprintln!("wrote the model file {}", path.display());
+    }
+    if let Some(dir) = &a.charts {
+        let n = write_run_charts(dir, report)?;
+        eprintln!("wrote {n} charts into {}", dir.display());
+    }
+    if a.table.json {
+        return print_json(report);
+    }
+    print!("{}", run_text(report));
+    Ok(())
+}
+
+/// Writes `csv` to `out`, or to stdout unless stdout carries the JSON report.
+fn emit_csv(out: Option<&Path>, json: bool, csv: &str) -> Result<(), Error> {
+    match out {
+        Some(p) => write_file(p, csv.as_bytes()),
+        None if !json => {
+            print!("{csv}");
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
+
+#[cfg(feature = "nn")]
+fn synth(a: &SynthArgs) -> Result<(), Error> {
+    let mut c = a.table.config()?;
+    a.train.apply(&mut c);
+    c.models.models = vec![ModelKind::Gan];
+    let cfg = checked(c)?;
+    let session = trained(&a.table, &cfg, &mut |_| {})?;
+    let report = block_on(session.synthesize(a.rows, cfg.split.seed))?;
+    emit_csv(a.out.as_deref(), a.table.json, &report.csv)?;
+    if a.table.json {
+        return print_json(&report);
+    }
+    let q = &report.quality;
+    let corr = q
+        .correlation_score
+        .map_or("–".into(), |c| format!("{c:.3}"));
+    eprintln!(
+        "{} synthetic rows ({} churners); column shape score {:.3}, correlation score {corr}",
+        report.rows, report.churners, q.shape_score
+    );
+    Ok(())
+}
+
+#[cfg(not(feature = "nn"))]
+fn synth(_: &SynthArgs) -> Result<(), Error> {
+    Err(Error::config(
+        "synth needs the GAN: this churnlab was built without the 'nn' feature",
+    ))
+}
+
+fn score(a: &ScoreArgs) -> Result<(), Error> {
+    let mut c = a.table.config()?;
+    a.train.apply(&mut c);
+    let report = match &a.load {
+        Some(path) => {
+            let (bytes, name) = read_file(path)?;
+            let file = churnlab::model_file::read(&bytes, &name)?;
+            let model = a.model.unwrap_or(file.info.models[0].model);
+            let cfg = checked(c)?;
+            let (table, table_name) = a.table.read()?;
+            // The model's own table spec reads the table: it needs no target column.
+            let (raw, _) = churnlab::ingest::load(&table, &table_name, &cfg.ingest)?;
+            block_on(file.pipeline.score(&raw, model))?
+        }
+        None => {
+            let model = a.model.unwrap_or(ModelKind::Gan);
+            c.models.models = vec![model];
+            let session = trained(&a.table, &checked(c)?, &mut |_| {})?;
+            block_on(session.score(model))?
+        }
+    };
+    emit_csv(a.out.as_deref(), a.table.json, &report.csv)?;
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
+    if a.table.json {
+        return print_json(&report);
+    }
+    let seg: Vec<String> = report
+        .segments
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    eprintln!(
+        "{} customers scored by {}: {} risk",
+        report.rows,
+        report.model.label(),
+        seg.join(", ")
+    );
+    Ok(())
+}
+
+fn sample(a: &SampleArgs) -> Result<(), Error> {
+    let text = churnlab::sample::sample_csv(a.rows, a.seed);
+    match &a.out {
+        Some(path) => write_file(path, text.as_bytes()),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+/// A usage error in one line: clap's message and tip, without its usage block.
+fn one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information")
+        })
+        .map(|l| l.strip_prefix("error: ").unwrap_or(l))
+        .collect();
+    format!("{}; see 'churnlab help'", lines.join("; "))
+}
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("churnlab: internal error: {info}");
+        eprintln!("churnlab: internal error: {info}")
     }));
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            print!("{}", e.render());
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("churnlab: {}", one_line(&e));
+            return ExitCode::from(2);
+        }
+    };
+    let result = match &cli.command {
+        Command::Inspect(a) => inspect(a),
+        Command::Run(a) => run(a),
+        Command::Synth(a) => synth(a),
+        Command::Score(a) => score(a),
+        Command::Sample(a) => sample(a),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("churnlab: {e}");
@@ -79,428 +686,4 @@ fn main() -> ExitCode {
             })
         }
     }
-}
-
-fn run(args: &[String]) -> Result<(), Error> {
-    match args.first().map(String::as_str) {
-        None | Some("help" | "--help" | "-h") => {
-            print!("{USAGE}");
-            Ok(())
-        }
-        Some("inspect") => run_inspect(&args[1..], false),
-        Some("run") => run_inspect(&args[1..], true),
-        #[cfg(feature = "nn")]
-        Some("synth") => run_synth(&args[1..]),
-        #[cfg(not(feature = "nn"))]
-        Some("synth") => Err(Error::config(
-            "synth needs the GAN: this churnlab was built without the 'nn' feature",
-        )),
-        Some("score") => run_score(&args[1..]),
-        Some("sample") => run_sample(&args[1..]),
-        Some(other) => Err(Error::config(format!(
-            "unknown command '{other}' (try 'churnlab help')"
-        ))),
-    }
-}
-
-/// Walks `--flag value` pairs and plain arguments.
-struct Args<'a> {
-    rest: std::slice::Iter<'a, String>,
-}
-
-impl<'a> Args<'a> {
-    fn value(&mut self, flag: &str) -> Result<&'a str, Error> {
-        self.rest
-            .next()
-            .map(String::as_str)
-            .ok_or_else(|| Error::config(format!("{flag} needs a value")))
-    }
-
-    fn parsed<T: std::str::FromStr>(&mut self, flag: &str) -> Result<T, Error> {
-        let v = self.value(flag)?;
-        v.parse()
-            .map_err(|_| Error::config(format!("{flag}: '{v}' is not a valid value")))
-    }
-}
-
-fn list(v: &str) -> Vec<String> {
-    v.split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
-/// A file name made of the safe characters of `name`.
-fn file_stem(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-fn write_chart(dir: &str, name: &str, svg: &str) -> Result<(), Error> {
-    std::fs::write(std::path::Path::new(dir).join(name), svg)
-        .map_err(|e| Error::input(format!("cannot write charts into '{dir}': {e}")))
-}
-
-/// Writes the exploration charts (heatmap, one distribution per feature) into `dir`.
-fn write_inspect_charts(dir: &str, r: &churnlab::pipeline::InspectReport) -> Result<usize, Error> {
-    let write = |name: String, svg: String| write_chart(dir, &name, &svg);
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::input(format!("cannot create '{dir}': {e}")))?;
-    write(
-        "correlation.svg".into(),
-        charts::heatmap(&r.exploration.correlation)?,
-    )?;
-    let t = &r.schema.target;
-    for d in &r.exploration.distributions {
-        write(
-            format!("distribution-{}.svg", file_stem(&d.column)),
-            charts::distribution(d, &t.positive, &t.negative)?,
-        )?;
-    }
-    Ok(1 + r.exploration.distributions.len())
-}
-
-/// Writes the training curves of the first seed of each neural model and the ROC curves.
-fn write_run_charts(dir: &str, r: &churnlab::pipeline::RunReport) -> Result<usize, Error> {
-    let mut n = write_inspect_charts(dir, &r.inspect)?;
-    let write = |name: String, svg: String| write_chart(dir, &name, &svg);
-    for m in r.models.iter().filter(|m| !m.runs[0].history.is_empty()) {
-        write(
-            format!("curves-{}.svg", file_stem(&m.label)),
-            charts::curves(&m.label, &m.runs[0].history)?,
-        )?;
-        n += 1;
-    }
-    let rocs: Vec<(String, Vec<(f64, f64)>)> = r
-        .models
-        .iter()
-        .map(|m| (m.label.clone(), m.runs[0].roc.clone()))
-        .collect();
-    write("roc.svg".into(), charts::roc(&rocs)?)?;
-    Ok(n + 1)
-}
-
-/// FILE, `--json` and the pipeline's options, shared by inspect, run and synth.
-fn parse_common(args: &[String]) -> Result<(String, Config, bool), Error> {
-    let mut it = Args { rest: args.iter() };
-    let mut file = None;
-    let mut json = false;
-    let mut cfg = Config::default();
-    let mut flags: Vec<(&str, &str)> = Vec::new();
-    while let Some(a) = it.rest.next() {
-        match a.as_str() {
-            "--json" => json = true,
-            "--no-normalize-labels" | "--no-dedupe" | "--no-scale" | "--augment" => {
-                flags.push((a, ""))
-            }
-            "--config" => {
-                let path = it.value(a)?;
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| Error::config(format!("cannot read config '{path}': {e}")))?;
-                cfg = serde_json::from_str(&text)
-                    .map_err(|e| Error::config(format!("config '{path}': {e}")))?;
-            }
-            flag if flag.starts_with("--") => flags.push((flag, it.value(flag)?)),
-            path if file.is_none() => file = Some(path.to_string()),
-            extra => return Err(Error::config(format!("unexpected argument '{extra}'"))),
-        }
-    }
-    for (flag, v) in flags {
-        apply_flag(&mut cfg, flag, v)?;
-    }
-    let path = file.ok_or_else(|| Error::config("a FILE is needed (try 'churnlab help')"))?;
-    #[cfg(feature = "nn")]
-    if cfg.models.nn.backend == churnlab::models::Backend::Gpu {
-        let adapter = churnlab::block_on(churnlab::models::nn::init_gpu())?;
-        eprintln!("networks on the GPU: {adapter}");
-    }
-    Ok((path, cfg, json))
-}
-
-/// The file's bytes and its name without folders.
-fn read_input(path: &str) -> Result<(Vec<u8>, String), Error> {
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::input(format!("cannot read '{path}': {e}")))?;
-    let name = std::path::Path::new(path)
-        .file_name()
-        .map_or(path.into(), |n| n.to_string_lossy().into_owned());
-    Ok((bytes, name))
-}
-
-fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Error::input(e.to_string()))?;
-    println!("{text}");
-    Ok(())
-}
-
-fn run_inspect(args: &[String], train: bool) -> Result<(), Error> {
-    let mut charts_dir = None;
-    let mut rest = Vec::new();
-    let mut it = Args { rest: args.iter() };
-    while let Some(a) = it.rest.next() {
-        match a.as_str() {
-            "--charts" => charts_dir = Some(it.value(a)?),
-            _ => rest.push(a.clone()),
-        }
-    }
-    let (path, cfg, json) = parse_common(&rest)?;
-    let (bytes, name) = read_input(&path)?;
-    if train {
-        let mut progress = |p: Progress| {
-            if let Progress::Scored {
-                model,
-                seed,
-                augmented,
-                scores,
-            } = p
-            {
-                eprintln!(
-                    "  {}{} seed {seed}: accuracy {:.4}, F1 {:.4}",
-                    model.label(),
-                    if augmented { " + GAN rows" } else { "" },
-                    scores.accuracy,
-                    scores.f1
-                );
-            }
-        };
-        let report = run_models(&bytes, &name, &cfg, &mut progress)?;
-        if let Some(dir) = charts_dir {
-            let n = write_run_charts(dir, &report)?;
-            eprintln!("wrote {n} charts into {dir}");
-        }
-        if json {
-            return print_json(&report);
-        }
-        print!("{}", run_text(&report));
-        return Ok(());
-    }
-    let report = inspect(&bytes, &name, &cfg)?;
-    if let Some(dir) = charts_dir {
-        let n = write_inspect_charts(dir, &report)?;
-        eprintln!("wrote {n} charts into {dir}");
-    }
-    if json {
-        return print_json(&report);
-    }
-    print!("{}", inspect_text(&report));
-    Ok(())
-}
-
-fn apply_flag(cfg: &mut Config, flag: &str, v: &str) -> Result<(), Error> {
-    let bad = || Error::config(format!("{flag}: '{v}' is not a valid value"));
-    match flag {
-        "--target" => cfg.schema.target = Some(v.into()),
-        "--positive" => cfg.schema.positive = Some(v.into()),
-        "--sheet" => cfg.ingest.sheet = Some(v.into()),
-        "--delimiter" => {
-            cfg.ingest.delimiter = Some(match v {
-                "tab" | "\\t" => '\t',
-                _ if v.chars().count() == 1 => v.chars().next().unwrap_or(','),
-                _ => return Err(bad()),
-            })
-        }
-        "--categorical" => cfg.schema.categorical.extend(list(v)),
-        "--numeric" => cfg.schema.numeric.extend(list(v)),
-        "--ignore" => cfg.schema.ignore.extend(list(v)),
-        "--id" => cfg.schema.ids.extend(list(v)),
-        "--feature" => cfg.schema.features.extend(list(v)),
-        "--preset" => cfg.clean.preset = Some(v.into()),
-        "--map" => {
-            let (column, pair) = match v.split_once(':') {
-                Some((c, p)) if p.contains('=') => (Some(c.to_string()), p),
-                _ => (None, v),
-            };
-            let (from, to) = pair.split_once('=').ok_or_else(bad)?;
-            cfg.clean.label_map.push(LabelMap {
-                column,
-                from: from.into(),
-                to: to.into(),
-            });
-        }
-        "--no-normalize-labels" => cfg.clean.normalize_labels = false,
-        "--no-dedupe" => cfg.clean.dedupe = false,
-        "--no-scale" => cfg.preprocess.scale = false,
-        "--augment" => cfg.augment = true,
-        "--test-size" => cfg.split.test_fraction = v.parse().map_err(|_| bad())?,
-        "--seed" => cfg.split.seed = v.parse().map_err(|_| bad())?,
-        "--impute" => {
-            cfg.preprocess.impute = match v {
-                "median" => Impute::Median,
-                "mean" => Impute::Mean,
-                "indicator" => Impute::Indicator,
-                _ => return Err(bad()),
-            }
-        }
-        "--outliers" => {
-            cfg.preprocess.outliers = match v {
-                "none" => Outliers::None,
-                "clip" => Outliers::Clip,
-                "drop" => Outliers::Drop,
-                _ => return Err(bad()),
-            }
-        }
-        "--iqr-k" => cfg.preprocess.iqr_k = v.parse().map_err(|_| bad())?,
-        "--select" => {
-            cfg.preprocess.keep = match v.split_once(':') {
-                None if v == "all" => Keep::All,
-                Some(("top", k)) => Keep::Top(k.parse().map_err(|_| bad())?),
-                Some(("min", s)) => Keep::MinScore(s.parse().map_err(|_| bad())?),
-                _ => return Err(bad()),
-            }
-        }
-        "--score-by" => {
-            cfg.preprocess.score_by = match v {
-                "mi" | "mutual_information" => ScoreBy::MutualInformation,
-                "correlation" => ScoreBy::Correlation,
-                _ => return Err(bad()),
-            }
-        }
-        "--epochs" => cfg.models.nn.epochs = v.parse().map_err(|_| bad())?,
-        "--seeds" => cfg.seeds = v.parse().map_err(|_| bad())?,
-        "--models" => {
-            cfg.models.models = list(v)
-                .iter()
-                .map(|m| ModelKind::parse(m))
-                .collect::<Result<_, _>>()?
-        }
-        "--batch-size" => cfg.models.nn.batch_size = v.parse().map_err(|_| bad())?,
-        "--hidden" => cfg.models.nn.hidden = v.parse().map_err(|_| bad())?,
-        "--lr" => cfg.models.nn.learning_rate = v.parse().map_err(|_| bad())?,
-        "--cosine" => cfg.models.nn.cosine_decay = v.parse().map_err(|_| bad())?,
-        "--g-lr" => cfg.models.nn.generator_learning_rate = v.parse().map_err(|_| bad())?,
-        "--unsupervised-weight" => {
-            cfg.models.nn.unsupervised_weight = v.parse().map_err(|_| bad())?
-        }
-        "--patience" => cfg.models.nn.patience = Some(v.parse().map_err(|_| bad())?),
-        "--backend" => {
-            cfg.models.nn.backend = match v {
-                "cpu" => churnlab::models::Backend::Cpu,
-                "gpu" => churnlab::models::Backend::Gpu,
-                _ => return Err(Error::config(format!("--backend is cpu or gpu, not '{v}'"))),
-            }
-        }
-        "--generator-heads" => cfg.models.nn.generator_heads = v.parse().map_err(|_| bad())?,
-        "--rf-trees" => cfg.models.rf_trees = v.parse().map_err(|_| bad())?,
-        "--rf-features" => cfg.models.rf_max_features = Some(v.parse().map_err(|_| bad())?),
-        "--knn-k" => cfg.models.knn_k = v.parse().map_err(|_| bad())?,
-        "--threshold" => cfg.threshold = v.parse().map_err(|_| bad())?,
-        _ => {
-            return Err(Error::config(format!(
-                "unknown option '{flag}' (try 'churnlab help')"
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Writes `csv` to `out`, or to stdout unless stdout carries the JSON report.
-fn emit_csv(out: Option<&str>, json: bool, csv: &str) -> Result<(), Error> {
-    match out {
-        Some(p) => {
-            std::fs::write(p, csv).map_err(|e| Error::input(format!("cannot write '{p}': {e}")))
-        }
-        None if !json => {
-            print!("{csv}");
-            Ok(())
-        }
-        None => Ok(()),
-    }
-}
-
-/// `synth FILE [--rows N] [--out FILE] [--json]`, other options as for inspect.
-#[cfg(feature = "nn")]
-fn run_synth(args: &[String]) -> Result<(), Error> {
-    let (mut rows, mut out) = (1000usize, None);
-    let mut rest = Vec::new();
-    let mut it = Args { rest: args.iter() };
-    while let Some(a) = it.rest.next() {
-        match a.as_str() {
-            "--rows" => rows = it.parsed(a)?,
-            "--out" => out = Some(it.value(a)?),
-            _ => rest.push(a.clone()),
-        }
-    }
-    let (path, cfg, json) = parse_common(&rest)?;
-    let (bytes, name) = read_input(&path)?;
-    let report = churnlab::pipeline::synthesize(&bytes, &name, &cfg, rows, cfg.split.seed)?;
-    emit_csv(out, json, &report.csv)?;
-    let q = &report.quality;
-    if json {
-        print_json(&report)?;
-    } else {
-        eprintln!(
-            "{} synthetic rows ({} churners); column shape score {:.3}, correlation score {}",
-            report.rows,
-            report.churners,
-            q.shape_score,
-            q.correlation_score
-                .map_or("–".into(), |c| format!("{c:.3}"))
-        );
-    }
-    Ok(())
-}
-
-/// `score FILE [--model M] [--out FILE]`, other options as for inspect.
-fn run_score(args: &[String]) -> Result<(), Error> {
-    let (mut model, mut out) = (ModelKind::Gan, None);
-    let mut rest = Vec::new();
-    let mut it = Args { rest: args.iter() };
-    while let Some(a) = it.rest.next() {
-        match a.as_str() {
-            "--model" => model = ModelKind::parse(it.value(a)?)?,
-            "--out" => out = Some(it.value(a)?),
-            _ => rest.push(a.clone()),
-        }
-    }
-    let (path, cfg, json) = parse_common(&rest)?;
-    let (bytes, name) = read_input(&path)?;
-    let report = churnlab::pipeline::score(&bytes, &name, &cfg, model)?;
-    emit_csv(out, json, &report.csv)?;
-    if json {
-        print_json(&report)?;
-    } else {
-        let seg: Vec<String> = report
-            .segments
-            .iter()
-            .map(|(s, n)| format!("{n} {s}"))
-            .collect();
-        eprintln!(
-            "{} customers scored by {}: {} risk",
-            report.rows,
-            model.label(),
-            seg.join(", ")
-        );
-    }
-    Ok(())
-}
-
-fn run_sample(args: &[String]) -> Result<(), Error> {
-    let mut it = Args { rest: args.iter() };
-    let (mut rows, mut seed, mut out) = (5000usize, 42u64, None);
-    while let Some(a) = it.rest.next() {
-        match a.as_str() {
-            "--rows" => rows = it.parsed(a)?,
-            "--seed" => seed = it.parsed(a)?,
-            "--out" => out = Some(it.value(a)?),
-            other => {
-                return Err(Error::config(format!(
-                    "unknown option '{other}' for sample"
-                )));
-            }
-        }
-    }
-    let text = sample_csv(rows, seed);
-    match out {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| Error::input(format!("cannot write '{path}': {e}")))?,
-        None => print!("{text}"),
-    }
-    Ok(())
 }

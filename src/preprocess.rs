@@ -5,9 +5,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use crate::Error;
+use crate::clean::label_key;
 use crate::explore::{Moments, pearson, quantile};
 use crate::ingest::{MISSING, Table, Values};
+use crate::matrix::{Layout, Matrix};
 use crate::schema::Schema;
 use crate::split::Split;
 
@@ -52,8 +56,8 @@ pub enum Keep {
     MinScore(f64),
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "snake_case", deny_unknown_fields)]
 pub struct PrepOptions {
     pub impute: Impute,
     pub outliers: Outliers,
@@ -149,10 +153,14 @@ pub struct PrepReport {
     pub test_rows: usize,
 }
 
-#[derive(Clone, Debug)]
-enum Step {
+/// One feature column's fitted encoding. Columns and levels are held by name, so that the
+/// fitted preprocessing applies to any table with these columns (a model file scoring next
+/// month's customers), not only to the one it was fitted on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Step {
     Numeric {
-        column: usize,
+        column: String,
         fill: f64,
         clip: Option<(f64, f64)>,
         indicator: bool,
@@ -161,31 +169,74 @@ enum Step {
         integer: bool,
     },
     Categorical {
-        column: usize,
-        fill: u32,
-        /// Output slot of each code, if the level was seen in training.
-        slots: Vec<Option<usize>>,
-        width: usize,
+        column: String,
+        /// The training levels, one 0/1 input each, most frequent first: the first is the mode,
+        /// which fills missing cells.
+        levels: Vec<String>,
         indicator: bool,
     },
 }
 
-/// Row-major matrix of model inputs.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Matrix {
-    pub rows: usize,
-    pub cols: usize,
-    pub data: Vec<f32>,
-}
+impl Step {
+    pub fn column(&self) -> &str {
+        match self {
+            Step::Numeric { column, .. } | Step::Categorical { column, .. } => column,
+        }
+    }
 
-impl Matrix {
-    pub fn row(&self, i: usize) -> &[f32] {
-        &self.data[i * self.cols..(i + 1) * self.cols]
+    fn names(&self) -> Vec<String> {
+        let (name, indicator) = match self {
+            Step::Numeric {
+                column, indicator, ..
+            } => (column, *indicator),
+            Step::Categorical {
+                column,
+                levels,
+                indicator,
+            } => {
+                let mut names: Vec<String> =
+                    levels.iter().map(|l| format!("{column}={l}")).collect();
+                if *indicator {
+                    names.push(format!("{column}=missing"));
+                }
+                return names;
+            }
+        };
+        let mut names = vec![name.clone()];
+        if indicator {
+            names.push(format!("{name}=missing"));
+        }
+        names
     }
 }
 
+/// A step's column in one table: its values, and for a categorical column the input slot of
+/// each of the table's level codes (`None`: a level not seen in training).
+enum Bound<'t> {
+    Numeric(&'t [f64]),
+    Categorical {
+        codes: &'t [u32],
+        slots: Vec<Option<usize>>,
+    },
+}
+
+/// Test or new rows whose level of a column was never seen in training: encoded as none of
+/// the training levels.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Unseen {
+    pub column: String,
+    pub rows: usize,
+    pub levels: Vec<String>,
+}
+
+/// Model inputs of some rows, with the rows whose levels training never saw.
+pub struct Encoded {
+    pub x: Matrix,
+    pub unseen: Vec<Unseen>,
+}
+
 /// Fitted preprocessing: turns table rows into model inputs.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Preprocessor {
     steps: Vec<Step>,
     names: Vec<String>,
@@ -201,91 +252,162 @@ pub struct Fitted {
 }
 
 impl Preprocessor {
+    fn new(steps: Vec<Step>) -> Preprocessor {
+        let names: Vec<String> = steps.iter().flat_map(Step::names).collect();
+        let width = names.len();
+        Preprocessor {
+            steps,
+            names,
+            shift: vec![0.0; width],
+            scale: vec![1.0; width],
+        }
+    }
+
     pub fn feature_names(&self) -> &[String] {
         &self.names
     }
 
-    /// The unscaled inputs of one row, appended to `out`.
-    fn encode_row(&self, table: &Table, row: usize, out: &mut Vec<f32>) {
+    /// This preprocessing if it is whole (as a model file may not be): names, shifts and
+    /// scales for every input its steps make, finite, with scales that are not zero.
+    pub fn checked(self) -> Result<Preprocessor, Error> {
+        let names: Vec<String> = self.steps.iter().flat_map(Step::names).collect();
+        let whole = names == self.names
+            && self.shift.len() == names.len()
+            && self.scale.len() == names.len()
+            && self.shift.iter().all(|v| v.is_finite())
+            && self.scale.iter().all(|v| v.is_finite() && *v != 0.0)
+            && !self.steps.is_empty();
+        if whole {
+            Ok(self)
+        } else {
+            Err(Error::input("its preprocessing is damaged"))
+        }
+    }
+
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    /// Each step's column in `table`, found by name; an error names every column that is
+    /// missing or of the wrong kind.
+    fn bind<'t>(&self, table: &'t Table) -> Result<Vec<Bound<'t>>, Error> {
+        let mut problems = Vec::new();
+        let mut bound = Vec::with_capacity(self.steps.len());
         for step in &self.steps {
-            match *step {
-                Step::Numeric {
-                    column,
-                    fill,
-                    clip,
-                    indicator,
-                    ..
-                } => {
-                    let Values::Numeric(v) = &table.columns[column].values else {
-                        unreachable!("numeric step over a categorical column")
-                    };
+            let Some(c) = table.find(step.column()) else {
+                problems.push(format!("column '{}' is missing", step.column()));
+                continue;
+            };
+            match (step, &table.columns[c].values) {
+                (Step::Numeric { .. }, Values::Numeric(v)) => bound.push(Bound::Numeric(v)),
+                (Step::Categorical { levels: seen, .. }, Values::Categorical { codes, levels }) => {
+                    bound.push(Bound::Categorical {
+                        codes,
+                        slots: level_slots(seen, levels),
+                    })
+                }
+                (Step::Numeric { .. }, _) => problems.push(format!(
+                    "column '{}' was numeric in training but holds text here",
+                    step.column()
+                )),
+                (Step::Categorical { .. }, _) => problems.push(format!(
+                    "column '{}' was categorical in training but is numeric here",
+                    step.column()
+                )),
+            }
+        }
+        if problems.is_empty() {
+            Ok(bound)
+        } else {
+            Err(Error::input(format!(
+                "the table does not fit the model: {}",
+                problems.join("; ")
+            )))
+        }
+    }
+
+    /// The unscaled inputs of one row, appended to `out`.
+    fn encode_row(&self, bound: &[Bound], row: usize, out: &mut Vec<f32>) {
+        for (step, b) in self.steps.iter().zip(bound) {
+            match (step, b) {
+                (
+                    Step::Numeric {
+                        fill,
+                        clip,
+                        indicator,
+                        ..
+                    },
+                    Bound::Numeric(v),
+                ) => {
                     let x = v[row];
-                    let mut y = if x.is_nan() { fill } else { x };
+                    let mut y = if x.is_nan() { *fill } else { x };
                     if let Some((lo, hi)) = clip {
-                        y = y.clamp(lo, hi);
+                        y = y.clamp(*lo, *hi);
                     }
                     out.push(y as f32);
-                    if indicator {
+                    if *indicator {
                         out.push(f32::from(u8::from(x.is_nan())));
                     }
                 }
-                Step::Categorical {
-                    column,
-                    fill,
-                    ref slots,
-                    width,
-                    indicator,
-                } => {
-                    let Values::Categorical { codes, .. } = &table.columns[column].values else {
-                        unreachable!("categorical step over a numeric column")
-                    };
-                    let c = codes[row];
+                (
+                    Step::Categorical {
+                        levels, indicator, ..
+                    },
+                    Bound::Categorical { codes, slots },
+                ) => {
                     let start = out.len();
-                    out.resize(start + width, 0.0);
-                    let code = if c == MISSING { fill } else { c };
-                    if let Some(Some(s)) = slots.get(code as usize) {
+                    out.resize(start + levels.len(), 0.0);
+                    let c = codes[row];
+                    // A missing cell takes the mode, the first level.
+                    let slot = if c == MISSING {
+                        (!levels.is_empty()).then_some(0)
+                    } else {
+                        slots[c as usize]
+                    };
+                    if let Some(s) = slot {
                         out[start + s] = 1.0;
                     }
-                    if indicator {
+                    if *indicator {
                         out.push(f32::from(u8::from(c == MISSING)));
                     }
                 }
+                _ => unreachable!("bind pairs every step with a column of its kind"),
             }
         }
     }
 
-    /// The generator heads matching these inputs: a softmax over each one-hot group, a sigmoid
-    /// for each missing indicator, with the scaling of every input.
-    pub fn output_heads(&self) -> crate::models::OutputHeads {
+    /// The layout of these inputs: a group per one-hot column set, one per missing indicator,
+    /// with the scaling of every input (the GAN's generator heads follow it).
+    pub fn layout(&self) -> Layout {
         let mut groups = Vec::new();
         let mut pos = 0;
         for step in &self.steps {
-            let (width, indicator, categorical) = match step {
-                Step::Numeric { indicator, .. } => (1, *indicator, false),
+            let (width, indicator) = match step {
+                Step::Numeric { indicator, .. } => (1, *indicator),
                 Step::Categorical {
-                    width, indicator, ..
-                } => (*width, *indicator, true),
+                    levels, indicator, ..
+                } => {
+                    groups.push(pos..pos + levels.len());
+                    (levels.len(), *indicator)
+                }
             };
-            if categorical {
-                groups.push(pos..pos + width);
-            }
             if indicator {
                 groups.push(pos + width..pos + width + 1);
             }
             pos += width + usize::from(indicator);
         }
-        crate::models::OutputHeads {
+        Layout {
             groups,
             shift: self.shift.iter().map(|&v| v as f32).collect(),
             scale: self.scale.iter().map(|&v| v as f32).collect(),
         }
     }
 
-    /// Turns model inputs (e.g. generated rows) back into cells of the original columns:
+    /// Turns model inputs (e.g. generated rows) back into cells of the feature columns:
     /// numbers unscaled, kept within the training range and rounded where the column holds whole
     /// numbers; categories as the level with the largest indicator; a cell whose missing
-    /// indicator is on stays empty. One `(table column, cell)` per feature column.
-    pub fn decode(&self, table: &Table, x: &Matrix) -> Vec<Vec<(usize, Option<String>)>> {
+    /// indicator is on stays empty. One `(column name, cell)` per feature column.
+    pub fn decode(&self, x: &Matrix) -> Vec<Vec<(String, Option<String>)>> {
         (0..x.rows)
             .map(|i| {
                 let raw: Vec<f64> = x
@@ -297,46 +419,9 @@ impl Preprocessor {
                 let mut pos = 0;
                 let mut cells = Vec::with_capacity(self.steps.len());
                 for step in &self.steps {
-                    let (column, width, indicator, cell) = match step {
-                        Step::Numeric {
-                            column,
-                            indicator,
-                            range,
-                            integer,
-                            ..
-                        } => {
-                            let v = raw[pos].clamp(range.0, range.1);
-                            let text = if *integer {
-                                format!("{}", v.round())
-                            } else {
-                                format!("{:.2}", v)
-                            };
-                            (*column, 1, *indicator, text)
-                        }
-                        Step::Categorical {
-                            column,
-                            slots,
-                            width,
-                            indicator,
-                            ..
-                        } => {
-                            let best =
-                                (0..*width).max_by(|&a, &b| raw[pos + a].total_cmp(&raw[pos + b]));
-                            let Values::Categorical { levels, .. } = &table.columns[*column].values
-                            else {
-                                unreachable!("categorical step over a numeric column")
-                            };
-                            let code = slots.iter().position(|s| *s == best && s.is_some());
-                            (
-                                *column,
-                                *width,
-                                *indicator,
-                                code.map(|c| levels[c].clone()).unwrap_or_default(),
-                            )
-                        }
-                    };
+                    let (width, indicator, cell) = decode_cell(step, &raw[pos..]);
                     let missing = indicator && raw[pos + width] > 0.5;
-                    cells.push((column, (!missing).then_some(cell)));
+                    cells.push((step.column().to_string(), (!missing).then_some(cell)));
                     pos += width + usize::from(indicator);
                 }
                 cells
@@ -344,302 +429,91 @@ impl Preprocessor {
             .collect()
     }
 
-    /// Model inputs for `rows`, scaled as fitted.
-    pub fn transform(&self, table: &Table, rows: &[usize]) -> Matrix {
+    /// Model inputs for `rows` of `table`, scaled as fitted, and the rows with unseen levels.
+    pub fn encode(&self, table: &Table, rows: &[usize]) -> Result<Encoded, Error> {
+        let bound = self.bind(table)?;
         let cols = self.names.len();
         let mut data = Vec::with_capacity(rows.len() * cols);
         for &r in rows {
             let start = data.len();
-            self.encode_row(table, r, &mut data);
+            self.encode_row(&bound, r, &mut data);
             for (j, x) in data[start..].iter_mut().enumerate() {
                 *x = ((f64::from(*x) - self.shift[j]) / self.scale[j]) as f32;
             }
         }
-        Matrix {
-            rows: rows.len(),
-            cols,
-            data,
-        }
+        let unseen = self
+            .steps
+            .iter()
+            .zip(&bound)
+            .filter_map(|(step, b)| unseen_rows(step, b, table, rows))
+            .collect();
+        Ok(Encoded {
+            x: Matrix {
+                rows: rows.len(),
+                cols,
+                data,
+            },
+            unseen,
+        })
     }
 
-    /// Fits on `split.train`; `split.test` is read only to count what the report shows.
+    /// Model inputs for `rows` of `table`, scaled as fitted.
+    pub fn transform(&self, table: &Table, rows: &[usize]) -> Result<Matrix, Error> {
+        self.encode(table, rows).map(|e| e.x)
+    }
+
+    /// Fits on `split.train`; `split.test` is read only to count what the report shows. The
+    /// steps, in order: outlier fences (with `drop`, they decide which training rows remain),
+    /// imputation and encoding per column, feature selection, scaling.
     pub fn fit(
         table: &Table,
         schema: &Schema,
         split: &Split,
         opts: &PrepOptions,
     ) -> Result<Fitted, Error> {
-        if !(opts.iqr_k.is_finite() && opts.iqr_k >= 0.0) {
-            return Err(Error::config(format!(
-                "IQR k must be a number ≥ 0, not {}",
-                opts.iqr_k
-            )));
-        }
         let features = schema.features();
         if features.is_empty() {
             return Err(Error::input("no feature columns are left to learn from"));
         }
-        let mut train = split.train.clone();
-        let mut imputation = Vec::new();
-        let mut outliers = OutlierReport {
-            method: opts.outliers,
-            k: opts.iqr_k,
-            columns: Vec::new(),
-            skipped: Vec::new(),
-            train_rows_dropped: 0,
+        let (fenced, mut outliers) = fences(table, &features, split, opts);
+        let (train, fenced) = if opts.outliers == Outliers::Drop {
+            let train = drop_outside(table, schema, &features, &split.train, &fenced)?;
+            outliers.train_rows_dropped = split.train.len() - train.len();
+            (train, vec![None; features.len()])
+        } else {
+            (split.train.clone(), fenced)
         };
-        let mut encoding = Vec::new();
         let indicator = opts.impute == Impute::Indicator;
-
-        // Outlier fences first: with `drop` they decide which training rows remain.
-        let mut fences: Vec<Option<(f64, f64)>> = vec![None; features.len()];
-        if opts.outliers != Outliers::None {
-            for (f, &c) in features.iter().enumerate() {
-                let Values::Numeric(v) = &table.columns[c].values else {
-                    continue;
-                };
-                let xs = sorted_present(v, &train);
-                let mut distinct = xs.clone();
-                distinct.dedup();
-                let (q1, q3) = (quantile(&xs, 0.25), quantile(&xs, 0.75));
-                let name = &table.columns[c].name;
-                if distinct.len() <= 2 || q3 <= q1 {
-                    outliers.skipped.push(name.clone());
-                    continue;
-                }
-                let (lo, hi) = (q1 - opts.iqr_k * (q3 - q1), q3 + opts.iqr_k * (q3 - q1));
-                let outside =
-                    |rows: &[usize]| rows.iter().filter(|&&r| v[r] < lo || v[r] > hi).count();
-                outliers.columns.push(OutlierChange {
-                    column: name.clone(),
-                    lo,
-                    hi,
-                    train_outside: outside(&train),
-                    test_outside: outside(&split.test),
-                });
-                fences[f] = Some((lo, hi));
-            }
-            if opts.outliers == Outliers::Drop {
-                let before = train.len();
-                train.retain(|&r| {
-                    features.iter().zip(&fences).all(|(&c, fence)| {
-                        match (fence, &table.columns[c].values) {
-                            (Some((lo, hi)), Values::Numeric(v)) => {
-                                v[r].is_nan() || (v[r] >= *lo && v[r] <= *hi)
-                            }
-                            _ => true,
-                        }
-                    })
-                });
-                outliers.train_rows_dropped = before - train.len();
-                fences = vec![None; features.len()];
-                let classes = train
-                    .iter()
-                    .filter(|&&r| schema.labels[r] == Some(true))
-                    .count();
-                if classes == 0 || classes == train.len() {
-                    return Err(Error::input(
-                        "dropping outlier rows left one class in the training part: use outliers 'clip' or 'none'",
-                    ));
-                }
-            }
-        }
-
-        let mut steps = Vec::with_capacity(features.len());
-        for (f, &c) in features.iter().enumerate() {
+        let (mut steps, mut imputation, mut encoding) = (Vec::new(), Vec::new(), Vec::new());
+        for (&c, fence) in features.iter().zip(&fenced) {
             let col = &table.columns[c];
-            let missing = |rows: &[usize]| rows.iter().filter(|&&r| col.is_missing(r)).count();
-            let (train_missing, test_missing) = (missing(&train), missing(&split.test));
-            let flag = indicator && train_missing > 0;
-            match &col.values {
+            let (step, change) = match &col.values {
                 Values::Numeric(v) => {
-                    let xs = sorted_present(v, &train);
-                    let (fill, how) = match (xs.is_empty(), opts.impute) {
-                        (true, _) => (0.0, "0 (no training value)"),
-                        (false, Impute::Mean) => (Moments::of(xs.iter().copied()).mean, "mean"),
-                        (false, _) => (quantile(&xs, 0.5), "median"),
-                    };
-                    if train_missing + test_missing > 0 {
-                        imputation.push(ImputeChange {
-                            column: col.name.clone(),
-                            fill: format!("{how} {}", round4(fill)),
-                            train_missing,
-                            test_missing,
-                            indicator: flag,
-                        });
-                    }
-                    let (mut lo, mut hi) = (
-                        xs.first().copied().unwrap_or(fill),
-                        xs.last().copied().unwrap_or(fill),
-                    );
-                    if let Some((a, b)) = fences[f] {
-                        (lo, hi) = (lo.clamp(a, b), hi.clamp(a, b));
-                    }
-                    steps.push(Step::Numeric {
-                        column: c,
-                        fill,
-                        clip: fences[f],
-                        indicator: flag,
-                        range: (lo, hi),
-                        integer: xs.iter().all(|x| x.fract() == 0.0),
-                    });
+                    let (step, change) =
+                        numeric_step(&col.name, v, &train, &split.test, *fence, opts.impute);
+                    (step, change)
                 }
                 Values::Categorical { codes, levels } => {
-                    let mut counts = vec![0usize; levels.len()];
-                    for &r in &train {
-                        if codes[r] != MISSING {
-                            counts[codes[r] as usize] += 1;
-                        }
-                    }
-                    let mut seen: Vec<usize> =
-                        (0..levels.len()).filter(|&l| counts[l] > 0).collect();
-                    seen.sort_by(|&a, &b| {
-                        counts[b].cmp(&counts[a]).then(levels[a].cmp(&levels[b]))
-                    });
-                    let fill = seen.first().map_or(MISSING, |&l| l as u32);
-                    let mut slots = vec![None; levels.len()];
-                    for (s, &l) in seen.iter().enumerate() {
-                        slots[l] = Some(s);
-                    }
-                    if train_missing + test_missing > 0 {
-                        imputation.push(ImputeChange {
-                            column: col.name.clone(),
-                            fill: match seen.first() {
-                                Some(&l) => format!("mode '{}'", levels[l]),
-                                None => "nothing (no training value)".into(),
-                            },
-                            train_missing,
-                            test_missing,
-                            indicator: flag,
-                        });
-                    }
-                    let unseen: Vec<usize> = split
-                        .test
-                        .iter()
-                        .filter(|&&r| codes[r] != MISSING && slots[codes[r] as usize].is_none())
-                        .copied()
-                        .collect();
-                    let mut unseen_levels: Vec<String> = unseen
-                        .iter()
-                        .map(|&r| levels[codes[r] as usize].clone())
-                        .collect();
-                    unseen_levels.sort();
-                    unseen_levels.dedup();
-                    encoding.push(EncodingInfo {
-                        column: col.name.clone(),
-                        levels: seen.iter().map(|&l| levels[l].clone()).collect(),
-                        unseen_test_rows: unseen.len(),
-                        unseen_levels,
-                    });
-                    steps.push(Step::Categorical {
-                        column: c,
-                        fill,
-                        width: seen.len(),
-                        slots,
-                        indicator: flag,
-                    });
+                    let (step, change, info) =
+                        categorical_step(&col.name, codes, levels, &train, &split.test, indicator);
+                    encoding.push(info);
+                    (step, change)
                 }
-            }
-        }
-
-        // Score every feature on the imputed, clipped training values, then keep the best.
-        let y: Vec<f64> = train
-            .iter()
-            .map(|&r| f64::from(u8::from(schema.labels[r] == Some(true))))
-            .collect();
-        let mut scores: Vec<FeatureScore> = steps
-            .iter()
-            .map(|step| score(table, step, &train, &y))
-            .collect();
-        let key = |s: &FeatureScore| match opts.score_by {
-            ScoreBy::MutualInformation => s.mutual_information,
-            ScoreBy::Correlation => s.correlation,
-        };
-        let mut order: Vec<usize> = (0..scores.len()).collect();
-        order.sort_by(|&a, &b| key(&scores[b]).total_cmp(&key(&scores[a])).then(a.cmp(&b)));
-        for (rank, &i) in order.iter().enumerate() {
-            scores[i].kept = match opts.keep {
-                Keep::All => true,
-                Keep::Top(k) => rank < k,
-                Keep::MinScore(m) => key(&scores[i]) >= m,
             };
+            steps.push(step);
+            imputation.extend(change);
         }
-        let kept_steps: Vec<Step> = steps
-            .into_iter()
-            .zip(&scores)
-            .filter(|(_, s)| s.kept)
-            .map(|(st, _)| st)
-            .collect();
-        if kept_steps.is_empty() {
-            return Err(Error::config(
-                "feature selection kept no feature: lower the bar",
-            ));
-        }
-        let kept_encoding = encoding
-            .into_iter()
-            .filter(|e| scores.iter().any(|s| s.kept && s.column == e.column))
-            .collect();
-        let scores = order.iter().map(|&i| scores[i].clone()).collect();
-
-        let mut names = Vec::new();
-        for step in &kept_steps {
-            match step {
-                Step::Numeric {
-                    column, indicator, ..
-                } => {
-                    names.push(table.columns[*column].name.clone());
-                    if *indicator {
-                        names.push(format!("{}=missing", table.columns[*column].name));
-                    }
-                }
-                Step::Categorical {
-                    column,
-                    slots,
-                    indicator,
-                    ..
-                } => {
-                    let Values::Categorical { levels, .. } = &table.columns[*column].values else {
-                        unreachable!()
-                    };
-                    let mut by_slot: Vec<(usize, &String)> = slots
-                        .iter()
-                        .zip(levels)
-                        .filter_map(|(s, l)| s.map(|s| (s, l)))
-                        .collect();
-                    by_slot.sort();
-                    let name = &table.columns[*column].name;
-                    names.extend(by_slot.into_iter().map(|(_, l)| format!("{name}={l}")));
-                    if *indicator {
-                        names.push(format!("{name}=missing"));
-                    }
-                }
-            }
-        }
-        let width = names.len();
-        let mut pre = Preprocessor {
-            steps: kept_steps,
-            names,
-            shift: vec![0.0; width],
-            scale: vec![1.0; width],
-        };
+        let (steps, selection) = select(table, schema, steps, &train, opts)?;
+        encoding.retain(|e| steps.iter().any(|s| s.column() == e.column));
+        let mut pre = Preprocessor::new(steps);
         if opts.scale {
-            let raw = pre.transform(table, &train);
-            for j in 0..width {
-                let m = Moments::of((0..raw.rows).map(|i| f64::from(raw.data[i * width + j])));
-                pre.shift[j] = m.mean;
-                let sd = m.pop_std();
-                pre.scale[j] = if sd > 1e-12 { sd } else { 1.0 };
-            }
+            pre.fit_scaling(table, &train)?;
         }
         let report = PrepReport {
             imputation,
             outliers,
-            selection: SelectionReport {
-                score_by: opts.score_by,
-                keep: opts.keep,
-                scores,
-            },
-            encoding: kept_encoding,
+            selection,
+            encoding,
             scaled: opts.scale,
             feature_names: pre.names.clone(),
             train_rows: train.len(),
@@ -651,6 +525,327 @@ impl Preprocessor {
             report,
         })
     }
+
+    /// Standard scaling: each input's training mean and standard deviation (1 where constant).
+    fn fit_scaling(&mut self, table: &Table, train: &[usize]) -> Result<(), Error> {
+        let raw = self.transform(table, train)?;
+        for j in 0..raw.cols {
+            let m = Moments::of((0..raw.rows).map(|i| f64::from(raw.row(i)[j])));
+            self.shift[j] = m.mean;
+            let sd = m.pop_std();
+            self.scale[j] = if sd > 1e-12 { sd } else { 1.0 };
+        }
+        Ok(())
+    }
+}
+
+/// The input slot of each of `levels` (a table's dictionary) among the training levels `seen`:
+/// the same text, else the same text ignoring case and spacing.
+fn level_slots(seen: &[String], levels: &[String]) -> Vec<Option<usize>> {
+    let exact: FxHashMap<&str, usize> = seen
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i))
+        .collect();
+    let loose: FxHashMap<String, usize> = seen
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, l)| (label_key(l), i))
+        .collect();
+    levels
+        .iter()
+        .map(|l| {
+            exact
+                .get(l.as_str())
+                .or_else(|| loose.get(&label_key(l)))
+                .copied()
+        })
+        .collect()
+}
+
+/// How many of `rows` hold a level training never saw, and which levels those are.
+fn unseen_rows(step: &Step, bound: &Bound, table: &Table, rows: &[usize]) -> Option<Unseen> {
+    let Bound::Categorical { codes, slots } = bound else {
+        return None;
+    };
+    let mut seen_codes = FxHashSet::default();
+    let mut n = 0;
+    for &r in rows {
+        let c = codes[r];
+        if c != MISSING && slots[c as usize].is_none() {
+            n += 1;
+            seen_codes.insert(c);
+        }
+    }
+    if n == 0 {
+        return None;
+    }
+    let c = table.find(step.column())?;
+    let Values::Categorical { levels, .. } = &table.columns[c].values else {
+        return None;
+    };
+    let mut names: Vec<String> = seen_codes
+        .into_iter()
+        .map(|c| levels[c as usize].clone())
+        .collect();
+    names.sort();
+    Some(Unseen {
+        column: step.column().to_string(),
+        rows: n,
+        levels: names,
+    })
+}
+
+/// A step's cell from its raw (unscaled) inputs: `(inputs, has indicator, text)`.
+fn decode_cell(step: &Step, raw: &[f64]) -> (usize, bool, String) {
+    match step {
+        Step::Numeric {
+            indicator,
+            range,
+            integer,
+            ..
+        } => {
+            let v = raw[0].clamp(range.0, range.1);
+            let text = if *integer {
+                format!("{}", v.round())
+            } else {
+                format!("{v:.2}")
+            };
+            (1, *indicator, text)
+        }
+        Step::Categorical {
+            levels, indicator, ..
+        } => {
+            let best = (0..levels.len()).max_by(|&a, &b| raw[a].total_cmp(&raw[b]));
+            let text = best.map(|b| levels[b].clone()).unwrap_or_default();
+            (levels.len(), *indicator, text)
+        }
+    }
+}
+
+/// Step 1: the training IQR fences of each numeric feature (`None` where there are none: the
+/// method is `none`, the column is categorical, has two values or fewer, or no spread).
+fn fences(
+    table: &Table,
+    features: &[usize],
+    split: &Split,
+    opts: &PrepOptions,
+) -> (Vec<Option<(f64, f64)>>, OutlierReport) {
+    let mut report = OutlierReport {
+        method: opts.outliers,
+        k: opts.iqr_k,
+        columns: Vec::new(),
+        skipped: Vec::new(),
+        train_rows_dropped: 0,
+    };
+    let mut fenced = vec![None; features.len()];
+    if opts.outliers == Outliers::None {
+        return (fenced, report);
+    }
+    for (f, &c) in features.iter().enumerate() {
+        let Values::Numeric(v) = &table.columns[c].values else {
+            continue;
+        };
+        let xs = sorted_present(v, &split.train);
+        let mut distinct = xs.clone();
+        distinct.dedup();
+        let (q1, q3) = (quantile(&xs, 0.25), quantile(&xs, 0.75));
+        let name = &table.columns[c].name;
+        if distinct.len() <= 2 || q3 <= q1 {
+            report.skipped.push(name.clone());
+            continue;
+        }
+        let (lo, hi) = (q1 - opts.iqr_k * (q3 - q1), q3 + opts.iqr_k * (q3 - q1));
+        let outside = |rows: &[usize]| rows.iter().filter(|&&r| v[r] < lo || v[r] > hi).count();
+        report.columns.push(OutlierChange {
+            column: name.clone(),
+            lo,
+            hi,
+            train_outside: outside(&split.train),
+            test_outside: outside(&split.test),
+        });
+        fenced[f] = Some((lo, hi));
+    }
+    (fenced, report)
+}
+
+/// Step 1b (outliers `drop`): the training rows with every value inside its fences.
+fn drop_outside(
+    table: &Table,
+    schema: &Schema,
+    features: &[usize],
+    train: &[usize],
+    fenced: &[Option<(f64, f64)>],
+) -> Result<Vec<usize>, Error> {
+    let inside = |r: usize| {
+        features
+            .iter()
+            .zip(fenced)
+            .all(|(&c, fence)| match (fence, &table.columns[c].values) {
+                (Some((lo, hi)), Values::Numeric(v)) => {
+                    v[r].is_nan() || (v[r] >= *lo && v[r] <= *hi)
+                }
+                _ => true,
+            })
+    };
+    let kept: Vec<usize> = train.iter().copied().filter(|&r| inside(r)).collect();
+    let positives = kept
+        .iter()
+        .filter(|&&r| schema.labels[r] == Some(true))
+        .count();
+    if positives == 0 || positives == kept.len() {
+        return Err(Error::input(
+            "dropping outlier rows left one class in the training part: use outliers 'clip' or 'none'",
+        ));
+    }
+    Ok(kept)
+}
+
+/// Step 2, numeric: the fill (training median or mean), the fence, the training range.
+fn numeric_step(
+    name: &str,
+    v: &[f64],
+    train: &[usize],
+    test: &[usize],
+    fence: Option<(f64, f64)>,
+    impute: Impute,
+) -> (Step, Option<ImputeChange>) {
+    let xs = sorted_present(v, train);
+    let (fill, how) = match (xs.is_empty(), impute) {
+        (true, _) => (0.0, "0 (no training value)"),
+        (false, Impute::Mean) => (Moments::of(xs.iter().copied()).mean, "mean"),
+        (false, _) => (quantile(&xs, 0.5), "median"),
+    };
+    let missing = |rows: &[usize]| rows.iter().filter(|&&r| v[r].is_nan()).count();
+    let (train_missing, test_missing) = (missing(train), missing(test));
+    let indicator = impute == Impute::Indicator && train_missing > 0;
+    let change = (train_missing + test_missing > 0).then(|| ImputeChange {
+        column: name.to_string(),
+        fill: format!("{how} {}", round4(fill)),
+        train_missing,
+        test_missing,
+        indicator,
+    });
+    let (mut lo, mut hi) = (
+        xs.first().copied().unwrap_or(fill),
+        xs.last().copied().unwrap_or(fill),
+    );
+    if let Some((a, b)) = fence {
+        (lo, hi) = (lo.clamp(a, b), hi.clamp(a, b));
+    }
+    let step = Step::Numeric {
+        column: name.to_string(),
+        fill,
+        clip: fence,
+        indicator,
+        range: (lo, hi),
+        integer: xs.iter().all(|x| x.fract() == 0.0),
+    };
+    (step, change)
+}
+
+/// Step 2, categorical: the training levels (most frequent first; the first fills missing
+/// cells), and the test rows whose level training never saw.
+fn categorical_step(
+    name: &str,
+    codes: &[u32],
+    levels: &[String],
+    train: &[usize],
+    test: &[usize],
+    indicator: bool,
+) -> (Step, Option<ImputeChange>, EncodingInfo) {
+    let mut counts = vec![0usize; levels.len()];
+    for &r in train.iter().filter(|&&r| codes[r] != MISSING) {
+        counts[codes[r] as usize] += 1;
+    }
+    let mut seen: Vec<usize> = (0..levels.len()).filter(|&l| counts[l] > 0).collect();
+    seen.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then(levels[a].cmp(&levels[b])));
+    let missing = |rows: &[usize]| rows.iter().filter(|&&r| codes[r] == MISSING).count();
+    let (train_missing, test_missing) = (missing(train), missing(test));
+    let indicator = indicator && train_missing > 0;
+    let change = (train_missing + test_missing > 0).then(|| ImputeChange {
+        column: name.to_string(),
+        fill: match seen.first() {
+            Some(&l) => format!("mode '{}'", levels[l]),
+            None => "nothing (no training value)".into(),
+        },
+        train_missing,
+        test_missing,
+        indicator,
+    });
+    let unseen: Vec<usize> = test
+        .iter()
+        .copied()
+        .filter(|&r| codes[r] != MISSING && counts[codes[r] as usize] == 0)
+        .collect();
+    let mut unseen_levels: Vec<String> = unseen
+        .iter()
+        .map(|&r| levels[codes[r] as usize].clone())
+        .collect();
+    unseen_levels.sort();
+    unseen_levels.dedup();
+    let seen: Vec<String> = seen.iter().map(|&l| levels[l].clone()).collect();
+    let info = EncodingInfo {
+        column: name.to_string(),
+        levels: seen.clone(),
+        unseen_test_rows: unseen.len(),
+        unseen_levels,
+    };
+    let step = Step::Categorical {
+        column: name.to_string(),
+        levels: seen,
+        indicator,
+    };
+    (step, change, info)
+}
+
+/// Step 3: every feature scored on its imputed, clipped training values; the best kept.
+fn select(
+    table: &Table,
+    schema: &Schema,
+    steps: Vec<Step>,
+    train: &[usize],
+    opts: &PrepOptions,
+) -> Result<(Vec<Step>, SelectionReport), Error> {
+    let y: Vec<f64> = train
+        .iter()
+        .map(|&r| f64::from(u8::from(schema.labels[r] == Some(true))))
+        .collect();
+    let mut scores = steps
+        .iter()
+        .map(|step| score(table, step, train, &y))
+        .collect::<Result<Vec<_>, _>>()?;
+    let key = |s: &FeatureScore| match opts.score_by {
+        ScoreBy::MutualInformation => s.mutual_information,
+        ScoreBy::Correlation => s.correlation,
+    };
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| key(&scores[b]).total_cmp(&key(&scores[a])).then(a.cmp(&b)));
+    for (rank, &i) in order.iter().enumerate() {
+        scores[i].kept = match opts.keep {
+            Keep::All => true,
+            Keep::Top(k) => rank < k,
+            Keep::MinScore(m) => key(&scores[i]) >= m,
+        };
+    }
+    let kept: Vec<Step> = steps
+        .into_iter()
+        .zip(&scores)
+        .filter(|(_, s)| s.kept)
+        .map(|(st, _)| st)
+        .collect();
+    if kept.is_empty() {
+        return Err(Error::config(
+            "feature selection kept no feature: lower the bar",
+        ));
+    }
+    let report = SelectionReport {
+        score_by: opts.score_by,
+        keep: opts.keep,
+        scores: order.iter().map(|&i| scores[i].clone()).collect(),
+    };
+    Ok((kept, report))
 }
 
 /// The non-missing values of `rows`, sorted.
@@ -669,53 +864,37 @@ fn round4(x: f64) -> f64 {
 }
 
 /// Scores one feature against `y` over `rows`: mutual information (nats) and |correlation|.
-fn score(table: &Table, step: &Step, rows: &[usize], y: &[f64]) -> FeatureScore {
-    let one = Preprocessor {
-        steps: vec![step.clone()],
-        names: Vec::new(),
-        shift: Vec::new(),
-        scale: Vec::new(),
-    };
-    let mut buf = Vec::new();
-    let mut columns: Vec<Vec<f64>> = Vec::new();
-    for &r in rows {
-        buf.clear();
-        one.encode_row(table, r, &mut buf);
-        if columns.is_empty() {
-            columns = vec![Vec::with_capacity(rows.len()); buf.len()];
-        }
-        for (c, x) in columns.iter_mut().zip(&buf) {
-            c.push(f64::from(*x));
-        }
-    }
-    let (column, groups) = match step {
-        Step::Numeric { column, .. } => (*column, numeric_groups(&columns[0])),
-        Step::Categorical { column, width, .. } => {
+fn score(table: &Table, step: &Step, rows: &[usize], y: &[f64]) -> Result<FeatureScore, Error> {
+    let one = Preprocessor::new(vec![step.clone()]);
+    let x = one.transform(table, rows)?;
+    let columns: Vec<Vec<f64>> = (0..x.cols)
+        .map(|j| (0..x.rows).map(|i| f64::from(x.row(i)[j])).collect())
+        .collect();
+    let (groups, correlation) = match step {
+        Step::Numeric { .. } => (
+            numeric_groups(&columns[0]),
+            pearson(&columns[0], y).map_or(0.0, f64::abs),
+        ),
+        Step::Categorical { levels, .. } => {
+            let width = levels.len();
             // The group of a row is its level's slot (width = none of them).
-            let g = (0..rows.len())
-                .map(|i| {
-                    (0..*width)
-                        .find(|&s| columns[s][i] == 1.0)
-                        .unwrap_or(*width)
-                })
+            let groups = (0..rows.len())
+                .map(|i| (0..width).find(|&s| columns[s][i] == 1.0).unwrap_or(width))
                 .collect();
-            (*column, g)
+            let correlation = columns[..width]
+                .iter()
+                .filter_map(|c| pearson(c, y))
+                .map(f64::abs)
+                .fold(0.0, f64::max);
+            (groups, correlation)
         }
     };
-    let correlation = match step {
-        Step::Numeric { .. } => pearson(&columns[0], y).map_or(0.0, f64::abs),
-        Step::Categorical { width, .. } => columns[..*width]
-            .iter()
-            .filter_map(|c| pearson(c, y))
-            .map(f64::abs)
-            .fold(0.0, f64::max),
-    };
-    FeatureScore {
-        column: table.columns[column].name.clone(),
+    Ok(FeatureScore {
+        column: step.column().to_string(),
         mutual_information: mutual_information(&groups, y),
         correlation,
         kept: true,
-    }
+    })
 }
 
 /// Equal-frequency bins (or the values themselves when there are few).
@@ -765,6 +944,10 @@ mod tests {
     use crate::schema::{SchemaOptions, infer};
     use approx::assert_abs_diff_eq;
 
+    fn cell(column: &str, text: &str) -> (String, Option<String>) {
+        (column.to_string(), Some(text.to_string()))
+    }
+
     fn setup(text: &str) -> (Table, Schema) {
         let (mut t, _) = load(text.as_bytes(), "t.csv", &IngestOptions::default()).unwrap();
         let s = infer(&mut t, &SchemaOptions::default()).unwrap();
@@ -798,7 +981,7 @@ mod tests {
         assert_abs_diff_eq!(o.hi, 67.375);
         assert_eq!((o.train_outside, o.test_outside), (1, 0));
         assert_eq!(f.preprocessor.feature_names(), ["x", "c=a", "c=b"]);
-        let m = f.preprocessor.transform(&t, &[2, 4, 5, 6]);
+        let m = f.preprocessor.transform(&t, &[2, 4, 5, 6]).unwrap();
         assert_eq!(m.row(0), [3.0, 1.0, 0.0]);
         assert_eq!(
             m.row(1),
@@ -814,8 +997,8 @@ mod tests {
         let (t2, s2) = setup(&text2);
         let f2 = Preprocessor::fit(&t2, &s2, &split(), &opts).unwrap();
         assert_eq!(
-            f2.preprocessor.transform(&t2, &[0, 1, 2, 3, 4]),
-            f.preprocessor.transform(&t, &[0, 1, 2, 3, 4])
+            f2.preprocessor.transform(&t2, &[0, 1, 2, 3, 4]).unwrap(),
+            f.preprocessor.transform(&t, &[0, 1, 2, 3, 4]).unwrap()
         );
     }
 
@@ -825,15 +1008,15 @@ mod tests {
         let f = Preprocessor::fit(&t, &s, &split(), &PrepOptions::default()).unwrap();
         let cells = |rows: &[usize]| {
             f.preprocessor
-                .decode(&t, &f.preprocessor.transform(&t, rows))
+                .decode(&f.preprocessor.transform(&t, rows).unwrap())
         };
         // Rows 0, 1, 3: nothing missing, inside the fences.
         assert_eq!(
             cells(&[0, 1, 3]),
             [
-                vec![(0, Some("1".to_string())), (1, Some("a".to_string()))],
-                vec![(0, Some("2".to_string())), (1, Some("b".to_string()))],
-                vec![(0, Some("4".to_string())), (1, Some("a".to_string()))],
+                vec![cell("x", "1"), cell("c", "a")],
+                vec![cell("x", "2"), cell("c", "b")],
+                vec![cell("x", "4"), cell("c", "a")],
             ]
         );
         // A huge value stays within the training range (the clipped maximum, 67.375) and whole.
@@ -842,24 +1025,20 @@ mod tests {
             cols: 3,
             data: vec![1e6, -5.0, 9.0],
         };
-        let row = &f.preprocessor.decode(&t, &wild)[0];
+        let row = &f.preprocessor.decode(&wild)[0];
         assert_eq!(
             row[0],
-            (0, Some("67".to_string())),
+            cell("x", "67"),
             "kept in range, whole numbers stay whole"
         );
-        assert_eq!(
-            row[1],
-            (1, Some("b".to_string())),
-            "the strongest indicator wins"
-        );
+        assert_eq!(row[1], cell("c", "b"), "the strongest indicator wins");
     }
 
     #[test]
     fn scaling_gives_zero_mean_unit_variance_on_train() {
         let (t, s) = setup(TEXT);
         let f = Preprocessor::fit(&t, &s, &split(), &PrepOptions::default()).unwrap();
-        let m = f.preprocessor.transform(&t, &f.train);
+        let m = f.preprocessor.transform(&t, &f.train).unwrap();
         for j in 0..m.cols {
             let col = Moments::of((0..m.rows).map(|i| f64::from(m.row(i)[j])));
             assert_abs_diff_eq!(col.mean, 0.0, epsilon = 1e-6);
@@ -885,7 +1064,7 @@ mod tests {
         );
         // After dropping the 100, the median of 1, 2, 4 is 2.
         assert_eq!(
-            f.preprocessor.transform(&t, &[2]).row(0),
+            f.preprocessor.transform(&t, &[2]).unwrap().row(0),
             [2.0, 1.0, 1.0, 0.0]
         );
         let opts = PrepOptions {

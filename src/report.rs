@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use crate::pipeline::InspectReport;
 use crate::schema::{Kind, Role};
+use crate::session::InspectReport;
 
 fn pct(part: usize, whole: usize) -> String {
     format!("{:.2} %", 100.0 * part as f64 / whole.max(1) as f64)
@@ -292,7 +292,7 @@ pub fn inspect_text(r: &InspectReport) -> String {
     o
 }
 
-fn cell(m: &crate::pipeline::MeanStd, percent: bool, seeds: usize) -> String {
+fn cell(m: &crate::compare::MeanStd, percent: bool, seeds: usize) -> String {
     let k = if percent { 100.0 } else { 1.0 };
     if seeds > 1 {
         format!("{:.2} ± {:.2}", m.mean * k, m.std * k)
@@ -302,7 +302,7 @@ fn cell(m: &crate::pipeline::MeanStd, percent: bool, seeds: usize) -> String {
 }
 
 /// The comparison table of `churnlab run` (Table 3 of the paper, measured leak-free).
-pub fn run_text(r: &crate::pipeline::RunReport) -> String {
+pub fn run_text(r: &crate::compare::RunReport) -> String {
     let mut o = String::new();
     let s = &r.inspect.split;
     let seeds = r.seeds.len();

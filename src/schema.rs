@@ -70,8 +70,8 @@ pub enum Role {
 }
 
 /// Overrides for what inference would decide. Column names match ignoring case.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(default, rename_all = "snake_case")]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "snake_case", deny_unknown_fields)]
 pub struct SchemaOptions {
     pub target: Option<String>,
     /// The label (or number) of the positive (churn) class.

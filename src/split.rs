@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::rng::Rng;
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "snake_case", deny_unknown_fields)]
 pub struct SplitOptions {
     pub test_fraction: f64,
     pub seed: u64,

@@ -5,8 +5,12 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+#[cfg(feature = "nn")]
+use crate::Error;
 use crate::explore::pearson;
 use crate::ingest::Table;
+#[cfg(feature = "nn")]
+use crate::matrix::Matrix;
 use crate::schema::{Role, Schema};
 
 /// How alike one column is in real and synthetic rows: 1 − KS statistic (numeric) or
@@ -56,7 +60,7 @@ pub fn neutralize(cell: &str) -> String {
 pub fn assemble(
     table: &Table,
     schema: &Schema,
-    decoded: Vec<Vec<(usize, Option<String>)>>,
+    decoded: Vec<Vec<(String, Option<String>)>>,
     classes: &[bool],
 ) -> Rows {
     let cells = decoded
@@ -77,7 +81,9 @@ pub fn assemble(
                 };
             }
             for (column, cell) in features {
-                row[column] = cell;
+                if let Some(c) = table.find(&column) {
+                    row[c] = cell;
+                }
             }
             row
         })
@@ -235,4 +241,129 @@ mod tests {
         assert_eq!(neutralize("-3.5"), "-3.5");
         assert_eq!(neutralize("Mobile Phone"), "Mobile Phone");
     }
+}
+
+/// Synthetic customers from the GAN's generator, with their resemblance to the training rows.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SyntheticReport {
+    pub rows: usize,
+    pub churners: usize,
+    pub seed: u64,
+    pub quality: Quality,
+    /// The rows as CSV with the input's header (IDs `SYN-1…`; formula-like text neutralised).
+    #[serde(skip)]
+    pub csv: String,
+}
+
+/// `rows` customers from a fitted GAN, churners in the training rows' proportion, with the
+/// quality checks against the training and test rows of `split` (of `table`). The GAN is not
+/// fitted again; the checks fit their own small detector and forests.
+#[cfg(feature = "nn")]
+pub async fn synthesize(
+    table: &Table,
+    schema: &Schema,
+    split: &crate::split::Split,
+    pre: &crate::preprocess::Preprocessor,
+    gan: &crate::models::nn::Gan,
+    rows: usize,
+    seed: u64,
+) -> Result<SyntheticReport, Error> {
+    if rows == 0 {
+        return Err(Error::config("ask for at least one synthetic row"));
+    }
+    let y = schema.churned(&split.train);
+    let rate = y.iter().filter(|&&b| b).count() as f64 / y.len().max(1) as f64;
+    let churners = ((rows as f64 * rate).round() as usize).min(rows);
+    let counts = [(churners, true), (rows - churners, false)];
+    let (synth, classes, x_synth) = generate(table, schema, pre, gan, &counts, seed).await?;
+    let mut quality = synth.quality(table, schema, &split.train);
+    let real = Labelled {
+        x: pre.transform(table, &split.train)?,
+        y,
+    };
+    let test = Labelled {
+        x: pre.transform(table, &split.test)?,
+        y: schema.churned(&split.test),
+    };
+    let fake = Labelled {
+        x: x_synth,
+        y: classes,
+    };
+    let (detection_auc, tstr, trtr) = checks(&real, &fake, &test, seed)?;
+    quality.detection_auc = detection_auc;
+    quality.detection_score = detection_auc.map(|a| 1.0 - (2.0 * a.max(0.5) - 1.0));
+    quality.tstr_f1 = Some(tstr);
+    quality.trtr_f1 = Some(trtr);
+    Ok(SyntheticReport {
+        rows,
+        churners,
+        seed,
+        quality,
+        csv: synth.to_csv(table),
+    })
+}
+
+/// Model inputs and their classes.
+#[cfg(feature = "nn")]
+struct Labelled {
+    x: Matrix,
+    y: Vec<bool>,
+}
+
+/// Detection AUC (real training rows against synthetic rows, logistic regression, 30 % held
+/// out), then the test F1 of a 100-tree forest trained on synthetic rows and on real rows.
+#[cfg(feature = "nn")]
+fn checks(
+    real: &Labelled,
+    fake: &Labelled,
+    test: &Labelled,
+    seed: u64,
+) -> Result<(Option<f64>, f64, f64), Error> {
+    use crate::models::baselines::Logistic;
+    use crate::models::forest::Forest;
+    use crate::split::{SplitOptions, stratified};
+    let both = real.x.stack(&fake.x);
+    let is_synth: Vec<Option<bool>> = (0..both.rows).map(|i| Some(i >= real.x.rows)).collect();
+    let all: Vec<usize> = (0..both.rows).collect();
+    let opts = SplitOptions {
+        test_fraction: 0.3,
+        seed,
+    };
+    let parts = stratified(&all, &is_synth, &opts)?;
+    let labels = |rows: &[usize]| -> Vec<bool> { rows.iter().map(|&r| r >= real.x.rows).collect() };
+    let detector = Logistic::fitted(&both.pick(&parts.train), &labels(&parts.train), 1.0)?;
+    let auc = crate::metrics::roc_auc(
+        &labels(&parts.test),
+        &detector.probabilities(&both.pick(&parts.test))?,
+    );
+    let f1_of = |on: &Labelled| -> Result<f64, Error> {
+        let forest = Forest::fitted(&on.x, &on.y, 100, seed)?;
+        Ok(crate::metrics::evaluate(&test.y, &forest.probabilities(&test.x)?, 0.5).f1)
+    };
+    Ok((auc, f1_of(fake)?, f1_of(real)?))
+}
+
+/// Generated customers of the given `(count, churn)` classes: assembled into the table's
+/// columns, their classes, and their model inputs (encoded exactly like real rows).
+#[cfg(feature = "nn")]
+pub async fn generate(
+    table: &Table,
+    schema: &Schema,
+    pre: &crate::preprocess::Preprocessor,
+    gan: &crate::models::nn::Gan,
+    counts: &[(usize, bool)],
+    seed: u64,
+) -> Result<(Rows, Vec<bool>, Matrix), Error> {
+    let mut decoded = Vec::new();
+    let mut classes = Vec::new();
+    for &(n, churn) in counts.iter().filter(|(n, _)| *n > 0) {
+        let x = gan.generate(n, churn, seed ^ u64::from(churn)).await?;
+        decoded.extend(pre.decode(&x));
+        classes.extend(std::iter::repeat_n(churn, n));
+    }
+    let rows = assemble(table, schema, decoded, &classes);
+    let mut alone = table.empty_like();
+    let added: Vec<usize> = alone.append_rows(&rows.cells).collect();
+    let x = pre.transform(&alone, &added)?;
+    Ok((rows, classes, x))
 }

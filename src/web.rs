@@ -1,10 +1,15 @@
-//! The wasm-bindgen facade: the page's Web Worker calls these. Each function converts JS values
-//! to the library's types, calls [`crate::pipeline`] and converts back; nothing else.
+//! The wasm-bindgen facade: the page's Web Worker holds one [`WebSession`] (over
+//! [`crate::session::Session`]) and calls its methods. Each converts JS values to the library's
+//! types, calls the library and converts back; nothing else.
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::pipeline::{self, Config, Progress};
+use crate::compare::{Control, Progress};
+use crate::config::{Checked, Config};
+use crate::model_file::ModelFile;
+use crate::models::{Local, ModelKind};
+use crate::session::Session;
 
 #[wasm_bindgen]
 extern "C" {
@@ -50,18 +55,14 @@ fn with_csv<T: Serialize>(report: &T, csv: &str) -> Result<JsValue, JsError> {
     to_js(&WithCsv { report, csv })
 }
 
-fn config(options: JsValue) -> Result<Config, JsError> {
-    if options.is_undefined() || options.is_null() {
-        return Ok(Config::default());
-    }
-    serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&format!("options: {e}")))
-}
-
-/// The inspect report (the same document as `churnlab inspect --json`) of a CSV or xlsx file.
-#[wasm_bindgen]
-pub fn inspect(bytes: &[u8], file_name: &str, options: JsValue) -> Result<JsValue, JsError> {
-    let report = pipeline::inspect(bytes, file_name, &config(options)?)?;
-    to_js(&report)
+fn config(options: JsValue) -> Result<Checked, JsError> {
+    let c: Config = if options.is_undefined() || options.is_null() {
+        Config::default()
+    } else {
+        serde_wasm_bindgen::from_value(options)
+            .map_err(|e| JsError::new(&format!("options: {e}")))?
+    };
+    Ok(c.check()?)
 }
 
 /// The generated sample table as CSV text.
@@ -70,82 +71,127 @@ pub fn sample_csv(rows: u32, seed: u32) -> String {
     crate::sample::sample_csv(rows as usize, u64::from(seed))
 }
 
-/// Removes the pause point when a run ends, however it ends.
-struct PauseGuard;
+/// One loaded table and the models trained on it, held by the page's worker: the file is
+/// parsed once (in the constructor), and scores, synthetic customers and model files come from
+/// the models a run kept. A model file read into it scores its table too.
+#[wasm_bindgen(js_name = Session)]
+pub struct WebSession {
+    session: Session,
+    model_file: Option<ModelFile>,
+}
 
-impl Drop for PauseGuard {
-    fn drop(&mut self) {
-        crate::models::set_pause_point(None);
+#[wasm_bindgen(js_class = Session)]
+impl WebSession {
+    /// Parses `bytes` and prepares the table with `options` (the `inspect` options).
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: &[u8], file_name: &str, options: JsValue) -> Result<WebSession, JsError> {
+        Ok(WebSession {
+            session: Session::load(bytes, file_name, &config(options)?)?,
+            model_file: None,
+        })
     }
-}
 
-/// Trains and compares the models (the same document as `churnlab run --json`). `progress` is
-/// called with each event (`{kind: "fit" | "epoch" | "scored", …}`) while it runs; `pause`
-/// (optional) after every epoch and every model, and training goes on when the promise it
-/// returns settles. A promise: on WebGPU every read of the device is awaited.
-#[wasm_bindgen]
-pub async fn run(
-    bytes: Vec<u8>,
-    file_name: String,
-    options: JsValue,
-    progress: js_sys::Function,
-    pause: Option<js_sys::Function>,
-) -> Result<JsValue, JsError> {
-    let cfg = config(options)?;
-    let _guard = pause.map(|pause| {
-        crate::models::set_pause_point(Some(Box::new(move || {
-            let waited = pause
-                .call0(&JsValue::NULL)
-                .map(|v| js_sys::Promise::resolve(&v));
-            Box::pin(async move {
-                if let Ok(promise) = waited {
-                    // A rejected promise resumes too: Stop is the way to end a run.
-                    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-                }
-            })
-        })));
-        PauseGuard
-    });
-    let mut report_progress = |p: Progress| {
-        if let Ok(value) = to_js(&p) {
-            // A failing callback must not stop the training; the page shows the final report.
-            let _ = progress.call1(&JsValue::NULL, &value);
-        }
-    };
-    let report = pipeline::run_async(&bytes, &file_name, &cfg, &mut report_progress).await?;
-    to_js(&report)
-}
+    /// The inspect report (as `churnlab inspect --json`) for `options`; a change of the table
+    /// options prepares the kept table again, without parsing the file.
+    pub fn inspect(&mut self, options: JsValue) -> Result<JsValue, JsError> {
+        let cfg = config(options)?;
+        to_js(&self.session.inspect(&cfg)?)
+    }
 
-/// Synthetic customers from the GAN: `{report, csv}` (`report` as `churnlab synth --json`, `csv`
-/// the rows with the input's header).
-#[cfg(feature = "nn")]
-#[wasm_bindgen]
-pub async fn synthesize(
-    bytes: Vec<u8>,
-    file_name: String,
-    options: JsValue,
-    rows: u32,
-    seed: u32,
-) -> Result<JsValue, JsError> {
-    let cfg = config(options)?;
-    let report =
-        pipeline::synthesize_async(&bytes, &file_name, &cfg, rows as usize, u64::from(seed))
+    /// Trains and compares the models and keeps them (the report as `churnlab run --json`).
+    /// `progress` is called with each event (`{kind: "fit" | "epoch" | "scored", …}`);
+    /// `pause` (optional) after every epoch and every model, and training goes on when the
+    /// promise it returns settles. A promise: on WebGPU every read of the device is awaited.
+    pub async fn run(
+        &mut self,
+        options: JsValue,
+        progress: js_sys::Function,
+        pause: Option<js_sys::Function>,
+    ) -> Result<JsValue, JsError> {
+        let cfg = config(options)?;
+        let wait = pause.map(|pause| {
+            move || -> Local<'static, ()> {
+                let waited = pause
+                    .call0(&JsValue::NULL)
+                    .map(|v| js_sys::Promise::resolve(&v));
+                Box::pin(async move {
+                    if let Ok(promise) = waited {
+                        // A rejected promise resumes too: Stop is the way to end a run.
+                        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+                    }
+                })
+            }
+        });
+        let mut report_progress = |p: Progress| {
+            if let Ok(value) = to_js(&p) {
+                // A failing callback must not stop the training; the page shows the final report.
+                let _ = progress.call1(&JsValue::NULL, &value);
+            }
+        };
+        let control = Control {
+            progress: &mut report_progress,
+            pause: wait.as_ref().map(|w| w as &dyn Fn() -> Local<'static, ()>),
+        };
+        let report = self.session.run(&cfg, control).await?;
+        to_js(report)
+    }
+
+    /// Every customer scored by the kept model `model`: `{report, csv}` (as `churnlab score
+    /// --json` and its CSV). Nothing is trained.
+    pub async fn score(&self, model: String) -> Result<JsValue, JsError> {
+        let kind = ModelKind::parse(&model)?;
+        let report = self.session.score(kind).await?;
+        with_csv(&report, &report.csv)
+    }
+
+    /// Reads a model file (refused by name if it is not one, newer, cut short or damaged) to
+    /// score this table with; what it says about itself (`ModelInfo`).
+    #[wasm_bindgen(js_name = useModelFile)]
+    pub fn use_model_file(&mut self, bytes: &[u8], file_name: &str) -> Result<JsValue, JsError> {
+        let file = crate::model_file::read(bytes, file_name)?;
+        let info = to_js(&file.info)?;
+        self.model_file = Some(file);
+        Ok(info)
+    }
+
+    /// Every customer scored by the model file's model `model`: `{report, csv}`. Nothing is
+    /// fitted.
+    #[wasm_bindgen(js_name = scoreWithModelFile)]
+    pub async fn score_with_model_file(&self, model: String) -> Result<JsValue, JsError> {
+        let kind = ModelKind::parse(&model)?;
+        let file = self
+            .model_file
+            .as_ref()
+            .ok_or_else(|| JsError::new("load a model file first"))?;
+        let report = self.session.score_with(file, kind).await?;
+        with_csv(&report, &report.csv)
+    }
+
+    /// Synthetic customers from the kept GAN: `{report, csv}` (`report` as `churnlab synth
+    /// --json`). Nothing is trained.
+    #[cfg(feature = "nn")]
+    pub async fn synthesize(&self, rows: u32, seed: u32) -> Result<JsValue, JsError> {
+        let report = self
+            .session
+            .synthesize(rows as usize, u64::from(seed))
             .await?;
-    with_csv(&report, &report.csv)
-}
+        with_csv(&report, &report.csv)
+    }
 
-/// Every customer scored by one model: `{report, csv}` (as `churnlab score --json` and its CSV).
-#[wasm_bindgen]
-pub async fn score(
-    bytes: Vec<u8>,
-    file_name: String,
-    options: JsValue,
-    model: String,
-) -> Result<JsValue, JsError> {
-    let cfg = config(options)?;
-    let kind = crate::models::ModelKind::parse(&model)?;
-    let report = pipeline::score_async(&bytes, &file_name, &cfg, kind).await?;
-    with_csv(&report, &report.csv)
+    /// A model file of the kept models `models` (names; all when empty).
+    #[wasm_bindgen(js_name = saveModel)]
+    pub async fn save_model(&self, models: Vec<String>) -> Result<Vec<u8>, JsError> {
+        let kinds = models
+            .iter()
+            .map(|m| ModelKind::parse(m))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self.session.save_model(&kinds).await?)
+    }
+
+    /// How often the session parsed, prepared and fitted (`Counts`).
+    pub fn counts(&self) -> Result<JsValue, JsError> {
+        to_js(&self.session.counts())
+    }
 }
 
 /// Starts the networks' WebGPU backend (once) and describes the adapter; fails, with the
@@ -172,18 +218,23 @@ pub fn check_reported(
     )?)
 }
 
-/// Which models this build can train (the neural ones need the `nn` feature).
+/// The models this build can train (the neural ones need the `nn` feature), each
+/// `{model, label, network}`: the page takes names and labels from here.
 #[wasm_bindgen(js_name = availableModels)]
 pub fn available_models() -> Result<JsValue, JsError> {
-    let all = crate::models::ModelKind::ALL;
-    let models: Vec<_> = all
+    #[derive(Serialize)]
+    struct Offered {
+        model: ModelKind,
+        label: &'static str,
+        network: bool,
+    }
+    let models: Vec<Offered> = ModelKind::ALL
         .iter()
-        .filter(|k| {
-            cfg!(feature = "nn")
-                || !matches!(
-                    k,
-                    crate::models::ModelKind::Gan | crate::models::ModelKind::Mlp
-                )
+        .filter(|k| cfg!(feature = "nn") || !k.is_network())
+        .map(|&model| Offered {
+            model,
+            label: model.label(),
+            network: model.is_network(),
         })
         .collect();
     to_js(&models)

@@ -1,7 +1,13 @@
 //! Awkward and bad tables, generated here, each with the outcome it must have: read sensibly
 //! (and checked), or refused with a message that names the problem. Never a panic.
 
-use churnlab::pipeline::{Config, InspectReport, inspect};
+use churnlab::config::Config;
+use churnlab::session::{InspectReport, Session};
+
+fn inspect(bytes: &[u8], file: &str, cfg: &Config) -> Result<InspectReport, churnlab::Error> {
+    let cfg = cfg.clone().check()?;
+    Session::load(bytes, file, &cfg)?.inspect(&cfg)
+}
 
 enum Expect {
     /// Read; the check returns what is wrong, if anything.

@@ -119,7 +119,7 @@ fn bad_input_and_bad_options_exit_non_zero_with_one_line() {
     let empty = dir.join("empty.csv");
     std::fs::write(&empty, "").unwrap();
     let file = sample_file(&dir);
-    let cases: [(Vec<&str>, i32, &str); 6] = [
+    let cases: [(Vec<&str>, i32, &str); 7] = [
         (vec!["inspect", empty.to_str().unwrap()], 1, "is empty"),
         (vec!["inspect", "/no/such/file.csv"], 1, "cannot read"),
         (
@@ -130,10 +130,23 @@ fn bad_input_and_bad_options_exit_non_zero_with_one_line() {
         (
             vec!["inspect", &file, "--outliers", "maybe"],
             2,
-            "not a valid value",
+            "invalid value 'maybe' for '--outliers",
         ),
-        (vec!["inspect", &file, "--bogus", "1"], 2, "unknown option"),
-        (vec!["frobnicate"], 2, "unknown command"),
+        (
+            vec!["inspect", &file, "--seeed", "1"],
+            2,
+            "a similar argument exists: '--seed'",
+        ),
+        (
+            vec!["run", &file, "--epochs", "0"],
+            2,
+            "models.nn.epochs (at least 1, --epochs) is 0",
+        ),
+        (
+            vec!["frobnicate"],
+            2,
+            "unrecognized subcommand 'frobnicate'",
+        ),
     ];
     for (args, code, needle) in cases {
         let out = churnlab(&args);
@@ -392,8 +405,110 @@ fn score_gives_every_customer_a_probability_and_a_segment() {
         let rec = rec.unwrap();
         let p: f64 = rec[rec.len() - 2].parse().unwrap();
         assert!((0.0..=1.0).contains(&p));
-        assert_eq!(&rec[rec.len() - 1], churnlab::pipeline::segment(p));
+        assert_eq!(&rec[rec.len() - 1], churnlab::fitted::segment(p));
         n += 1;
     }
     assert_eq!(n, 800);
+}
+
+#[test]
+fn version_and_per_command_help() {
+    let out = churnlab(&["--version"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        format!("churnlab {}", env!("CARGO_PKG_VERSION"))
+    );
+    let out = churnlab(&["score", "--help"]);
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success() && help.contains("--load <FILE>"),
+        "{help}"
+    );
+}
+
+#[test]
+fn a_saved_model_scores_a_new_table_without_fitting() {
+    let dir = temp_dir("model");
+    let file = sample_file(&dir);
+    let model = dir.join("model.clm");
+    let out = churnlab(&[
+        "run",
+        &file,
+        "--models",
+        "lr,rf",
+        "--save",
+        model.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Next month's customers: the sample with a different seed, without its target column.
+    let next = dir.join("next.csv");
+    let text = churnlab::sample::sample_csv(300, 7);
+    let stripped: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let mut cells: Vec<&str> = l.split(',').collect();
+            cells.remove(1);
+            cells.join(",")
+        })
+        .collect();
+    std::fs::write(&next, stripped.join("\n")).unwrap();
+    let scored = dir.join("scored.csv");
+    let out = churnlab(&[
+        "score",
+        next.to_str().unwrap(),
+        "--load",
+        model.to_str().unwrap(),
+        "--model",
+        "rf",
+        "--out",
+        scored.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("300 customers scored by Random Forest"),
+        "{err}"
+    );
+    let csv = std::fs::read_to_string(&scored).unwrap();
+    assert_eq!(csv.lines().count(), 301);
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with(",churn_probability,risk_segment")
+    );
+    // A table that lacks a column the model needs is refused, naming it.
+    let bad = dir.join("bad.csv");
+    let lines: Vec<String> = stripped
+        .iter()
+        .map(|l| {
+            l.split(',')
+                .enumerate()
+                .filter(|(i, _)| *i != 1)
+                .map(|(_, c)| c)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    std::fs::write(&bad, lines.join("\n")).unwrap();
+    let out = churnlab(&[
+        "score",
+        bad.to_str().unwrap(),
+        "--load",
+        model.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("column 'Tenure' is missing"), "{err}");
+    // Not a model file.
+    let out = churnlab(&["score", next.to_str().unwrap(), "--load", &file]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("is not a churnlab model file"), "{err}");
 }

@@ -3,10 +3,13 @@
 
 use std::path::PathBuf;
 
+use churnlab::block_on;
+use churnlab::compare::{Control, split_and_fit};
+use churnlab::config::{Checked, Config};
 use churnlab::ingest::{IngestOptions, load};
 use churnlab::models::ModelKind;
-use churnlab::pipeline::{Config, prepare, run};
 use churnlab::schema::Role;
+use churnlab::session::{InspectReport, Session};
 
 fn data(name: &str) -> Option<Vec<u8>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -25,13 +28,19 @@ fn data(name: &str) -> Option<Vec<u8>> {
 }
 
 const CSV: &str = "ecommerce_churn.csv";
+
+fn inspect(bytes: &[u8], cfg: Config) -> (Session, InspectReport, Checked) {
+    let cfg = cfg.check().unwrap();
+    let mut session = Session::load(bytes, CSV, &cfg).unwrap();
+    let report = session.inspect(&cfg).unwrap();
+    (session, report, cfg)
+}
 const XLSX: &str = "E Commerce Dataset.xlsx";
 
 #[test]
 fn shape_target_missing_cells_and_id() {
     let Some(bytes) = data(CSV) else { return };
-    let p = prepare(&bytes, CSV, &Config::default()).unwrap();
-    let r = &p.report;
+    let (_, r, _) = inspect(&bytes, Config::default());
     assert_eq!((r.source.rows, r.source.columns), (5630, 20));
     assert_eq!(r.schema.target.column, "Churn");
     assert_eq!(
@@ -64,8 +73,7 @@ fn preset_dedupe_and_stratified_split() {
     let Some(bytes) = data(CSV) else { return };
     let mut cfg = Config::default();
     cfg.clean.preset = Some("ecommerce-churn".into());
-    let p = prepare(&bytes, CSV, &cfg).unwrap();
-    let r = &p.report;
+    let (session, r, cfg) = inspect(&bytes, cfg);
     assert_eq!(r.cleaning.duplicates_removed, 557);
     assert_eq!(r.cleaning.rows_out, 5073);
     assert_eq!((r.split.train_rows, r.split.test_rows), (3551, 1522));
@@ -73,10 +81,12 @@ fn preset_dedupe_and_stratified_split() {
     let merged: usize = r.cleaning.label_changes.iter().map(|c| c.rows).sum();
     assert_eq!(merged, 1231 + 273 + 365 + 809);
     // Model inputs: 13 numeric + one-hot (2 + 5 + 2 + 5 + 3 levels) = 30 columns.
-    let x = p.train_inputs();
+    let p = session.prepared();
+    let (split, _, pre, _) = split_and_fit(p, &cfg, 0).unwrap();
+    let x = pre.transform(&p.table, &split.train).unwrap();
     assert_eq!((x.rows, x.cols), (3551, 30));
     assert!(x.data.iter().all(|v| v.is_finite()));
-    assert_eq!(p.test_inputs().rows, 1522);
+    assert_eq!(pre.transform(&p.table, &split.test).unwrap().rows, 1522);
 }
 
 #[test]
@@ -117,7 +127,13 @@ fn baselines_reach_the_reference_levels() {
         ModelKind::NaiveBayes,
         ModelKind::RandomForest,
     ];
-    let r = run(&bytes, CSV, &cfg, &mut |_| {}).unwrap();
+    let cfg = cfg.check().unwrap();
+    let mut session = Session::load(&bytes, CSV, &cfg).unwrap();
+    let control = Control {
+        progress: &mut |_| {},
+        pause: None,
+    };
+    let r = block_on(session.run(&cfg, control)).unwrap().clone();
     assert_eq!(r.seeds, [0, 1, 2, 3, 4]);
     // Reference (scikit-learn, same protocol): LR 89.1 %, KNN 89.3 %, Gaussian NB 76.8 %, each
     // ± 1.5; the forest at least 94.5 % (scikit-learn: 95.2 %).

@@ -1,8 +1,12 @@
-// Runs the wasm library off the main thread. Messages in: {type: 'module', module} first (see
-// below), then {id, type: 'sample'|'inspect'|'reinspect'|'run'|'score'|'synthesize'|
-// 'checkReported'|'warmUp', ...}, and {type: 'pause'|'resume'} during a run.
-// Messages out: {type: 'module', module}, {id, type: 'ready'|'progress'|'report'|'error', ...}.
-import init, { inspect, run, score, synthesize, sampleCsv, availableModels, initGpu, checkReported } from './pkg/churnlab.js';
+// Runs the wasm library off the main thread and holds the session: the table read once and the
+// models trained on it. Messages in: {type: 'module', module} first (see below), then
+// {id, type, ...} requests, answered one at a time in order: 'sample' | 'load' (a new table and
+// session), 'inspect' (the table again with new options: no re-parse), 'run', 'score',
+// 'synthesize', 'saveModel', 'loadModel', 'counts', 'checkReported', 'warmUp'; and
+// {type: 'pause'|'resume'} during a run, answered at once.
+// Messages out: {type: 'module', module}, {type: 'ready', models},
+// {id, type: 'progress'|'report'|'error', ...}.
+import init, { Session, sampleCsv, availableModels, initGpu, checkReported } from './pkg/churnlab.js';
 
 // The page's first message ({type: 'module'}) brings the compiled module, or null: then this
 // worker compiles it (streaming, off the page's main thread) and sends it to the page.
@@ -25,8 +29,9 @@ async function compile() {
 
 // Bytes of WebAssembly memory the worker holds (it only grows), sent with every reply.
 const memory = async () => (await ready).memory.buffer.byteLength;
-// The table last read, for 'run' (the page does not send it twice).
-let current = null;
+// The session of the table last read, and the model file last loaded (kept for later tables).
+let session = null;
+let modelFile = null;
 // Set while the page has paused training: {promise, resume}.
 let paused = null;
 
@@ -61,7 +66,7 @@ async function backend(choice) {
   return { backend: 'gpu', label: `WebGPU: ${described || started}${fallback ? ' (a software fallback adapter)' : ''}` };
 }
 
-/** The request's options with the networks' backend resolved; tells the page which it is. */
+/** The run's options with the networks' backend resolved; tells the page which it is. */
 async function resolved(msg) {
   const options = structuredClone(msg.options ?? {});
   const nn = (options.models ??= {}).nn ??= {};
@@ -76,17 +81,90 @@ async function resolved(msg) {
  * background threads once it has run a while. Left to the first training, that compilation
  * (~1.7 s of CPU on 2 cores, measured in a trace) competes with the page's main thread, whose
  * tasks then take several times their CPU time. The page asks for this warm-up once it is idle
- * after a load: every model trains briefly on generated rows. Nothing depends on it (every run
- * seeds its own generators); requests that arrive meanwhile wait for it.
+ * after a load: every model trains briefly on generated rows, in a session of their own.
+ * Nothing depends on it (every run seeds its own generators).
  */
-let warmedUp = null;
-const warmUp = () => {
-  const options = { models: { models: availableModels(), nn: { backend: 'cpu', epochs: 3, hidden: 128, batch_size: 64 } }, seeds: 1 };
-  warmedUp ??= run(new TextEncoder().encode(sampleCsv(2000, 1)), 'warm-up.csv', options, () => {}, null);
-  return warmedUp;
+function warmUp() {
+  const models = availableModels().map((m) => m.model);
+  const options = { models: { models, nn: { backend: 'cpu', epochs: 3, hidden: 128, batch_size: 64 } }, seeds: 1 };
+  const warm = new Session(new TextEncoder().encode(sampleCsv(2000, 1)), 'warm-up.csv', options);
+  return warm.run(options, () => {}, null).finally(() => warm.free());
+}
+
+/** A new session for a table (the previous one is freed); the model file, if any, follows. */
+function open(bytes, name, options) {
+  const next = new Session(bytes, name, options ?? null);
+  session?.free();
+  session = next;
+  if (modelFile) session.useModelFile(modelFile.bytes, modelFile.name);
+  return session.inspect(options ?? null);
+}
+
+function current() {
+  if (!session) throw new Error('load a table first');
+  return session;
+}
+
+const handlers = {
+  sample(msg) {
+    const csv = sampleCsv(msg.rows ?? 5000, msg.seed ?? 42);
+    return { report: open(new TextEncoder().encode(csv), 'churnlab-sample.csv', msg.options), csv };
+  },
+  load: (msg) => ({ report: open(new Uint8Array(msg.bytes), msg.name, msg.options) }),
+  inspect: (msg) => ({ report: current().inspect(msg.options ?? null) }),
+  async run(msg) {
+    paused = null;
+    const s = current();
+    const report = await s.run(await resolved(msg), (event) => self.postMessage({ id: msg.id, type: 'progress', event }), pausePoint(msg.id));
+    return { report, counts: s.counts() };
+  },
+  async score(msg) {
+    const s = current();
+    const { report, csv } = msg.fromFile ? await s.scoreWithModelFile(msg.model) : await s.score(msg.model);
+    return { report, csv, counts: s.counts() };
+  },
+  async synthesize(msg) {
+    const s = current();
+    const { report, csv } = await s.synthesize(msg.rows, msg.seed ?? 0);
+    return { report, csv, counts: s.counts() };
+  },
+  async saveModel(msg) {
+    const bytes = await current().saveModel(msg.models ?? []);
+    return { report: null, bytes, transfer: [bytes.buffer] };
+  },
+  loadModel(msg) {
+    const bytes = new Uint8Array(msg.bytes);
+    const info = current().useModelFile(bytes, msg.name);
+    modelFile = { bytes, name: msg.name };
+    return { report: info };
+  },
+  counts: () => ({ report: current().counts() }),
+  warmUp: async () => { await warmUp(); return { report: null }; },
+  checkReported: (msg) => ({ report: checkReported(msg.reported, msg.positives, msg.negatives) }),
 };
 
-self.onmessage = async ({ data: msg }) => {
+async function answer(msg) {
+  const reply = async (m, transfer = []) => self.postMessage({ ...m, id: msg.id, memory: await memory().catch(() => null) }, transfer);
+  try {
+    await ready;
+    const handler = handlers[msg.type];
+    if (!handler) throw new Error(`unknown request '${msg.type}'`);
+    const { transfer, ...result } = await handler(msg);
+    await reply({ type: 'report', ...result }, transfer);
+  } catch (err) {
+    // A wasm trap (out of memory, a bug) leaves this instance unusable: the page replaces the worker.
+    const fatal = err instanceof WebAssembly.RuntimeError || err instanceof RangeError;
+    const message = err?.message ?? String(err);
+    await reply({
+      type: 'error', fatal,
+      message: fatal ? `The page ran out of memory or hit a bug on this file (${message}); it has restarted its worker: load a smaller file.` : message,
+    });
+  }
+}
+
+// Requests are answered one at a time, in order: the session is never used by two at once.
+let queue = Promise.resolve();
+self.onmessage = ({ data: msg }) => {
   if (msg.type === 'module') return moduleArrived(msg.module ?? compile());
   // Pause and resume are answered at once, also while a run is in progress.
   if (msg.type === 'pause') {
@@ -99,55 +177,7 @@ self.onmessage = async ({ data: msg }) => {
     paused = null;
     return;
   }
-  const reply = async (m) => self.postMessage({ ...m, id: msg.id, memory: await memory().catch(() => null) });
-  try {
-    await ready;
-    await warmedUp?.catch(() => {});
-    if (msg.type === 'sample') {
-      const csv = sampleCsv(msg.rows ?? 5000, msg.seed ?? 42);
-      const bytes = new TextEncoder().encode(csv);
-      const report = inspect(bytes, 'churnlab-sample.csv', msg.options ?? null);
-      current = { bytes, name: 'churnlab-sample.csv' };
-      await reply({ type: 'report', report, csv });
-    } else if (msg.type === 'inspect') {
-      const bytes = new Uint8Array(msg.bytes);
-      const report = inspect(bytes, msg.name, msg.options ?? null);
-      current = { bytes, name: msg.name };
-      await reply({ type: 'report', report });
-    } else if (msg.type === 'reinspect') {
-      if (!current) throw new Error('load a table first');
-      await reply({ type: 'report', report: inspect(current.bytes, current.name, msg.options ?? null) });
-    } else if (msg.type === 'run') {
-      if (!current) throw new Error('load a table first');
-      paused = null;
-      const report = await run(current.bytes, current.name, await resolved(msg),
-        (event) => self.postMessage({ id: msg.id, type: 'progress', event }), pausePoint(msg.id));
-      await reply({ type: 'report', report });
-    } else if (msg.type === 'score') {
-      if (!current) throw new Error('load a table first');
-      const { report, csv } = await score(current.bytes, current.name, await resolved(msg), msg.model);
-      await reply({ type: 'report', report, csv });
-    } else if (msg.type === 'synthesize') {
-      if (!current) throw new Error('load a table first');
-      const { report, csv } = await synthesize(current.bytes, current.name, await resolved(msg), msg.rows, msg.seed ?? 0);
-      await reply({ type: 'report', report, csv });
-    } else if (msg.type === 'warmUp') {
-      await warmUp();
-      await reply({ type: 'report', report: null });
-    } else if (msg.type === 'checkReported') {
-      await reply({ type: 'report', report: checkReported(msg.reported, msg.positives, msg.negatives) });
-    } else {
-      throw new Error(`unknown request '${msg.type}'`);
-    }
-  } catch (err) {
-    // A wasm trap (out of memory, a bug) leaves this instance unusable: the page replaces the worker.
-    const fatal = err instanceof WebAssembly.RuntimeError || err instanceof RangeError;
-    const message = err?.message ?? String(err);
-    await reply({
-      type: 'error', fatal,
-      message: fatal ? `The page ran out of memory or hit a bug on this file (${message}); it has restarted its worker: load a smaller file.` : message,
-    });
-  }
+  queue = queue.then(() => answer(msg));
 };
 
 ready.then(() => self.postMessage({ type: 'ready', models: availableModels() }),

@@ -9,9 +9,11 @@ use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegress
 use smartcore::metrics::distance::euclidian::Euclidian;
 use smartcore::neighbors::knn_classifier::{KNNClassifier, KNNClassifierParameters};
 
-use super::{Classifier, EpochStats};
+use serde::{Deserialize, Serialize};
+
+use super::{Blobs, Saved, cpu_classifier};
 use crate::Error;
-use crate::preprocess::Matrix;
+use crate::matrix::Matrix;
 
 type X = DenseMatrix<f64>;
 type Y = Vec<u32>;
@@ -52,14 +54,39 @@ impl Logistic {
     }
 }
 
-impl Classifier for Logistic {
-    fn fit(
-        &mut self,
-        x: &Matrix,
-        y: &[bool],
-        _seed: u64,
-        _: &mut dyn FnMut(&EpochStats),
-    ) -> Result<(), Error> {
+/// A saved model's width against the inputs it is given.
+pub(crate) fn check_width(what: &str, saved: usize, inputs: usize) -> Result<(), Error> {
+    if saved == inputs {
+        Ok(())
+    } else {
+        Err(Error::input(format!(
+            "the model file's {what} takes {saved} inputs, its preprocessing makes {inputs}"
+        )))
+    }
+}
+
+impl Logistic {
+    /// A logistic regression fitted on `x`, `y` at once (for checks that need one on the side).
+    pub fn fitted(x: &Matrix, y: &[bool], alpha: f64) -> Result<Self, Error> {
+        let mut m = Logistic::new(alpha);
+        m.train(x, y, 0)?;
+        Ok(m)
+    }
+
+    pub fn restore(weights: Vec<f64>, intercept: f64, inputs: usize) -> Result<Self, Error> {
+        check_width("logistic regression", weights.len(), inputs)?;
+        Ok(Logistic {
+            alpha: 0.0,
+            weights: Some((weights, intercept)),
+        })
+    }
+
+    fn saved(&self, _: &mut Blobs) -> Result<Saved, Error> {
+        let (weights, intercept) = self.weights.clone().ok_or_else(not_fitted)?;
+        Ok(Saved::LogisticRegression { weights, intercept })
+    }
+
+    fn train(&mut self, x: &Matrix, y: &[bool], _seed: u64) -> Result<(), Error> {
         let params = LogisticRegressionParameters::default().with_alpha(self.alpha);
         let model: LogisticRegression<f64, u32, X, Y> =
             LogisticRegression::fit(&dense(x)?, &labels(y), params).map_err(failed)?;
@@ -71,7 +98,8 @@ impl Classifier for Logistic {
         Ok(())
     }
 
-    fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
+    /// The churn probability of each row: the logistic of its linear score.
+    pub fn probabilities(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
         let (w, b) = self.weights.as_ref().ok_or_else(not_fitted)?;
         Ok((0..x.rows)
             .map(|i| {
@@ -88,21 +116,40 @@ impl Classifier for Logistic {
     }
 }
 
+cpu_classifier!(Logistic);
+
 /// Gaussian naive Bayes; variances get scikit-learn's smoothing (1e-9 × the largest variance).
-#[derive(Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NaiveBayes {
     /// Per class: log prior, means, variances.
     classes: Vec<(f64, Vec<f64>, Vec<f64>)>,
 }
 
-impl Classifier for NaiveBayes {
-    fn fit(
-        &mut self,
-        x: &Matrix,
-        y: &[bool],
-        _seed: u64,
-        _: &mut dyn FnMut(&EpochStats),
-    ) -> Result<(), Error> {
+impl NaiveBayes {
+    /// This saved model, if it is whole and takes `inputs` inputs.
+    pub fn checked(self, inputs: usize) -> Result<Self, Error> {
+        let whole = self.classes.len() == 2
+            && self
+                .classes
+                .iter()
+                .all(|(_, m, v)| m.len() == inputs && v.len() == inputs);
+        if whole {
+            Ok(self)
+        } else {
+            Err(Error::input(format!(
+                "the model file's naive Bayes does not take {inputs} inputs"
+            )))
+        }
+    }
+
+    fn saved(&self, _: &mut Blobs) -> Result<Saved, Error> {
+        self.clone()
+            .checked(self.classes.first().map_or(0, |c| c.1.len()))?;
+        Ok(Saved::NaiveBayes(self.clone()))
+    }
+
+    fn train(&mut self, x: &Matrix, y: &[bool], _seed: u64) -> Result<(), Error> {
         let d = x.cols;
         // Per class: count, mean and M2 per feature (Welford), in f64.
         let mut stats: [(usize, Vec<f64>, Vec<f64>); 2] =
@@ -139,7 +186,7 @@ impl Classifier for NaiveBayes {
         Ok(())
     }
 
-    fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
+    pub fn probabilities(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
         if self.classes.len() != 2 {
             return Err(not_fitted());
         }
@@ -165,26 +212,48 @@ impl Classifier for NaiveBayes {
     }
 }
 
+cpu_classifier!(NaiveBayes);
+
 /// k-nearest neighbours (Euclidean, majority of k).
+/// Its training rows are its parameters: a model file stores them, and the neighbour index
+/// (smartcore's cover tree) is built from them again when the file is loaded.
 pub struct Knn {
     k: usize,
-    fitted: Option<KNNClassifier<f64, u32, X, Y, Euclidian<f64>>>,
+    fitted: Option<(KnnIndex, Matrix, Vec<bool>)>,
 }
+
+type KnnIndex = KNNClassifier<f64, u32, X, Y, Euclidian<f64>>;
 
 impl Knn {
     pub fn new(k: usize) -> Self {
         Knn { k, fitted: None }
     }
-}
 
-impl Classifier for Knn {
-    fn fit(
-        &mut self,
-        x: &Matrix,
-        y: &[bool],
-        _seed: u64,
-        _: &mut dyn FnMut(&EpochStats),
-    ) -> Result<(), Error> {
+    /// The KNN of a model file: its rows and classes, indexed again.
+    pub fn restore(k: usize, x: Matrix, y: Vec<bool>, inputs: usize) -> Result<Self, Error> {
+        check_width("KNN", x.cols, inputs)?;
+        if y.len() != x.rows {
+            return Err(Error::input(
+                "the model file's KNN rows and classes differ in number",
+            ));
+        }
+        let mut knn = Knn::new(k);
+        knn.train(&x, &y, 0)?;
+        Ok(knn)
+    }
+
+    fn saved(&self, blobs: &mut Blobs) -> Result<Saved, Error> {
+        let (_, x, y) = self.fitted.as_ref().ok_or_else(not_fitted)?;
+        Ok(Saved::Knn {
+            k: self.k,
+            rows: x.rows,
+            cols: x.cols,
+            x: blobs.push(x.to_bytes()),
+            y: y.clone(),
+        })
+    }
+
+    fn train(&mut self, x: &Matrix, y: &[bool], _seed: u64) -> Result<(), Error> {
         if self.k == 0 || self.k > x.rows {
             return Err(Error::config(format!(
                 "k must be between 1 and {} rows, not {}",
@@ -192,12 +261,13 @@ impl Classifier for Knn {
             )));
         }
         let params = KNNClassifierParameters::default().with_k(self.k);
-        self.fitted = Some(KNNClassifier::fit(&dense(x)?, &labels(y), params).map_err(failed)?);
+        let index = KNNClassifier::fit(&dense(x)?, &labels(y), params).map_err(failed)?;
+        self.fitted = Some((index, x.clone(), y.to_vec()));
         Ok(())
     }
 
-    fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
-        let model = self.fitted.as_ref().ok_or_else(not_fitted)?;
+    pub fn probabilities(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
+        let (model, _, _) = self.fitted.as_ref().ok_or_else(not_fitted)?;
         let p = model.predict_proba(&dense(x)?).map_err(failed)?;
         // Columns follow the sorted classes (0, 1).
         Ok(p.into_iter()
@@ -206,10 +276,14 @@ impl Classifier for Knn {
     }
 }
 
+cpu_classifier!(Knn);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::Classifier;
     use crate::models::forest::Forest;
+    use crate::models::testing::{fit, proba};
     use crate::rng::Rng;
 
     /// Two Gaussian blobs in 3 dimensions, 1 in 4 positive.
@@ -244,8 +318,8 @@ mod tests {
             ("knn", Box::new(Knn::new(5))),
         ];
         for (name, mut m) in models {
-            m.fit(&x, &y, 0, &mut |_| {}).unwrap();
-            let p = m.predict_proba(&xt).unwrap();
+            fit(m.as_mut(), &x, &y, 0).unwrap();
+            let p = proba(m.as_ref(), &xt).unwrap();
             assert!(p.iter().all(|v| (0.0..=1.0).contains(v)), "{name}");
             let s = crate::metrics::evaluate(&yt, &p, 0.5);
             assert!(s.accuracy > 0.85, "{name}: {s:?}");
@@ -262,21 +336,23 @@ mod tests {
             data: vec![0.0, 2.0, 10.0, 12.0],
         };
         let mut nb = NaiveBayes::default();
-        nb.fit(&x, &[false, false, true, true], 0, &mut |_| {})
-            .unwrap();
+        fit(&mut nb, &x, &[false, false, true, true], 0).unwrap();
         let at = |v: f32| {
-            nb.predict_proba(&Matrix {
-                rows: 1,
-                cols: 1,
-                data: vec![v],
-            })
+            proba(
+                &nb,
+                &Matrix {
+                    rows: 1,
+                    cols: 1,
+                    data: vec![v],
+                },
+            )
             .unwrap()[0]
         };
         approx::assert_relative_eq!(at(6.0), 0.5, epsilon = 1e-9);
         // log p(x|1) − log p(x|0) = ((x − 1)² − (x − 11)²) / 2 = 10x − 60.
         approx::assert_relative_eq!(at(5.5), sigmoid(-5.0), max_relative = 1e-6);
         approx::assert_relative_eq!(at(7.0), sigmoid(10.0), max_relative = 1e-6);
-        let one_class = nb.fit(&x, &[true; 4], 0, &mut |_| {});
+        let one_class = fit(&mut nb, &x, &[true; 4], 0);
         assert!(one_class.is_err());
     }
 
@@ -285,10 +361,10 @@ mod tests {
         let (x, y) = blobs(200, 3);
         let mut a = Forest::new(10, None);
         let mut b = Forest::new(10, None);
-        a.fit(&x, &y, 7, &mut |_| {}).unwrap();
-        b.fit(&x, &y, 7, &mut |_| {}).unwrap();
-        assert_eq!(a.predict_proba(&x).unwrap(), b.predict_proba(&x).unwrap());
-        assert!(Logistic::new(1.0).predict_proba(&x).is_err());
-        assert!(Knn::new(0).fit(&x, &y, 0, &mut |_| {}).is_err());
+        fit(&mut a, &x, &y, 7).unwrap();
+        fit(&mut b, &x, &y, 7).unwrap();
+        assert_eq!(proba(&a, &x).unwrap(), proba(&b, &x).unwrap());
+        assert!(proba(&Logistic::new(1.0), &x).is_err());
+        assert!(fit(&mut Knn::new(0), &x, &y, 0).is_err());
     }
 }

@@ -8,9 +8,9 @@
 //! (more when none of them separates the node), grown until leaves are pure, and the churn
 //! probability is the mean over trees of the leaf's class share.
 
-use super::{Classifier, EpochStats};
+use super::{Blobs, Saved, cpu_classifier};
 use crate::Error;
-use crate::preprocess::Matrix;
+use crate::matrix::Matrix;
 use crate::rng::Rng;
 
 const MAX_BINS: usize = 256;
@@ -207,14 +207,15 @@ impl Forest {
     }
 }
 
-impl Classifier for Forest {
-    fn fit(
-        &mut self,
-        x: &Matrix,
-        y: &[bool],
-        seed: u64,
-        _: &mut dyn FnMut(&EpochStats),
-    ) -> Result<(), Error> {
+impl Forest {
+    /// A forest of `trees` fitted on `x`, `y` at once (for checks that need one on the side).
+    pub fn fitted(x: &Matrix, y: &[bool], trees: u16, seed: u64) -> Result<Self, Error> {
+        let mut f = Forest::new(trees, None);
+        f.train(x, y, seed)?;
+        Ok(f)
+    }
+
+    fn train(&mut self, x: &Matrix, y: &[bool], seed: u64) -> Result<(), Error> {
         if x.rows == 0 || x.rows != y.len() {
             return Err(Error::input("the forest needs training rows with labels"));
         }
@@ -237,7 +238,7 @@ impl Classifier for Forest {
         Ok(())
     }
 
-    fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
+    pub fn probabilities(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
         if self.fitted.is_empty() {
             return Err(Error::config("the model is not fitted yet"));
         }
@@ -249,7 +250,83 @@ impl Classifier for Forest {
             })
             .collect())
     }
+
+    /// Every node as 16 bytes (feature, threshold, left, right; a leaf has feature
+    /// `u32::MAX` and its churn share as threshold), trees one after another.
+    fn saved(&self, blobs: &mut Blobs) -> Result<Saved, Error> {
+        if self.fitted.is_empty() {
+            return Err(Error::config("the model is not fitted yet"));
+        }
+        let mut bytes = Vec::new();
+        for node in self.fitted.iter().flat_map(|t| &t.nodes) {
+            let (f, t, l, r) = match *node {
+                Node::Leaf(p) => (u32::MAX, p, 0, 0),
+                Node::Split {
+                    feature,
+                    threshold,
+                    left,
+                    right,
+                } => (feature, threshold, left, right),
+            };
+            for word in [
+                f.to_le_bytes(),
+                t.to_le_bytes(),
+                l.to_le_bytes(),
+                r.to_le_bytes(),
+            ] {
+                bytes.extend_from_slice(&word);
+            }
+        }
+        Ok(Saved::RandomForest {
+            trees: self.fitted.iter().map(|t| t.nodes.len()).collect(),
+            nodes: blobs.push(bytes),
+        })
+    }
+
+    /// The forest of a model file. Every node is checked (features below `inputs`, children
+    /// after their parent and inside the tree), so that predicting can neither fail nor loop.
+    pub fn restore(trees: &[usize], bytes: &[u8], inputs: usize) -> Result<Forest, Error> {
+        let bad = || Error::input("the model file's random forest is damaged");
+        if trees.is_empty() || trees.iter().sum::<usize>() * 16 != bytes.len() {
+            return Err(bad());
+        }
+        let mut words = bytes.chunks_exact(4).map(|b| [b[0], b[1], b[2], b[3]]);
+        let mut fitted = Vec::with_capacity(trees.len());
+        for &n in trees {
+            let mut nodes = Vec::with_capacity(n);
+            for at in 0..n {
+                let mut next = || words.next().ok_or_else(bad);
+                let (f, t, l, r) = (
+                    u32::from_le_bytes(next()?),
+                    f32::from_le_bytes(next()?),
+                    u32::from_le_bytes(next()?),
+                    u32::from_le_bytes(next()?),
+                );
+                let child = |c: u32| (c as usize) > at && (c as usize) < n;
+                nodes.push(if f == u32::MAX {
+                    Node::Leaf(t)
+                } else if (f as usize) < inputs && child(l) && child(r) {
+                    Node::Split {
+                        feature: f,
+                        threshold: t,
+                        left: l,
+                        right: r,
+                    }
+                } else {
+                    return Err(bad());
+                });
+            }
+            fitted.push(Tree { nodes });
+        }
+        Ok(Forest {
+            trees: fitted.len() as u16,
+            max_features: None,
+            fitted,
+        })
+    }
 }
+
+cpu_classifier!(Forest);
 
 #[cfg(test)]
 mod tests {
@@ -306,9 +383,8 @@ mod tests {
     fn a_constant_or_unsplittable_node_is_a_leaf_with_its_class_share() {
         let x = matrix(&[&[1.0], &[1.0], &[1.0], &[1.0]]);
         let mut f = Forest::new(3, None);
-        f.fit(&x, &[true, false, false, false], 0, &mut |_| {})
-            .unwrap();
-        let p = f.predict_proba(&x).unwrap();
+        f.train(&x, &[true, false, false, false], 0).unwrap();
+        let p = f.probabilities(&x).unwrap();
         assert!(p.iter().all(|&v| (0.0..=1.0).contains(&v) && v == p[0]));
     }
 }

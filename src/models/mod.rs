@@ -10,10 +10,10 @@ pub mod nn;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::preprocess::Matrix;
+use crate::matrix::{Layout, Matrix};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", try_from = "String")]
 pub enum ModelKind {
     Gan,
     LogisticRegression,
@@ -24,6 +24,11 @@ pub enum ModelKind {
 }
 
 impl ModelKind {
+    /// Whether it is a network (trained in epochs, on the CPU or a GPU).
+    pub fn is_network(self) -> bool {
+        matches!(self, ModelKind::Gan | ModelKind::Mlp)
+    }
+
     pub const ALL: [ModelKind; 6] = [
         ModelKind::Gan,
         ModelKind::LogisticRegression,
@@ -63,9 +68,17 @@ impl ModelKind {
     }
 }
 
+impl TryFrom<String> for ModelKind {
+    type Error = Error;
+
+    fn try_from(name: String) -> Result<Self, Error> {
+        ModelKind::parse(&name)
+    }
+}
+
 /// Settings of every model; each field may be left out.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "snake_case", deny_unknown_fields)]
 pub struct ModelOptions {
     /// Which models to train, in this order.
     pub models: Vec<ModelKind>,
@@ -92,23 +105,9 @@ impl Default for ModelOptions {
     }
 }
 
-/// How the GAN's generator turns its raw outputs into model inputs. Without heads every output
-/// is linear; with them each one-hot group is a softmax (a distribution over the levels, as the
-/// real rows' one-hot columns are) and each 0/1 column a sigmoid, mapped into the scaled input
-/// space with the preprocessor's shift and scale.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OutputHeads {
-    /// Column ranges of softmax groups (two or more columns) and sigmoid columns (one column),
-    /// in column order, not overlapping.
-    pub groups: Vec<std::ops::Range<usize>>,
-    /// Per model input: scaled = (raw − shift) / scale.
-    pub shift: Vec<f32>,
-    pub scale: Vec<f32>,
-}
-
 /// Settings of the burn networks (the MLP and the GAN share them).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "snake_case", deny_unknown_fields)]
 pub struct NnOptions {
     pub epochs: usize,
     pub batch_size: usize,
@@ -140,7 +139,7 @@ pub struct NnOptions {
     /// The generator's output heads; set by the pipeline from the fitted preprocessing when
     /// `generator_heads` is on.
     #[serde(skip)]
-    pub heads: Option<OutputHeads>,
+    pub heads: Option<Layout>,
 }
 
 impl Default for NnOptions {
@@ -198,32 +197,58 @@ pub struct EpochStats {
 pub type Local<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;
 
 /// What training awaits between epochs and between models: the page's Pause button holds it
-/// (and it lets the worker read its messages). Natively there is none.
-pub type PausePoint = Box<dyn Fn() -> Local<'static, ()>>;
+/// (and it lets the worker read its messages). The CLI has none.
+pub type Pause<'a> = &'a dyn Fn() -> Local<'static, ()>;
 
-thread_local! {
-    static PAUSE: std::cell::RefCell<Option<std::rc::Rc<PausePoint>>> = const { std::cell::RefCell::new(None) };
-    static PAUSED: std::cell::Cell<std::time::Duration> = const { std::cell::Cell::new(std::time::Duration::ZERO) };
-}
-
-/// Installs (or, with `None`, removes) this thread's pause point.
-pub fn set_pause_point(point: Option<PausePoint>) {
-    PAUSE.with(|p| *p.borrow_mut() = point.map(std::rc::Rc::new));
-}
-
-/// Waits at this thread's pause point, if it has one.
-pub(crate) async fn pause_point() {
-    let Some(point) = PAUSE.with(|p| p.borrow().clone()) else {
-        return;
+/// Waits at `pause`, if there is one; returns how long it held.
+pub async fn wait(pause: Option<Pause<'_>>) -> std::time::Duration {
+    let Some(pause) = pause else {
+        return std::time::Duration::ZERO;
     };
     let start = crate::now();
-    point().await;
-    PAUSED.with(|p| p.set(p.get() + (crate::now() - start)));
+    pause().await;
+    crate::now() - start
 }
 
-/// Time this thread has spent at its pause point so far (training times leave it out).
-pub(crate) fn paused() -> std::time::Duration {
-    PAUSED.with(std::cell::Cell::get)
+/// What a fit reports to and waits for: each epoch's statistics go to `on_epoch`, and after
+/// each epoch it waits at `pause`. Time spent there is counted, so that training times leave it
+/// out.
+pub struct Hooks<'a> {
+    on_epoch: Option<&'a mut dyn FnMut(&EpochStats)>,
+    pause: Option<Pause<'a>>,
+    paused: std::time::Duration,
+}
+
+impl<'a> Hooks<'a> {
+    pub fn new(on_epoch: &'a mut dyn FnMut(&EpochStats), pause: Option<Pause<'a>>) -> Self {
+        Hooks {
+            on_epoch: Some(on_epoch),
+            pause,
+            paused: std::time::Duration::ZERO,
+        }
+    }
+
+    /// No reports and no pauses.
+    pub fn none() -> Hooks<'static> {
+        Hooks {
+            on_epoch: None,
+            pause: None,
+            paused: std::time::Duration::ZERO,
+        }
+    }
+
+    /// Reports an epoch, then waits at the pause point.
+    pub async fn epoch(&mut self, stats: &EpochStats) {
+        if let Some(f) = self.on_epoch.as_mut() {
+            f(stats);
+        }
+        self.paused += wait(self.pause).await;
+    }
+
+    /// Time spent paused so far.
+    pub fn paused(&self) -> std::time::Duration {
+        self.paused
+    }
 }
 
 /// Where the networks run.
@@ -240,35 +265,63 @@ pub enum Backend {
 
 /// A binary classifier: fitted on model inputs, it gives each row its probability of churn.
 ///
-/// The `_async` methods are what the pipeline calls: a GPU is read asynchronously (in the
-/// page it cannot be waited for), and the CPU models just run their synchronous methods.
+/// Asynchronous throughout: a GPU is read asynchronously (in the page it cannot be waited for);
+/// the CPU models finish at once. The CLI waits for them with [`crate::block_on`].
 pub trait Classifier {
-    /// `seed` drives every random choice of the fit; `progress` sees each epoch of neural models.
-    fn fit(
-        &mut self,
-        x: &Matrix,
-        y: &[bool],
-        seed: u64,
-        progress: &mut dyn FnMut(&EpochStats),
-    ) -> Result<(), Error>;
-    fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>, Error>;
-    /// Per-epoch statistics of the last fit (empty for non-neural models).
-    fn history(&self) -> &[EpochStats] {
-        &[]
-    }
-    fn fit_async<'a>(
+    /// `seed` drives every random choice of the fit; `hooks` sees each epoch of neural models.
+    fn fit<'a>(
         &'a mut self,
         x: &'a Matrix,
         y: &'a [bool],
         seed: u64,
-        progress: &'a mut dyn FnMut(&EpochStats),
-    ) -> Local<'a, Result<(), Error>> {
-        Box::pin(async move { self.fit(x, y, seed, progress) })
+        hooks: &'a mut Hooks<'_>,
+    ) -> Local<'a, Result<(), Error>>;
+    fn predict_proba<'a>(&'a self, x: &'a Matrix) -> Local<'a, Result<Vec<f64>, Error>>;
+    /// Per-epoch statistics of the last fit (empty for non-neural models).
+    fn history(&self) -> &[EpochStats] {
+        &[]
     }
-    fn predict_proba_async<'a>(&'a self, x: &'a Matrix) -> Local<'a, Result<Vec<f64>, Error>> {
-        Box::pin(async move { self.predict_proba(x) })
+    /// The fitted parameters, for a model file (bulky arrays go to `blobs`).
+    fn save<'a>(&'a self, blobs: &'a mut Blobs) -> Local<'a, Result<Saved, Error>>;
+    /// The GAN behind this classifier, whose generator makes synthetic customers.
+    #[cfg(feature = "nn")]
+    fn gan(&self) -> Option<&nn::Gan> {
+        None
     }
 }
+
+/// The [`Classifier`] of a model that fits and predicts at once on the CPU, from its
+/// synchronous `train`, `probabilities` and `saved` methods.
+macro_rules! cpu_classifier {
+    ($model:ty) => {
+        impl $crate::models::Classifier for $model {
+            fn fit<'a>(
+                &'a mut self,
+                x: &'a $crate::matrix::Matrix,
+                y: &'a [bool],
+                seed: u64,
+                _: &'a mut $crate::models::Hooks<'_>,
+            ) -> $crate::models::Local<'a, Result<(), $crate::Error>> {
+                Box::pin(async move { self.train(x, y, seed) })
+            }
+
+            fn predict_proba<'a>(
+                &'a self,
+                x: &'a $crate::matrix::Matrix,
+            ) -> $crate::models::Local<'a, Result<Vec<f64>, $crate::Error>> {
+                Box::pin(async move { self.probabilities(x) })
+            }
+
+            fn save<'a>(
+                &'a self,
+                blobs: &'a mut $crate::models::Blobs,
+            ) -> $crate::models::Local<'a, Result<$crate::models::Saved, $crate::Error>> {
+                Box::pin(async move { self.saved(blobs) })
+            }
+        }
+    };
+}
+pub(crate) use cpu_classifier;
 
 /// A fresh, unfitted model of `kind`.
 pub fn build(kind: ModelKind, opts: &ModelOptions) -> Result<Box<dyn Classifier>, Error> {
@@ -284,10 +337,159 @@ pub fn build(kind: ModelKind, opts: &ModelOptions) -> Result<Box<dyn Classifier>
         #[cfg(feature = "nn")]
         ModelKind::Gan => Box::new(nn::Gan::new(opts.nn.clone())),
         #[cfg(not(feature = "nn"))]
-        ModelKind::Mlp | ModelKind::Gan => {
-            return Err(Error::config(
-                "this build has no neural models (feature 'nn' is off)",
-            ));
-        }
+        ModelKind::Mlp | ModelKind::Gan => return Err(no_networks()),
     })
+}
+
+#[cfg(not(feature = "nn"))]
+fn no_networks() -> Error {
+    Error::config("this build has no neural models (feature 'nn' is off)")
+}
+
+/// The fitted parameters of one model, as a model file holds them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Saved {
+    LogisticRegression {
+        weights: Vec<f64>,
+        intercept: f64,
+    },
+    /// Nodes per tree, and every node in a blob (see `Forest::restore`).
+    RandomForest {
+        trees: Vec<usize>,
+        nodes: Blob,
+    },
+    NaiveBayes(baselines::NaiveBayes),
+    /// The training rows (a blob of little-endian f32) and their classes.
+    Knn {
+        k: usize,
+        rows: usize,
+        cols: usize,
+        x: Blob,
+        y: Vec<bool>,
+    },
+    /// A network's parameters in burn's record format (burnpack), with the settings that
+    /// shape it.
+    Mlp {
+        opts: NnOptions,
+        inputs: usize,
+        net: Blob,
+    },
+    Gan {
+        opts: NnOptions,
+        inputs: usize,
+        /// The generator's heads (with `generator_heads`).
+        heads: Option<Layout>,
+        discriminator: Blob,
+        generator: Blob,
+    },
+}
+
+impl Saved {
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            Saved::LogisticRegression { .. } => ModelKind::LogisticRegression,
+            Saved::RandomForest { .. } => ModelKind::RandomForest,
+            Saved::NaiveBayes(_) => ModelKind::NaiveBayes,
+            Saved::Knn { .. } => ModelKind::Knn,
+            Saved::Mlp { .. } => ModelKind::Mlp,
+            Saved::Gan { .. } => ModelKind::Gan,
+        }
+    }
+
+    /// The model again, fitted as it was saved (nothing is fitted anew: KNN's neighbour index
+    /// over its stored rows is rebuilt). `inputs` is the width of the rows it will see.
+    pub fn restore(self, blobs: &Blobs, inputs: usize) -> Result<Box<dyn Classifier>, Error> {
+        Ok(match self {
+            Saved::LogisticRegression { weights, intercept } => {
+                Box::new(baselines::Logistic::restore(weights, intercept, inputs)?)
+            }
+            Saved::RandomForest { trees, nodes } => {
+                Box::new(forest::Forest::restore(&trees, blobs.get(nodes)?, inputs)?)
+            }
+            Saved::NaiveBayes(nb) => Box::new(nb.checked(inputs)?),
+            Saved::Knn {
+                k,
+                rows,
+                cols,
+                x,
+                y,
+            } => {
+                let x = Matrix::from_bytes(rows, cols, blobs.get(x)?)
+                    .ok_or_else(|| Error::input("the model file's KNN rows are cut short"))?;
+                Box::new(baselines::Knn::restore(k, x, y, inputs)?)
+            }
+            #[cfg(feature = "nn")]
+            Saved::Mlp {
+                opts,
+                inputs: n,
+                net,
+            } => Box::new(nn::Mlp::restore(opts, n, blobs.get(net)?, inputs)?),
+            #[cfg(feature = "nn")]
+            Saved::Gan {
+                opts,
+                inputs: n,
+                heads,
+                discriminator,
+                generator,
+            } => Box::new(nn::Gan::restore(
+                NnOptions { heads, ..opts },
+                n,
+                blobs.get(discriminator)?,
+                blobs.get(generator)?,
+                inputs,
+            )?),
+            #[cfg(not(feature = "nn"))]
+            Saved::Mlp { .. } | Saved::Gan { .. } => return Err(no_networks()),
+        })
+    }
+}
+
+/// Where a [`Saved`] model keeps its bulky arrays: numbered byte strings.
+#[derive(Clone, Debug, Default)]
+pub struct Blobs(pub Vec<Vec<u8>>);
+
+/// The number of a blob in [`Blobs`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blob(pub usize);
+
+impl Blobs {
+    pub fn push(&mut self, bytes: Vec<u8>) -> Blob {
+        self.0.push(bytes);
+        Blob(self.0.len() - 1)
+    }
+
+    pub fn get(&self, blob: Blob) -> Result<&[u8], Error> {
+        self.0
+            .get(blob.0)
+            .map(Vec::as_slice)
+            .ok_or_else(|| Error::input(format!("the model file lacks its part {}", blob.0)))
+    }
+}
+
+/// Fitting and predicting at once, for the unit tests of the models (all on the CPU).
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Classifier, Hooks};
+    use crate::matrix::Matrix;
+    use crate::{Error, block_on};
+
+    pub fn fit(m: &mut dyn Classifier, x: &Matrix, y: &[bool], seed: u64) -> Result<(), Error> {
+        block_on(m.fit(x, y, seed, &mut Hooks::none()))
+    }
+
+    #[cfg(feature = "nn")]
+    pub fn fit_seeing(
+        m: &mut dyn Classifier,
+        x: &Matrix,
+        y: &[bool],
+        seed: u64,
+        seen: &mut dyn FnMut(&super::EpochStats),
+    ) -> Result<(), Error> {
+        block_on(m.fit(x, y, seed, &mut Hooks::new(seen, None)))
+    }
+
+    pub fn proba(m: &dyn Classifier, x: &Matrix) -> Result<Vec<f64>, Error> {
+        block_on(m.predict_proba(x))
+    }
 }

@@ -17,8 +17,8 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::{leaky_relu, log_softmax, sigmoid, softmax, softplus};
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
-use super::{Backend, Classifier, EpochStats, Local, NnOptions, OutputHeads};
-use crate::preprocess::Matrix;
+use super::{Backend, Blobs, Classifier, EpochStats, Hooks, Local, NnOptions, Saved};
+use crate::matrix::{Layout, Matrix};
 use crate::rng::Rng;
 use crate::split::{SplitOptions, stratified};
 use crate::{Error, now};
@@ -69,7 +69,7 @@ impl Net {
     }
 }
 
-/// [`OutputHeads`] on a device: the groups, and the affine map into the scaled input space.
+/// A [`Layout`] on a device: the groups, and the affine map into the scaled input space.
 struct Heads {
     groups: Vec<std::ops::Range<usize>>,
     mul: Tensor<2>,
@@ -77,7 +77,7 @@ struct Heads {
 }
 
 impl Heads {
-    fn new(heads: Option<&OutputHeads>, cols: usize, device: &Device) -> Option<Heads> {
+    fn new(heads: Option<&Layout>, cols: usize, device: &Device) -> Option<Heads> {
         let h = heads.filter(|h| !h.groups.is_empty() && h.shift.len() == cols)?;
         let (mut mul, mut add) = (vec![1.0f32; cols], vec![0.0f32; cols]);
         for j in h.groups.iter().flat_map(|g| g.clone()) {
@@ -339,18 +339,6 @@ async fn epoch_stats(
     Ok((stats, means))
 }
 
-fn check(opts: &NnOptions) -> Result<(), Error> {
-    if opts.epochs == 0 || opts.batch_size == 0 || opts.hidden == 0 {
-        return Err(Error::config(
-            "epochs, batch size and hidden size must be at least 1",
-        ));
-    }
-    if !(0.0..0.5).contains(&opts.validation_fraction) {
-        return Err(Error::config("the validation fraction must be in [0, 0.5)"));
-    }
-    Ok(())
-}
-
 /// Per-epoch bookkeeping shared by both models: statistics, early stopping, the best weights.
 struct Tracker<'a> {
     opts: &'a NnOptions,
@@ -361,14 +349,8 @@ struct Tracker<'a> {
 
 impl Tracker<'_> {
     /// Records an epoch, then waits at the pause point; returns whether training should stop.
-    async fn epoch(
-        &mut self,
-        stats: EpochStats,
-        net: &Net,
-        progress: &mut dyn FnMut(&EpochStats),
-    ) -> bool {
-        progress(&stats);
-        super::pause_point().await;
+    async fn epoch(&mut self, stats: EpochStats, net: &Net, hooks: &mut Hooks<'_>) -> bool {
+        hooks.epoch(&stats).await;
         let val_loss = if stats.val_loss.is_finite() {
             stats.val_loss
         } else {
@@ -408,49 +390,99 @@ async fn predict(net: &Net, x: &Matrix, device: &Device) -> Result<Vec<f64>, Err
 }
 
 /// The [`Classifier`] of a network model: `$net` is its classifying network, its async `train`
-/// does the fitting, and the sync methods wait for the async ones.
+/// does the fitting, its `save` writes its parameters.
 macro_rules! net_classifier {
-    ($model:ty, $net:ident, $unfitted:literal) => {
+    ($model:ty, $net:ident, $unfitted:literal $(, $extra:item)*) => {
         impl Classifier for $model {
-            fn fit(
-                &mut self,
-                x: &Matrix,
-                y: &[bool],
+            $($extra)*
+
+            fn fit<'a>(
+                &'a mut self,
+                x: &'a Matrix,
+                y: &'a [bool],
                 seed: u64,
-                progress: &mut dyn FnMut(&EpochStats),
-            ) -> Result<(), Error> {
-                crate::block_on(self.train(x, y, seed, progress))
+                hooks: &'a mut Hooks<'_>,
+            ) -> Local<'a, Result<(), Error>> {
+                Box::pin(self.train(x, y, seed, hooks))
             }
 
-            fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
-                crate::block_on(self.predict_proba_async(x))
+            fn predict_proba<'a>(&'a self, x: &'a Matrix) -> Local<'a, Result<Vec<f64>, Error>> {
+                Box::pin(async move {
+                    let net = self.$net.as_ref().ok_or_else(|| Error::config($unfitted))?;
+                    predict(net, x, &self.device).await
+                })
             }
 
             fn history(&self) -> &[EpochStats] {
                 &self.history
             }
 
-            fn fit_async<'a>(
-                &'a mut self,
-                x: &'a Matrix,
-                y: &'a [bool],
-                seed: u64,
-                progress: &'a mut dyn FnMut(&EpochStats),
-            ) -> Local<'a, Result<(), Error>> {
-                Box::pin(self.train(x, y, seed, progress))
-            }
-
-            fn predict_proba_async<'a>(
-                &'a self,
-                x: &'a Matrix,
-            ) -> Local<'a, Result<Vec<f64>, Error>> {
-                Box::pin(async move {
-                    let net = self.$net.as_ref().ok_or_else(|| Error::config($unfitted))?;
-                    predict(net, x, &self.device).await
-                })
+            fn save<'a>(&'a self, blobs: &'a mut Blobs) -> Local<'a, Result<Saved, Error>> {
+                Box::pin(self.saved(blobs))
             }
         }
     };
+}
+
+/// A network's parameters as burn's record (burnpack bytes), read from its device first (a GPU
+/// is read asynchronously) into a copy on the CPU.
+async fn record(net: &Net) -> Result<Vec<u8>, Error> {
+    let valid = net.valid();
+    let layers = [&valid.l1, &valid.l2, &valid.out];
+    let mut tensors = Vec::new();
+    for l in layers {
+        let [_, d_out] = l.weight.dims();
+        tensors.push(l.weight.val());
+        let bias = l
+            .bias
+            .as_ref()
+            .ok_or_else(|| Error::input("a layer without a bias"))?;
+        tensors.push(bias.val().reshape([1, d_out]));
+    }
+    let host = read(tensors).await?;
+    let cpu = Device::flex();
+    let layer = |k: usize| {
+        let [d_in, d_out] = layers[k].weight.dims();
+        Linear {
+            weight: Param::from_tensor(upload(host[2 * k].clone(), d_in, d_out, &cpu)),
+            bias: Some(Param::from_tensor(
+                upload(host[2 * k + 1].clone(), 1, d_out, &cpu).reshape([d_out]),
+            )),
+        }
+    };
+    let copy = Net {
+        l1: layer(0),
+        l2: layer(1),
+        out: layer(2),
+    };
+    let bytes = copy
+        .into_record()
+        .into_bytes()
+        .map_err(|e| Error::input(format!("the network could not be written: {e}")))?;
+    Ok(bytes.to_vec())
+}
+
+/// A network of the given shape on the CPU, its parameters from burn's record `bytes`.
+fn from_record(d_in: usize, hidden: usize, d_out: usize, bytes: &[u8]) -> Result<Net, Error> {
+    let bad = |e: burn::store::RecordError| {
+        Error::input(format!("the model file's network is damaged: {e}"))
+    };
+    let record =
+        burn::store::ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes.to_vec()))
+            .map_err(bad)?;
+    Net::new(d_in, hidden, d_out, &mut Rng::new(0), &Device::flex())
+        .try_load_record(record)
+        .map_err(bad)
+}
+
+fn check_inputs(saved: usize, inputs: usize) -> Result<(), Error> {
+    if saved == inputs {
+        Ok(())
+    } else {
+        Err(Error::input(format!(
+            "the model file's network takes {saved} inputs, its preprocessing makes {inputs}"
+        )))
+    }
 }
 
 /// A two-hidden-layer perceptron trained with cross-entropy.
@@ -478,9 +510,8 @@ impl Mlp {
         x: &Matrix,
         y: &[bool],
         seed: u64,
-        progress: &mut dyn FnMut(&EpochStats),
+        hooks: &mut Hooks<'_>,
     ) -> Result<(), Error> {
-        check(&self.opts)?;
         self.device = device_for(self.opts.backend)?;
         let o = self.opts.clone();
         let ad = self.device.clone().autodiff();
@@ -510,13 +541,48 @@ impl Mlp {
                 epoch_stats(&net, &parts, x.cols, &self.device, Vec::new(), 0).await?;
             stats.epoch = epoch;
             stats.seconds = (now() - t0).as_secs_f64();
-            if tracker.epoch(stats, &net, progress).await {
+            if tracker.epoch(stats, &net, hooks).await {
                 break;
             }
         }
         self.history = tracker.history;
         self.net = Some(tracker.best.map_or(net, |(_, n)| n));
         Ok(())
+    }
+}
+
+impl Mlp {
+    async fn saved(&self, blobs: &mut Blobs) -> Result<Saved, Error> {
+        let net = self
+            .net
+            .as_ref()
+            .ok_or_else(|| Error::config("the MLP is not fitted yet"))?;
+        let inputs = net.l1.weight.dims()[0];
+        Ok(Saved::Mlp {
+            opts: self.opts.clone(),
+            inputs,
+            net: blobs.push(record(net).await?),
+        })
+    }
+
+    /// The MLP of a model file, on the CPU.
+    pub fn restore(
+        opts: NnOptions,
+        saved: usize,
+        bytes: &[u8],
+        inputs: usize,
+    ) -> Result<Mlp, Error> {
+        check_inputs(saved, inputs)?;
+        let net = from_record(inputs, opts.hidden, 2, bytes)?;
+        Ok(Mlp {
+            opts: NnOptions {
+                backend: Backend::Cpu,
+                ..opts
+            },
+            net: Some(net),
+            history: Vec::new(),
+            device: Device::flex(),
+        })
     }
 }
 
@@ -586,9 +652,8 @@ impl Gan {
         x: &Matrix,
         y: &[bool],
         seed: u64,
-        progress: &mut dyn FnMut(&EpochStats),
+        hooks: &mut Hooks<'_>,
     ) -> Result<(), Error> {
-        check(&self.opts)?;
         self.device = device_for(self.opts.backend)?;
         let o = self.opts.clone();
         let ad = self.device.clone().autodiff();
@@ -672,7 +737,7 @@ impl Gan {
             stats.d_loss = Some(means[0]);
             stats.g_loss = Some(means[1]);
             stats.seconds = (now() - t0).as_secs_f64();
-            if tracker.epoch(stats, &discriminator, progress).await {
+            if tracker.epoch(stats, &discriminator, hooks).await {
                 break;
             }
         }
@@ -683,11 +748,55 @@ impl Gan {
     }
 }
 
-net_classifier!(Gan, discriminator, "the GAN is not fitted yet");
+impl Gan {
+    async fn saved(&self, blobs: &mut Blobs) -> Result<Saved, Error> {
+        let (Some(d), Some(g)) = (&self.discriminator, &self.generator) else {
+            return Err(Error::config("the GAN is not fitted yet"));
+        };
+        Ok(Saved::Gan {
+            inputs: d.l1.weight.dims()[0],
+            heads: self.opts.heads.clone(),
+            opts: self.opts.clone(),
+            discriminator: blobs.push(record(d).await?),
+            generator: blobs.push(record(g).await?),
+        })
+    }
+
+    /// The GAN of a model file, on the CPU.
+    pub fn restore(
+        opts: NnOptions,
+        saved: usize,
+        discriminator: &[u8],
+        generator: &[u8],
+        inputs: usize,
+    ) -> Result<Gan, Error> {
+        check_inputs(saved, inputs)?;
+        Ok(Gan {
+            discriminator: Some(from_record(inputs, opts.hidden, 2, discriminator)?),
+            generator: Some(from_record(opts.noise + 2, opts.hidden, inputs, generator)?),
+            opts: NnOptions {
+                backend: Backend::Cpu,
+                ..opts
+            },
+            history: Vec::new(),
+            device: Device::flex(),
+        })
+    }
+}
+
+net_classifier!(
+    Gan,
+    discriminator,
+    "the GAN is not fitted yet",
+    fn gan(&self) -> Option<&Gan> {
+        Some(self)
+    }
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::testing::{fit, fit_seeing, proba};
 
     /// Two noisy clusters in 4 dimensions, 1 in 4 positive; the clusters overlap a little.
     fn data(n: usize, seed: u64) -> (Matrix, Vec<bool>) {
@@ -738,7 +847,7 @@ mod tests {
         for (name, make) in models {
             let mut seen = Vec::new();
             let mut a = make(small());
-            a.fit(&x, &y, 3, &mut |s| seen.push(s.clone())).unwrap();
+            fit_seeing(a.as_mut(), &x, &y, 3, &mut |s| seen.push(s.clone())).unwrap();
             assert_eq!(seen.len(), 8, "{name}");
             assert_eq!(a.history(), &seen[..]);
             assert!(
@@ -747,16 +856,16 @@ mod tests {
                 "{name}"
             );
             assert_eq!(seen[0].d_loss.is_some(), name == "gan");
-            let p = a.predict_proba(&xt).unwrap();
+            let p = proba(a.as_ref(), &xt).unwrap();
             let s = crate::metrics::evaluate(&yt, &p, 0.5);
             assert!(
                 s.accuracy > 0.85 && s.roc_auc.unwrap() > 0.9,
                 "{name}: {s:?}"
             );
             let mut b = make(small());
-            b.fit(&x, &y, 3, &mut |_| {}).unwrap();
+            fit(b.as_mut(), &x, &y, 3).unwrap();
             assert_eq!(
-                b.predict_proba(&xt).unwrap(),
+                proba(b.as_ref(), &xt).unwrap(),
                 p,
                 "{name}: same seed, same numbers"
             );
@@ -764,7 +873,7 @@ mod tests {
     }
 
     #[test]
-    fn early_stopping_and_bad_settings() {
+    fn early_stopping_and_an_unfitted_generator() {
         let (x, y) = data(200, 4);
         let mut m = Mlp::new(NnOptions {
             epochs: 200,
@@ -772,13 +881,8 @@ mod tests {
             learning_rate: 0.05,
             ..small()
         });
-        m.fit(&x, &y, 0, &mut |_| {}).unwrap();
+        fit(&mut m, &x, &y, 0).unwrap();
         assert!(m.history().len() < 200, "stopped early");
-        let mut bad = Gan::new(NnOptions {
-            epochs: 0,
-            ..small()
-        });
-        assert!(bad.fit(&x, &y, 0, &mut |_| {}).is_err());
         assert!(crate::block_on(Gan::new(small()).generate(3, true, 0)).is_err());
     }
 
@@ -786,7 +890,7 @@ mod tests {
     fn the_generator_makes_rows_of_the_input_width_per_class() {
         let (x, y) = data(200, 5);
         let mut g = Gan::new(small());
-        g.fit(&x, &y, 1, &mut |_| {}).unwrap();
+        fit(&mut g, &x, &y, 1).unwrap();
         let churners = crate::block_on(g.generate(50, true, 9)).unwrap();
         assert_eq!((churners.rows, churners.cols), (50, 4));
         assert!(churners.data.iter().all(|v| v.is_finite()));
@@ -798,13 +902,13 @@ mod tests {
         let (x, y) = data(200, 5);
         // Columns 1–2 are a two-level group, column 3 a 0/1 indicator; scaled by 2 around 0.5.
         let mut opts = small();
-        opts.heads = Some(OutputHeads {
+        opts.heads = Some(Layout {
             groups: vec![1..3, 3..4],
             shift: vec![0.0, 0.5, 0.5, 0.5],
             scale: vec![1.0, 2.0, 2.0, 2.0],
         });
         let mut g = Gan::new(opts);
-        g.fit(&x, &y, 1, &mut |_| {}).unwrap();
+        fit(&mut g, &x, &y, 1).unwrap();
         let rows = crate::block_on(g.generate(100, false, 3)).unwrap();
         for i in 0..rows.rows {
             let raw: Vec<f32> = rows.row(i)[1..].iter().map(|v| v * 2.0 + 0.5).collect();

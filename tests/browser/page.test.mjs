@@ -2,9 +2,11 @@
 // refused in plain words, and nothing fetched from anywhere but the page's own origin.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, launch, screenshot, shared, chooseModels, download, train } from './harness.mjs';
+import { serve, launch, screenshot, shared, chooseModels, download, train, www } from './harness.mjs';
 
 let srv, browser;
 
@@ -86,7 +88,7 @@ test('the sample trains and compares models in the worker', async () => {
       assert.ok(m.summary[k].mean >= 0 && m.summary[k].mean <= 1, `${m.model} ${k}`);
     }
   }
-  await page.selectOption('#score-model', 'logistic_regression');
+  await page.selectOption('#score-model', 'session:logistic_regression');
   await page.click('#score');
   await page.waitForSelector('#score-download:not([hidden])', { timeout: 120_000 });
   const scored = (await download(page, '#score-download')).trimEnd().split('\n');
@@ -286,7 +288,7 @@ test('a full run on the real table sends nothing anywhere', async (t) => {
   assert.deepEqual(errors, []);
 
   // Only the page's own files, fetched with GET and no body; the rest are in-tab blob: URLs.
-  const own = new Set(['/', '/index.html', '/app.js', '/worker.js', '/charts.js', '/style.css', '/pkg/churnlab.js', '/pkg/churnlab_bg.wasm']);
+  const own = new Set(['/', '/pkg/churnlab.js', '/pkg/churnlab_bg.wasm', ...readdirSync(www).filter((f) => /\.(js|css|html)$/.test(f)).map((f) => `/${f}`)]);
   const network = requests.slice(from).filter((r) => !r.url.startsWith('blob:'));
   assert.ok(network.some((r) => r.url === `${srv.origin}/`), 'the page load was recorded');
   for (const r of network) {
@@ -296,6 +298,76 @@ test('a full run on the real table sends nothing anywhere', async (t) => {
     assert.equal(r.method, 'GET', r.url);
     assert.equal(r.body, null, `${r.url} carries a body`);
   }
+});
+
+test('the kept models score and generate without training; a model file scores the table again identically', async (t) => {
+  const path = join(shared, 'ecommerce_churn.csv');
+  if (!existsSync(path)) {
+    console.error(`\n*** SKIPPED: the real table is not at ${path} ***\n`);
+    t.skip('real table absent');
+    return;
+  }
+  const { page, errors } = browser;
+  // Every progress event the page receives from its workers, by kind.
+  await page.addInitScript(() => {
+    const Base = window.Worker;
+    window.progressEvents = [];
+    window.Worker = class extends Base {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (e) => { if (e.data?.type === 'progress') window.progressEvents.push(e.data.event.kind); });
+      }
+    };
+  });
+  await page.goto(`${srv.origin}/`);
+  await waitForRead(page, 'the sample');
+  await page.setInputFiles('#file', path);
+  await waitForRead(page, 'ecommerce_churn.csv');
+  const available = await chooseModels(page, ['logistic_regression', 'random_forest', 'gan']);
+  await page.fill('#epochs', '2');
+  const { report, error } = await train(page);
+  assert.ok(report, error);
+  assert.ok((await page.evaluate(() => window.progressEvents)).includes('fit'), 'the wrapper sees training events');
+  await page.evaluate(() => { window.progressEvents.length = 0; });
+  await page.selectOption('#score-model', 'session:random_forest');
+  await page.click('#score');
+  await page.waitForSelector('#score-download:not([hidden])', { timeout: 60_000 });
+  const scored = await download(page, '#score-download');
+  assert.equal(scored.trimEnd().split('\n').length, 5631);
+  console.log(`score (kept random forest): ${await page.textContent('#score-status')}`);
+  if (available.includes('gan')) {
+    await page.fill('#synth-rows', '1000');
+    await page.click('#synthesize');
+    await page.waitForSelector('#synth-download:not([hidden])', { timeout: 60_000 });
+    assert.equal((await download(page, '#synth-download')).trimEnd().split('\n').length, 1001);
+    console.log(`generate (kept GAN): ${await page.textContent('#synth-status')}`);
+  }
+  assert.deepEqual(await page.evaluate(() => window.progressEvents), [], 'no training progress while scoring and generating');
+
+  // The model file: saved, the page reloaded, the same CSV scored by the file's forest.
+  await page.click('#save-model');
+  await page.waitForSelector('#model-download:not([hidden])');
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click('#model-download')]);
+  const modelPath = join(await mkdtemp(join(tmpdir(), 'churnlab-model-')), 'churnlab-model.clm');
+  await file.saveAs(modelPath);
+  await page.reload();
+  await waitForRead(page, 'the sample');
+  await page.setInputFiles('#file', path);
+  await waitForRead(page, 'ecommerce_churn.csv');
+  await page.setInputFiles('#model-file', modelPath);
+  await page.waitForFunction(() => document.getElementById('model-status').textContent.startsWith('Model file'));
+  assert.match(await page.textContent('#model-status'), /trained on 'ecommerce_churn\.csv' \(seed 0\)/);
+  await page.selectOption('#score-model', 'file:random_forest');
+  await page.click('#score');
+  await page.waitForSelector('#score-download:not([hidden])', { timeout: 60_000 });
+  assert.equal(await download(page, '#score-download'), scored, 'the same file from the model file');
+  assert.deepEqual(await page.evaluate(() => window.progressEvents), [], 'nothing trained after the reload either');
+  // Not a model file: refused by name.
+  await page.setInputFiles('#model-file', path);
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.textContent('#error'), /'ecommerce_churn\.csv' is not a churnlab model file/);
+  await screenshot(page, 'model-file');
+  assert.deepEqual(errors, []);
 });
 
 test('nothing was fetched from anywhere but the page itself', () => {

@@ -3,7 +3,8 @@
 //! never a panic, an abort or a hang.
 #![no_main]
 
-use churnlab::pipeline::{Config, inspect};
+use churnlab::config::Checked;
+use churnlab::session::Session;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -12,5 +13,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let name = ["t.csv", "t.xlsx", "t.tsv", "t.xls"][usize::from(pick) % 4];
-    let _ = inspect(bytes, name, &Config::default());
+    let cfg = Checked::default();
+    if let Ok(mut session) = Session::load(bytes, name, &cfg) {
+        let _ = session.inspect(&cfg);
+    }
 });

@@ -1,0 +1,376 @@
+//! The comparison: every configured model fitted and scored on `seeds` leak-free splits. It
+//! keeps what it fitted — per seed, the split and the [`Pipeline`] — for the session to score
+//! and generate from later.
+
+use serde::Serialize;
+
+use crate::config::Checked;
+use crate::fitted::{FittedModel, Pipeline, TableSpec};
+use crate::matrix::Matrix;
+use crate::metrics::{Scores, evaluate, roc_curve};
+use crate::models::{EpochStats, Hooks, ModelKind, ModelOptions, Pause, build, wait};
+use crate::preprocess::{PrepReport, Preprocessor};
+use crate::session::{Counts, InspectReport, Prepared};
+use crate::split::{Split, SplitOptions, SplitReport, stratified};
+use crate::{Error, now};
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct MeanStd {
+    pub mean: f64,
+    /// Sample standard deviation over seeds (0 for one seed).
+    pub std: f64,
+}
+
+impl MeanStd {
+    pub fn of(values: &[f64]) -> MeanStd {
+        let n = values.len().max(1) as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+        MeanStd {
+            mean,
+            std: var.sqrt(),
+        }
+    }
+}
+
+/// One model fitted and scored on one seed's split.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SeedRun {
+    pub seed: u64,
+    pub scores: Scores,
+    pub train_seconds: f64,
+    /// ROC points (false positive rate, true positive rate) on the test rows.
+    pub roc: Vec<(f64, f64)>,
+    /// Per-epoch statistics (neural models).
+    pub history: Vec<EpochStats>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    pub accuracy: MeanStd,
+    pub precision: MeanStd,
+    pub recall: MeanStd,
+    pub f1: MeanStd,
+    pub roc_auc: MeanStd,
+    pub pr_auc: MeanStd,
+    pub train_seconds: MeanStd,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ModelResult {
+    pub model: ModelKind,
+    /// Trained on the training rows plus GAN-generated churners.
+    pub augmented: bool,
+    pub label: String,
+    pub runs: Vec<SeedRun>,
+    pub summary: Summary,
+}
+
+/// What `churnlab run` prints.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunReport {
+    /// The inspect report of the first seed's split.
+    pub inspect: InspectReport,
+    pub seeds: Vec<u64>,
+    pub threshold: f64,
+    /// Accuracy of always predicting the majority class, per seed's test rows (mean).
+    pub majority_accuracy: f64,
+    pub models: Vec<ModelResult>,
+    pub total_seconds: f64,
+}
+
+/// Progress of a run, for live displays.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Progress<'a> {
+    /// A model starts fitting on a seed.
+    Fit {
+        model: ModelKind,
+        seed: u64,
+        augmented: bool,
+    },
+    /// A neural model finished an epoch.
+    Epoch {
+        model: ModelKind,
+        seed: u64,
+        stats: &'a EpochStats,
+    },
+    /// A model was scored on a seed's test rows.
+    Scored {
+        model: ModelKind,
+        seed: u64,
+        augmented: bool,
+        scores: &'a Scores,
+    },
+}
+
+/// What a run reports to and waits for: `progress` sees every event, and after each epoch and
+/// each model the run waits at `pause` (the page's Pause button).
+pub struct Control<'a> {
+    pub progress: &'a mut dyn FnMut(Progress),
+    pub pause: Option<Pause<'a>>,
+}
+
+/// One seed's split, its reports, and what was fitted on it.
+pub struct SeedFit {
+    pub split: Split,
+    pub split_report: SplitReport,
+    pub prep_report: PrepReport,
+    pub pipeline: Pipeline,
+}
+
+/// Split with `seed` and fit the preprocessing on the training part; the training rows are
+/// those the preprocessing kept (outlier drops).
+pub fn split_and_fit(
+    p: &Prepared,
+    cfg: &Checked,
+    seed: u64,
+) -> Result<(Split, SplitReport, Preprocessor, PrepReport), Error> {
+    let opts = SplitOptions {
+        seed,
+        ..cfg.split.clone()
+    };
+    let split = stratified(&p.rows, &p.schema.labels, &opts)?;
+    let report = split.report(&p.schema.labels, &opts);
+    let fitted = Preprocessor::fit(&p.table, &p.schema, &split, &cfg.preprocess)?;
+    let split = Split {
+        train: fitted.train,
+        test: split.test,
+    };
+    Ok((split, report, fitted.preprocessor, fitted.report))
+}
+
+fn summarize(runs: &[SeedRun]) -> Summary {
+    let pick = |f: &dyn Fn(&SeedRun) -> f64| MeanStd::of(&runs.iter().map(f).collect::<Vec<_>>());
+    Summary {
+        accuracy: pick(&|r| r.scores.accuracy),
+        precision: pick(&|r| r.scores.precision),
+        recall: pick(&|r| r.scores.recall),
+        f1: pick(&|r| r.scores.f1),
+        roc_auc: pick(&|r| r.scores.roc_auc.unwrap_or(f64::NAN)),
+        pr_auc: pick(&|r| r.scores.pr_auc.unwrap_or(f64::NAN)),
+        train_seconds: pick(&|r| r.train_seconds),
+    }
+}
+
+/// The models' settings, with the generator heads of this fitted preprocessing if asked for.
+pub fn model_options(models: &ModelOptions, pre: &Preprocessor) -> ModelOptions {
+    let mut models = models.clone();
+    if models.nn.generator_heads {
+        models.nn.heads = Some(pre.layout());
+    }
+    models
+}
+
+/// Fits and scores every configured model on `cfg.seeds` leak-free splits of `p`.
+pub async fn compare(
+    p: &Prepared,
+    cfg: &Checked,
+    control: &mut Control<'_>,
+    counts: &mut Counts,
+) -> Result<(RunReport, Vec<SeedFit>), Error> {
+    let t0 = now();
+    let seeds: Vec<u64> = (0..cfg.seeds as u64).map(|k| cfg.split.seed + k).collect();
+    // One slot per (model, augmented) pair, in the order they are reported.
+    let variants: Vec<(ModelKind, bool)> = [false, true]
+        .iter()
+        .filter(|&&aug| !aug || cfg.augment)
+        .flat_map(|&aug| cfg.models.models.iter().map(move |&m| (m, aug)))
+        .collect();
+    let mut runs: Vec<Vec<SeedRun>> = vec![Vec::new(); variants.len()];
+    let mut majority = Vec::new();
+    let mut fits = Vec::new();
+    for &seed in &seeds {
+        let (fit, seed_runs, share) = one_seed(p, cfg, seed, &variants, control, counts).await?;
+        majority.push(share.max(1.0 - share));
+        for (k, r) in seed_runs.into_iter().enumerate() {
+            runs[k].push(r);
+        }
+        fits.push(fit);
+    }
+    let models = variants
+        .iter()
+        .zip(runs)
+        .map(|(&(model, augmented), runs)| ModelResult {
+            model,
+            augmented,
+            label: if augmented {
+                format!("{} + GAN rows", model.label())
+            } else {
+                model.label().to_string()
+            },
+            summary: summarize(&runs),
+            runs,
+        })
+        .collect();
+    let first = &fits[0];
+    let report = RunReport {
+        inspect: p.report(first.split_report.clone(), first.prep_report.clone()),
+        seeds,
+        threshold: cfg.threshold,
+        majority_accuracy: MeanStd::of(&majority).mean,
+        models,
+        total_seconds: (now() - t0).as_secs_f64(),
+    };
+    Ok((report, fits))
+}
+
+/// Every variant fitted and scored on one seed's split; also the test rows' churn share.
+async fn one_seed(
+    p: &Prepared,
+    cfg: &Checked,
+    seed: u64,
+    variants: &[(ModelKind, bool)],
+    control: &mut Control<'_>,
+    counts: &mut Counts,
+) -> Result<(SeedFit, Vec<SeedRun>, f64), Error> {
+    let (split, split_report, pre, prep_report) = split_and_fit(p, cfg, seed)?;
+    counts.preprocessor_fits += 1;
+    let (y_train, y_test) = (
+        p.schema.churned(&split.train),
+        p.schema.churned(&split.test),
+    );
+    let x_train = pre.transform(&p.table, &split.train)?;
+    let x_test = pre.transform(&p.table, &split.test)?;
+    let share = y_test.iter().filter(|&&b| b).count() as f64 / y_test.len().max(1) as f64;
+    let opts = model_options(&cfg.models, &pre);
+    let augmented = if cfg.augment {
+        Some(augmented_rows(p, &pre, &opts, &x_train, &y_train, seed, counts).await?)
+    } else {
+        None
+    };
+    let mut runs = Vec::new();
+    let mut models = Vec::new();
+    for &(kind, aug) in variants {
+        let (x, y) = match (&augmented, aug) {
+            (Some((x, y)), true) => (x, y.as_slice()),
+            _ => (&x_train, y_train.as_slice()),
+        };
+        let (model, run) = fit_one(
+            kind,
+            aug,
+            &opts,
+            x,
+            y,
+            &x_test,
+            &y_test,
+            seed,
+            cfg.threshold,
+            control,
+        )
+        .await?;
+        counts.model_fits += 1;
+        runs.push(run);
+        models.push(FittedModel {
+            kind,
+            augmented: aug,
+            model,
+        });
+    }
+    let pipeline = Pipeline {
+        spec: TableSpec::of(&p.schema, &p.clean),
+        preprocessor: pre,
+        seed,
+        models,
+    };
+    let fit = SeedFit {
+        split,
+        split_report,
+        prep_report,
+        pipeline,
+    };
+    Ok((fit, runs, share))
+}
+
+/// One model fitted on `x`, `y` and scored on the test rows.
+#[allow(clippy::too_many_arguments)]
+async fn fit_one(
+    kind: ModelKind,
+    augmented: bool,
+    opts: &ModelOptions,
+    x: &Matrix,
+    y: &[bool],
+    x_test: &Matrix,
+    y_test: &[bool],
+    seed: u64,
+    threshold: f64,
+    control: &mut Control<'_>,
+) -> Result<(Box<dyn crate::models::Classifier>, SeedRun), Error> {
+    (control.progress)(Progress::Fit {
+        model: kind,
+        seed,
+        augmented,
+    });
+    let mut model = build(kind, opts)?;
+    let start = now();
+    let progress = &mut *control.progress;
+    let mut on_epoch = |stats: &EpochStats| {
+        progress(Progress::Epoch {
+            model: kind,
+            seed,
+            stats,
+        })
+    };
+    let mut hooks = Hooks::new(&mut on_epoch, control.pause);
+    model.fit(x, y, seed, &mut hooks).await?;
+    let train_seconds = (now() - start - hooks.paused()).as_secs_f64();
+    let p = model.predict_proba(x_test).await?;
+    let scores = evaluate(y_test, &p, threshold);
+    (control.progress)(Progress::Scored {
+        model: kind,
+        seed,
+        augmented,
+        scores: &scores,
+    });
+    wait(control.pause).await;
+    let run = SeedRun {
+        seed,
+        roc: roc_curve(y_test, &p),
+        scores,
+        train_seconds,
+        history: model.history().to_vec(),
+    };
+    Ok((model, run))
+}
+
+/// The training rows plus GAN-generated churners, up to as many as the non-churners.
+#[cfg(feature = "nn")]
+async fn augmented_rows(
+    p: &Prepared,
+    pre: &Preprocessor,
+    opts: &ModelOptions,
+    x: &Matrix,
+    y: &[bool],
+    seed: u64,
+    counts: &mut Counts,
+) -> Result<(Matrix, Vec<bool>), Error> {
+    use crate::models::Classifier;
+    let mut gan = crate::models::nn::Gan::new(opts.nn.clone());
+    gan.fit(x, y, seed, &mut Hooks::none()).await?;
+    counts.model_fits += 1;
+    let positives = y.iter().filter(|&&b| b).count();
+    let missing = y.len() - 2 * positives.min(y.len() / 2);
+    let (_, classes, extra) = crate::synthetic::generate(
+        &p.table,
+        &p.schema,
+        pre,
+        &gan,
+        &[(missing, true)],
+        seed ^ 0xA11,
+    )
+    .await?;
+    Ok((x.stack(&extra), [y, classes.as_slice()].concat()))
+}
+
+#[cfg(not(feature = "nn"))]
+async fn augmented_rows(
+    _: &Prepared,
+    _: &Preprocessor,
+    _: &ModelOptions,
+    _: &Matrix,
+    _: &[bool],
+    _: u64,
+    _: &mut Counts,
+) -> Result<(Matrix, Vec<bool>), Error> {
+    Err(Error::config("augmentation needs the GAN (feature 'nn')"))
+}

@@ -1,0 +1,330 @@
+//! Every stage's options in one [`Config`] (the JSON the page sends and `--config` reads), and
+//! its validation: [`Config::check`] turns it into a [`Checked`] config, the only kind the
+//! [`crate::session::Session`] accepts, so every bad value is refused on entry, each in a
+//! message naming its option, before any work starts.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+use crate::clean::CleanOptions;
+use crate::ingest::IngestOptions;
+use crate::models::ModelOptions;
+use crate::preprocess::{Keep, PrepOptions};
+use crate::schema::SchemaOptions;
+use crate::split::SplitOptions;
+
+/// The most seeds one run repeats over.
+pub const MAX_SEEDS: usize = 100;
+
+/// Every stage's options; each part and field may be left out (defaults apply).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "snake_case", deny_unknown_fields)]
+pub struct Config {
+    pub ingest: IngestOptions,
+    pub schema: SchemaOptions,
+    pub clean: CleanOptions,
+    pub split: SplitOptions,
+    pub preprocess: PrepOptions,
+    pub models: ModelOptions,
+    /// `run` repeats split, fitting and scoring with seeds `split.seed`, `split.seed + 1`, …
+    pub seeds: usize,
+    /// Churn is predicted at probability ≥ threshold.
+    pub threshold: f64,
+    /// Also fit every model on the training rows plus GAN-generated churners (as many as
+    /// balance the classes), reported as rows of their own.
+    pub augment: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            ingest: IngestOptions::default(),
+            schema: SchemaOptions::default(),
+            clean: CleanOptions::default(),
+            split: SplitOptions::default(),
+            preprocess: PrepOptions::default(),
+            models: ModelOptions::default(),
+            seeds: 1,
+            threshold: 0.5,
+            augment: false,
+        }
+    }
+}
+
+/// A [`Config`] whose every value is in range.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checked(Config);
+
+impl std::ops::Deref for Checked {
+    type Target = Config;
+
+    fn deref(&self) -> &Config {
+        &self.0
+    }
+}
+
+impl Default for Checked {
+    fn default() -> Self {
+        Config::default().check().expect("the defaults are valid")
+    }
+}
+
+/// Collects the problems of a config, each naming its option (as in the JSON, and the
+/// command-line flag where there is one).
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn need(
+        &mut self,
+        ok: bool,
+        option: &str,
+        flag: &str,
+        rule: &str,
+        value: impl std::fmt::Display,
+    ) {
+        if !ok {
+            let flag = if flag.is_empty() {
+                String::new()
+            } else {
+                format!(", {flag}")
+            };
+            self.0.push(format!("{option} ({rule}{flag}) is {value}"));
+        }
+    }
+}
+
+fn positive(x: f64) -> bool {
+    x.is_finite() && x > 0.0
+}
+
+impl Config {
+    /// The config, if every value is in range; otherwise one message listing each bad value.
+    pub fn check(self) -> Result<Checked, Error> {
+        let mut p = Problems(Vec::new());
+        self.check_run(&mut p);
+        self.check_split_and_preprocess(&mut p);
+        self.check_models(&mut p);
+        if p.0.is_empty() {
+            Ok(Checked(self))
+        } else {
+            Err(Error::config(format!("bad options: {}", p.0.join("; "))))
+        }
+    }
+
+    fn check_run(&self, p: &mut Problems) {
+        let s = self.seeds;
+        p.need(
+            (1..=MAX_SEEDS).contains(&s),
+            "seeds",
+            "--seeds",
+            &format!("1 to {MAX_SEEDS}"),
+            s,
+        );
+        let t = self.threshold;
+        p.need(
+            (0.0..=1.0).contains(&t),
+            "threshold",
+            "--threshold",
+            "0 to 1",
+            t,
+        );
+        if let Some(d) = self.ingest.delimiter {
+            let ok = [',', ';', '\t', '|'].contains(&d) || (d.is_ascii_punctuation() && d != '"');
+            p.need(
+                ok,
+                "ingest.delimiter",
+                "--delimiter",
+                "a punctuation character, not a quote",
+                format!("'{d}'"),
+            );
+        }
+    }
+
+    fn check_split_and_preprocess(&self, p: &mut Problems) {
+        let f = self.split.test_fraction;
+        p.need(
+            f > 0.0 && f < 1.0,
+            "split.test_fraction",
+            "--test-size",
+            "between 0 and 1",
+            f,
+        );
+        let pre = &self.preprocess;
+        let k = pre.iqr_k;
+        p.need(
+            k.is_finite() && k >= 0.0,
+            "preprocess.iqr_k",
+            "--iqr-k",
+            "a number ≥ 0",
+            k,
+        );
+        match pre.keep {
+            Keep::Top(n) => p.need(
+                n >= 1,
+                "preprocess.keep.top",
+                "--select top:K",
+                "at least 1",
+                n,
+            ),
+            Keep::MinScore(m) => p.need(
+                m.is_finite(),
+                "preprocess.keep.min_score",
+                "--select min:S",
+                "a number",
+                m,
+            ),
+            Keep::All => {}
+        }
+    }
+
+    fn check_models(&self, p: &mut Problems) {
+        let m = &self.models;
+        p.need(
+            !m.models.is_empty(),
+            "models.models",
+            "--models",
+            "at least one model",
+            "empty",
+        );
+        let mut seen = m.models.clone();
+        seen.sort_by_key(|k| *k as u8);
+        seen.dedup();
+        p.need(
+            seen.len() == m.models.len(),
+            "models.models",
+            "--models",
+            "each model once",
+            "repeating one",
+        );
+        p.need(
+            m.lr_alpha.is_finite() && m.lr_alpha >= 0.0,
+            "models.lr_alpha",
+            "",
+            "a number ≥ 0",
+            m.lr_alpha,
+        );
+        p.need(
+            m.rf_trees >= 1,
+            "models.rf_trees",
+            "--rf-trees",
+            "at least 1",
+            m.rf_trees,
+        );
+        if let Some(f) = m.rf_max_features {
+            p.need(
+                f >= 1,
+                "models.rf_max_features",
+                "--rf-features",
+                "at least 1",
+                f,
+            );
+        }
+        p.need(
+            m.knn_k >= 1,
+            "models.knn_k",
+            "--knn-k",
+            "at least 1",
+            m.knn_k,
+        );
+        let nn = &m.nn;
+        p.need(
+            nn.epochs >= 1,
+            "models.nn.epochs",
+            "--epochs",
+            "at least 1",
+            nn.epochs,
+        );
+        p.need(
+            nn.batch_size >= 1,
+            "models.nn.batch_size",
+            "--batch-size",
+            "at least 1",
+            nn.batch_size,
+        );
+        p.need(
+            nn.hidden >= 1,
+            "models.nn.hidden",
+            "--hidden",
+            "at least 1",
+            nn.hidden,
+        );
+        p.need(nn.noise >= 1, "models.nn.noise", "", "at least 1", nn.noise);
+        let lr = nn.learning_rate;
+        p.need(
+            positive(lr),
+            "models.nn.learning_rate",
+            "--lr",
+            "a number > 0",
+            lr,
+        );
+        let g = nn.generator_learning_rate;
+        p.need(
+            positive(g),
+            "models.nn.generator_learning_rate",
+            "--g-lr",
+            "a number > 0",
+            g,
+        );
+        let v = nn.validation_fraction;
+        p.need(
+            (0.0..0.5).contains(&v),
+            "models.nn.validation_fraction",
+            "",
+            "0 to below 0.5",
+            v,
+        );
+        let w = nn.unsupervised_weight;
+        p.need(
+            w.is_finite() && w >= 0.0,
+            "models.nn.unsupervised_weight",
+            "--unsupervised-weight",
+            "a number ≥ 0",
+            w,
+        );
+        if let Some(n) = nn.patience {
+            p.need(n >= 1, "models.nn.patience", "--patience", "at least 1", n);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::ModelKind;
+
+    #[test]
+    fn the_defaults_pass_and_each_bad_value_is_named() {
+        assert!(Config::default().check().is_ok());
+        let mut c = Config::default();
+        c.models.nn.epochs = 0;
+        c.threshold = 1.5;
+        c.models.knn_k = 0;
+        c.split.test_fraction = 1.0;
+        c.seeds = 0;
+        c.models.nn.learning_rate = f64::NAN;
+        let e = c.check().unwrap_err();
+        assert_eq!(e.kind, crate::ErrorKind::Config);
+        for named in [
+            "models.nn.epochs (at least 1, --epochs) is 0",
+            "threshold (0 to 1, --threshold) is 1.5",
+            "models.knn_k (at least 1, --knn-k) is 0",
+            "split.test_fraction (between 0 and 1, --test-size) is 1",
+            "seeds (1 to 100, --seeds) is 0",
+            "models.nn.learning_rate (a number > 0, --lr) is NaN",
+        ] {
+            assert!(e.message.contains(named), "{named} in {}", e.message);
+        }
+    }
+
+    #[test]
+    fn unknown_models_and_options_are_refused_by_name() {
+        let e = serde_json::from_str::<Config>(r#"{"models": {"models": ["gan", "xgb"]}}"#)
+            .unwrap_err();
+        assert!(e.to_string().contains("unknown model 'xgb'"), "{e}");
+        let e = serde_json::from_str::<Config>(r#"{"models": {"nn": {"epoch": 3}}}"#).unwrap_err();
+        assert!(e.to_string().contains("unknown field `epoch`"), "{e}");
+        let mut c = Config::default();
+        c.models.models = vec![ModelKind::Gan, ModelKind::Gan];
+        assert!(c.check().unwrap_err().message.contains("each model once"));
+    }
+}

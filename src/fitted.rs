@@ -1,0 +1,270 @@
+//! A fitted pipeline: what one seed's training learned, held so that it can score any table
+//! without fitting anything again — the session's own table, or next month's customers through
+//! a model file. It starts from the table as read (never a cleaned copy), so a session and a
+//! model file score the same file identically.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+use crate::clean::{CleanOptions, relabel_features};
+use crate::ingest::{Table, Values};
+use crate::models::{Classifier, ModelKind};
+use crate::preprocess::Preprocessor;
+use crate::schema::{Kind, Role, Schema};
+
+/// A numeric column may have at most this share of texts that are not numbers (read as missing).
+const MAX_TEXT_SHARE: f64 = 0.05;
+
+/// One column as training saw it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnSpec {
+    pub name: String,
+    pub kind: Kind,
+    pub role: Role,
+}
+
+/// The table a model expects: every column's kind and role, and the label cleaning it saw.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    pub columns: Vec<ColumnSpec>,
+    pub target: String,
+    pub positive: String,
+    pub clean: CleanOptions,
+}
+
+impl TableSpec {
+    pub fn of(schema: &Schema, clean: &CleanOptions) -> TableSpec {
+        TableSpec {
+            columns: schema
+                .columns
+                .iter()
+                .map(|c| ColumnSpec {
+                    name: c.name.clone(),
+                    kind: c.kind,
+                    role: c.role,
+                })
+                .collect(),
+            target: schema.target.column.clone(),
+            positive: schema.target.positive.clone(),
+            clean: clean.clone(),
+        }
+    }
+
+    fn features(&self) -> impl Iterator<Item = &ColumnSpec> {
+        self.columns.iter().filter(|c| c.role == Role::Feature)
+    }
+
+    /// The names of the feature columns.
+    pub fn features_named(&self) -> Vec<String> {
+        self.features().map(|c| c.name.clone()).collect()
+    }
+
+    /// `raw` in the form training saw: each known column converted to its kind and the
+    /// features' labels tidied and mapped. An error names every feature column that is missing
+    /// or holds text where training had numbers; the notes say what else differs.
+    pub fn conform(&self, raw: &Table) -> Result<(Table, Vec<String>), Error> {
+        let mut table = raw.clone();
+        let (mut problems, mut notes) = (Vec::new(), Vec::new());
+        for spec in &self.columns {
+            let Some(c) = table.find(&spec.name) else {
+                if spec.role == Role::Feature {
+                    problems.push(format!("column '{}' is missing", spec.name));
+                }
+                continue;
+            };
+            let col = &mut table.columns[c];
+            match (spec.kind, &col.values) {
+                (Kind::Categorical, Values::Numeric(_)) => col.make_categorical(),
+                (Kind::Numeric, Values::Categorical { .. }) => {
+                    let present = col.len() - col.missing_count();
+                    let (lost, examples) = col.make_numeric();
+                    let share = lost as f64 / present.max(1) as f64;
+                    if spec.role != Role::Feature {
+                    } else if share > MAX_TEXT_SHARE {
+                        problems.push(format!(
+                            "column '{}' was numeric in training but holds text here (e.g. {})",
+                            spec.name,
+                            examples.join(", ")
+                        ));
+                    } else if lost > 0 {
+                        notes.push(format!(
+                            "'{}': {lost} cells are not numbers, read as missing (e.g. {})",
+                            spec.name,
+                            examples.join(", ")
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let unknown: Vec<&str> = raw
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .filter(|n| {
+                !self
+                    .columns
+                    .iter()
+                    .any(|s| s.name.trim().eq_ignore_ascii_case(n.trim()))
+            })
+            .collect();
+        if !problems.is_empty() {
+            let extra = if unknown.is_empty() {
+                String::new()
+            } else {
+                format!(" (columns the model does not know: {})", unknown.join(", "))
+            };
+            return Err(Error::input(format!(
+                "the table does not fit the model: {}{extra}",
+                problems.join("; ")
+            )));
+        }
+        if !unknown.is_empty() {
+            notes.push(format!("not used by the model: {}", unknown.join(", ")));
+        }
+        let names: Vec<String> = self.features().map(|c| c.name.to_lowercase()).collect();
+        let is_feature = |i: usize| names.contains(&table_name(raw, i));
+        relabel_features(&mut table, &is_feature, &self.clean, false)?;
+        Ok((table, notes))
+    }
+}
+
+fn table_name(t: &Table, i: usize) -> String {
+    t.columns[i].name.trim().to_lowercase()
+}
+
+/// One fitted model of a pipeline.
+pub struct FittedModel {
+    pub kind: ModelKind,
+    /// Trained on the training rows plus GAN-generated churners.
+    pub augmented: bool,
+    pub model: Box<dyn Classifier>,
+}
+
+/// What one seed's training learned: the table it expects, the preprocessing fitted on its
+/// training rows, and every model fitted on them.
+pub struct Pipeline {
+    pub spec: TableSpec,
+    pub preprocessor: Preprocessor,
+    pub seed: u64,
+    pub models: Vec<FittedModel>,
+}
+
+/// Every customer of a table scored by one model.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScoredReport {
+    pub model: ModelKind,
+    pub rows: usize,
+    /// Rows per risk segment: `high` (p ≥ 0.5), `medium` (0.2 ≤ p < 0.5), `low`.
+    pub segments: [(String, usize); 3],
+    /// What differs from the training table: columns it does not use, cells that are not
+    /// numbers, levels training never saw (encoded as none of the training levels).
+    pub notes: Vec<String>,
+    /// Every row's churn probability, in table order.
+    #[serde(skip)]
+    pub probabilities: Vec<f64>,
+    /// The input's columns plus `churn_probability` and `risk_segment` (formula-like text
+    /// neutralised).
+    #[serde(skip)]
+    pub csv: String,
+}
+
+/// The risk segment of a churn probability.
+pub fn segment(p: f64) -> &'static str {
+    if p >= 0.5 {
+        "high"
+    } else if p >= 0.2 {
+        "medium"
+    } else {
+        "low"
+    }
+}
+
+impl Pipeline {
+    /// The fitted model of `kind` (not the augmented variant).
+    pub fn model(&self, kind: ModelKind) -> Result<&dyn Classifier, Error> {
+        self.models
+            .iter()
+            .find(|m| m.kind == kind && !m.augmented)
+            .map(|m| m.model.as_ref())
+            .ok_or_else(|| {
+                let have: Vec<&str> = self
+                    .models
+                    .iter()
+                    .filter(|m| !m.augmented)
+                    .map(|m| m.kind.label())
+                    .collect();
+                Error::config(format!(
+                    "no trained {} here (trained: {}): train it first",
+                    kind.label(),
+                    have.join(", ")
+                ))
+            })
+    }
+
+    /// Every row of `raw` (the table as read) scored by the model of `kind`; nothing is fitted.
+    pub async fn score(&self, raw: &Table, kind: ModelKind) -> Result<ScoredReport, Error> {
+        let model = self.model(kind)?;
+        let (table, mut notes) = self.spec.conform(raw)?;
+        let all: Vec<usize> = (0..table.n_rows).collect();
+        let encoded = self.preprocessor.encode(&table, &all)?;
+        notes.extend(encoded.unseen.iter().map(|u| {
+            format!(
+                "'{}': {} rows with levels training never saw ({}), encoded as none of its levels",
+                u.column,
+                u.rows,
+                u.levels.join(", ")
+            )
+        }));
+        let p = model.predict_proba(&encoded.x).await?;
+        let (csv, counts) = scored_csv(&table, &p)?;
+        Ok(ScoredReport {
+            model: kind,
+            rows: p.len(),
+            segments: [
+                ("high".into(), counts[0]),
+                ("medium".into(), counts[1]),
+                ("low".into(), counts[2]),
+            ],
+            notes,
+            probabilities: p,
+            csv,
+        })
+    }
+}
+
+/// The table's columns plus each row's probability and segment, and the rows per segment.
+fn scored_csv(table: &Table, p: &[f64]) -> Result<(String, [usize; 3]), Error> {
+    let fail = |e: &dyn std::fmt::Display| Error::input(e.to_string());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| crate::synthetic::neutralize(&c.name))
+        .collect();
+    header.extend(["churn_probability".into(), "risk_segment".into()]);
+    w.write_record(&header).map_err(|e| fail(&e))?;
+    let mut counts = [0usize; 3];
+    for (row, &prob) in p.iter().enumerate() {
+        let mut cells: Vec<String> = table
+            .columns
+            .iter()
+            .map(|c| {
+                c.text(row)
+                    .map(|t| crate::synthetic::neutralize(&t))
+                    .unwrap_or_default()
+            })
+            .collect();
+        let seg = segment(prob);
+        counts[["high", "medium", "low"]
+            .iter()
+            .position(|s| *s == seg)
+            .unwrap_or(2)] += 1;
+        cells.extend([format!("{prob:.4}"), seg.to_string()]);
+        w.write_record(&cells).map_err(|e| fail(&e))?;
+    }
+    let bytes = w.into_inner().map_err(|e| fail(&e))?;
+    Ok((String::from_utf8(bytes).map_err(|e| fail(&e))?, counts))
+}

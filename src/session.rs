@@ -1,0 +1,246 @@
+//! The session: a table read once, the cleaning the user chose, and the models trained on it,
+//! all kept. Every later request — another look with a column's role changed, scores, synthetic
+//! customers, a model file — starts from what it holds: the file is parsed once, and nothing
+//! that was fitted is fitted again.
+
+use std::rc::Rc;
+
+use serde::Serialize;
+
+use crate::Error;
+use crate::clean::{CleanOptions, CleanReport, clean};
+use crate::compare::{Control, RunReport, SeedFit, compare, split_and_fit};
+use crate::config::Checked;
+use crate::explore::{Exploration, explore};
+use crate::fitted::ScoredReport;
+use crate::ingest::{IngestOptions, SourceReport, Table, load};
+use crate::model_file::ModelFile;
+use crate::models::ModelKind;
+use crate::preprocess::PrepReport;
+use crate::schema::{Schema, SchemaOptions, infer};
+use crate::split::SplitReport;
+
+/// What `churnlab inspect` prints: one part per stage.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InspectReport {
+    pub source: SourceReport,
+    pub schema: Schema,
+    pub exploration: Exploration,
+    pub cleaning: CleanReport,
+    pub split: SplitReport,
+    pub preprocessing: PrepReport,
+}
+
+/// The table after the stages that fit nothing: kinds and roles (schema), exploration, label
+/// cleaning and the rows kept (targets present, duplicates dropped).
+pub struct Prepared {
+    pub source: SourceReport,
+    /// The table as read, with the kinds asked for and its labels cleaned.
+    pub table: Table,
+    pub schema: Schema,
+    pub exploration: Exploration,
+    pub cleaning: CleanReport,
+    /// Rows that go into the split.
+    pub rows: Vec<usize>,
+    /// The options that made it.
+    pub schema_options: SchemaOptions,
+    pub clean: CleanOptions,
+}
+
+impl Prepared {
+    fn new(raw: &Table, source: &SourceReport, cfg: &Checked) -> Result<Prepared, Error> {
+        let mut table = raw.clone();
+        let schema = infer(&mut table, &cfg.schema)?;
+        if schema.features().is_empty() {
+            return Err(Error::input(
+                "no feature columns to learn from: every column is the target, an ID, constant, empty or ignored",
+            ));
+        }
+        let exploration = explore(&table, &schema);
+        let cleaned = clean(&mut table, &schema, &cfg.clean)?;
+        Ok(Prepared {
+            source: source.clone(),
+            table,
+            schema,
+            exploration,
+            cleaning: cleaned.report,
+            rows: cleaned.rows,
+            schema_options: cfg.schema.clone(),
+            clean: cfg.clean.clone(),
+        })
+    }
+
+    /// The inspect report with a split's and its preprocessing's reports.
+    pub fn report(&self, split: SplitReport, preprocessing: PrepReport) -> InspectReport {
+        InspectReport {
+            source: self.source.clone(),
+            schema: self.schema.clone(),
+            exploration: self.exploration.clone(),
+            cleaning: self.cleaning.clone(),
+            split,
+            preprocessing,
+        }
+    }
+}
+
+/// How often the session did its expensive work, for tests and benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Files parsed.
+    pub parses: usize,
+    /// Schema inference, exploration and cleaning run over the kept table.
+    pub preparations: usize,
+    /// Preprocessing fitted on a split's training rows.
+    pub preprocessor_fits: usize,
+    /// Models fitted (every model of every seed, and the GAN that makes augmentation rows).
+    pub model_fits: usize,
+}
+
+/// What a run trained: its report, and per seed the split and the fitted pipeline, with the
+/// prepared table they were fitted on (kept while a later edit changes the session's own).
+pub struct Trained {
+    pub report: RunReport,
+    pub fits: Vec<SeedFit>,
+    pub table: Rc<Prepared>,
+}
+
+/// One loaded table and what was trained on it.
+pub struct Session {
+    raw: Table,
+    ingest: IngestOptions,
+    prepared: Rc<Prepared>,
+    trained: Option<Trained>,
+    counts: Counts,
+}
+
+impl Session {
+    /// Parses `bytes` (a CSV or spreadsheet named `file_name`) and prepares it with `cfg`.
+    pub fn load(bytes: &[u8], file_name: &str, cfg: &Checked) -> Result<Session, Error> {
+        let (raw, source) = load(bytes, file_name, &cfg.ingest)?;
+        let prepared = Prepared::new(&raw, &source, cfg)?;
+        Ok(Session {
+            raw,
+            ingest: cfg.ingest.clone(),
+            prepared: Rc::new(prepared),
+            trained: None,
+            counts: Counts {
+                parses: 1,
+                preparations: 1,
+                ..Counts::default()
+            },
+        })
+    }
+
+    /// Prepares the kept table again with `cfg`'s schema and cleaning options, unless they are
+    /// the ones it has. The file is not parsed again; on an error the session stays as it was.
+    /// Trained models stay (they score with their own pipeline).
+    pub fn edit(&mut self, cfg: &Checked) -> Result<(), Error> {
+        if cfg.ingest != self.ingest {
+            return Err(Error::config(
+                "the sheet and the delimiter are chosen when the file is read: load it again",
+            ));
+        }
+        let p = &self.prepared;
+        if p.schema_options == cfg.schema && p.clean == cfg.clean {
+            return Ok(());
+        }
+        let prepared = Prepared::new(&self.raw, &p.source, cfg)?;
+        self.prepared = Rc::new(prepared);
+        self.counts.preparations += 1;
+        Ok(())
+    }
+
+    /// Every stage's report up to the model inputs, for `cfg` (edited first if it changes the
+    /// table options).
+    pub fn inspect(&mut self, cfg: &Checked) -> Result<InspectReport, Error> {
+        self.edit(cfg)?;
+        let (_, split, _, prep) = split_and_fit(&self.prepared, cfg, cfg.split.seed)?;
+        self.counts.preprocessor_fits += 1;
+        Ok(self.prepared.report(split, prep))
+    }
+
+    /// Trains and compares the models of `cfg` and keeps them; the report of the run.
+    pub async fn run(
+        &mut self,
+        cfg: &Checked,
+        mut control: Control<'_>,
+    ) -> Result<&RunReport, Error> {
+        self.edit(cfg)?;
+        let table = Rc::clone(&self.prepared);
+        let (report, fits) = compare(&table, cfg, &mut control, &mut self.counts).await?;
+        let trained = self.trained.insert(Trained {
+            report,
+            fits,
+            table,
+        });
+        Ok(&trained.report)
+    }
+
+    /// What the last run trained.
+    pub fn trained(&self) -> Result<&Trained, Error> {
+        self.trained
+            .as_ref()
+            .ok_or_else(|| Error::config("no model is trained yet: train and compare first"))
+    }
+
+    /// Every row of the table scored by the kept model of `kind` (its first seed's fit).
+    pub async fn score(&self, kind: ModelKind) -> Result<ScoredReport, Error> {
+        let fit = &self.trained()?.fits[0];
+        fit.pipeline.score(&self.raw, kind).await
+    }
+
+    /// Every row of the table scored by a model file's model of `kind`.
+    pub async fn score_with(
+        &self,
+        file: &ModelFile,
+        kind: ModelKind,
+    ) -> Result<ScoredReport, Error> {
+        file.pipeline.score(&self.raw, kind).await
+    }
+
+    /// `rows` synthetic customers from the kept GAN (its first seed's fit).
+    #[cfg(feature = "nn")]
+    pub async fn synthesize(
+        &self,
+        rows: usize,
+        seed: u64,
+    ) -> Result<crate::synthetic::SyntheticReport, Error> {
+        let trained = self.trained()?;
+        let fit = &trained.fits[0];
+        let gan = fit
+            .pipeline
+            .model(ModelKind::Gan)?
+            .gan()
+            .ok_or_else(|| Error::config("the GAN's generator is not kept"))?;
+        let p = &trained.table;
+        crate::synthetic::synthesize(
+            &p.table,
+            &p.schema,
+            &fit.split,
+            &fit.pipeline.preprocessor,
+            gan,
+            rows,
+            seed,
+        )
+        .await
+    }
+
+    /// A model file of the first seed's pipeline with the models `kinds` (all when empty).
+    pub async fn save_model(&self, kinds: &[ModelKind]) -> Result<Vec<u8>, Error> {
+        let trained = self.trained()?;
+        crate::model_file::write(&trained.fits[0].pipeline, &trained.report, kinds).await
+    }
+
+    pub fn counts(&self) -> Counts {
+        self.counts
+    }
+
+    /// The table as read.
+    pub fn table(&self) -> &Table {
+        &self.raw
+    }
+
+    pub fn prepared(&self) -> &Prepared {
+        &self.prepared
+    }
+}

@@ -1,0 +1,170 @@
+// Section 4: train and compare — the models chosen, live curves and epoch table, Pause /
+// Resume / Stop, then the comparison, confusion matrices and ROC curves. The worker keeps the
+// trained models for scoring, generating and saving.
+import { $, cells, offerReport, showError } from './dom.js';
+import { state, request, trainOptions, tableOptions, label, isNetwork, startWorker, dropPending } from './state.js';
+import { chartsReady, draw, showChart, clearCharts } from './charts-host.js';
+import { warmUp } from './warm.js';
+
+const pctCell = (s) => `${(100 * s.mean).toFixed(2)}${s.std ? ` ± ${(100 * s.std).toFixed(2)}` : ''}`;
+
+export function showModels(models) {
+  if ($('models').querySelector('input')) return; // a replacement worker
+  state.models = models;
+  for (const { model, label: text } of models) {
+    const l = document.createElement('label');
+    const input = Object.assign(document.createElement('input'), { type: 'checkbox', value: model, checked: true });
+    l.append(input, ` ${text} `);
+    $('models').append(l);
+  }
+}
+
+// Pause holds training after the current epoch (the worker waits for 'resume').
+export function setPaused(on) {
+  if (on === state.paused) return;
+  state.paused = on;
+  state.worker.postMessage({ type: on ? 'pause' : 'resume' });
+  $('pause').textContent = on ? 'Resume' : 'Pause';
+  $('pause').setAttribute('aria-pressed', String(on));
+}
+
+/** Stops whatever the worker is doing: a fresh worker takes over, with the same table. */
+export function stop() {
+  setPaused(false);
+  state.worker.terminate();
+  dropPending('Stopped.');
+  startWorker();
+  const last = state.lastLoad;
+  if (last && (last.type === 'sample' || last.bytes)) {
+    request({ ...last, bytes: last.bytes?.slice(0), options: tableOptions() }).then((r) => { if (r.type === 'error') showError(r.message); else warmUp(); });
+  } else if (last) {
+    showError('Stopped. The table was too large to keep a copy: load it again.');
+  }
+}
+
+/** A 2 × 2 confusion matrix of one model's test rows, as a small table. */
+function confusion(title, c, seed) {
+  const table = document.createElement('table');
+  table.className = 'confusion';
+  table.createCaption().textContent = `${title} (seed ${seed})`;
+  const head = table.createTHead().insertRow();
+  for (const t of ['', 'predicted churn', 'predicted stay']) head.append(Object.assign(document.createElement('th'), { textContent: t }));
+  const body = table.createTBody();
+  for (const [name, a, b] of [['churned', c.tp, c.fn], ['stayed', c.fp, c.tn]]) {
+    const row = body.insertRow();
+    row.append(Object.assign(document.createElement('th'), { textContent: name }));
+    cells(row, [a, b]);
+  }
+  return table;
+}
+
+/** The progress bar and time left of a run of `total` steps; pauses are left out. */
+function progressBar(total) {
+  const t0 = performance.now();
+  let pausedMs = 0;
+  let pausedAt = null;
+  let done = 0;
+  const bar = $('train-progress');
+  Object.assign(bar, { max: total, value: 0, hidden: false });
+  const elapsed = () => (performance.now() - t0 - pausedMs) / 1000;
+  return {
+    elapsed,
+    get done() { return done; },
+    step() {
+      bar.value = ++done;
+      const e = elapsed();
+      $('eta').textContent = `${done} / ${total} steps, ${e.toFixed(0)} s; about ${(e / done * (total - done)).toFixed(0)} s left`;
+    },
+    pause() { pausedAt = performance.now(); },
+    resume() { pausedMs += performance.now() - (pausedAt ?? performance.now()); pausedAt = null; },
+    end() { bar.hidden = true; $('eta').textContent = ''; },
+  };
+}
+
+/** The handler of a run's progress events: curves, the epoch table, status and progress. */
+function onProgress(total) {
+  const histories = new Map();
+  let firstSeed = null;
+  let before = '';
+  const bar = progressBar(total);
+  const handle = (e) => {
+    if (e.kind === 'backend') $('backend-status').textContent = `Networks on ${e.label}.`;
+    if (e.kind === 'paused') {
+      bar.pause();
+      before = $('train-status').textContent;
+      $('train-status').textContent = `Paused after ${bar.done} of ${total} steps: press Resume to go on.`;
+    }
+    if (e.kind === 'resumed') { bar.resume(); $('train-status').textContent = before; }
+    if (e.kind === 'fit') {
+      firstSeed ??= e.seed;
+      $('train-status').textContent = `Training ${label(e.model)} (seed ${e.seed})…`;
+    }
+    if (e.kind === 'scored' && !isNetwork(e.model)) bar.step();
+    if (e.kind === 'epoch') {
+      bar.step();
+      const s = e.stats;
+      if (e.seed === firstSeed) {
+        const h = histories.get(e.model) ?? [];
+        h.push(s);
+        histories.set(e.model, h);
+        showChart($('train-charts'), `curves-${e.model}`, `${label(e.model)} training curves`, draw('curves', label(e.model), h));
+      }
+      const f = (x) => (x == null || Number.isNaN(x) ? '–' : x.toFixed(4));
+      cells($('epoch-table').tBodies[0].insertRow(), [label(e.model), String(e.seed), String(s.epoch),
+        f(s.train_accuracy), f(s.val_accuracy), f(s.train_loss), f(s.val_loss), f(s.d_loss), f(s.g_loss), s.seconds.toFixed(3)]);
+    }
+  };
+  return { handle, bar };
+}
+
+function showComparison(report) {
+  const body = $('comparison').tBodies[0];
+  const metrics = ['accuracy', 'precision', 'recall', 'f1', 'roc_auc'];
+  const best = Object.fromEntries(metrics.map((k) => [k, Math.max(...report.models.map((m) => m.summary[k].mean))]));
+  for (const m of report.models) {
+    const x = m.summary;
+    const c = m.runs[0].scores.confusion;
+    const row = body.insertRow();
+    cells(row, [m.label, ...metrics.map((k) => pctCell(x[k])), x.train_seconds.mean.toFixed(2), `${c.tp} / ${c.fp} / ${c.fn} / ${c.tn}`]);
+    // The best value of each metric column stands out.
+    metrics.forEach((k, i) => { if (x[k].mean === best[k]) row.cells[i + 1].classList.add('best'); });
+  }
+  for (const m of report.models) $('confusions').append(confusion(m.label, m.runs[0].scores.confusion, m.runs[0].seed));
+  offerReport($('report-download'), report);
+  showChart($('train-charts'), 'roc', 'ROC curves', draw('roc', report.models.map((m) => [m.label, m.runs[0].roc])));
+}
+
+export async function train() {
+  const models = [...document.querySelectorAll('#models input:checked')].map((i) => i.value);
+  if (!models.length) return showError('Choose at least one model.');
+  const options = trainOptions(models);
+  $('error').hidden = true;
+  for (const id of ['train', 'score', 'synthesize', 'save-model']) $(id).disabled = true;
+  $('stop').disabled = false;
+  $('pause').disabled = false;
+  $('epoch-table').tBodies[0].replaceChildren();
+  $('comparison').tBodies[0].replaceChildren();
+  $('confusions').replaceChildren();
+  clearCharts($('train-charts'));
+  await chartsReady;
+  const total = options.seeds * models.reduce((n, m) => n + (isNetwork(m) ? options.models.nn.epochs : 1), 0);
+  const { handle, bar } = onProgress(total);
+  const reply = await request({ type: 'run', options }, handle);
+  setPaused(false);
+  for (const id of ['train', 'score', 'synthesize', 'save-model']) $(id).disabled = false;
+  $('stop').disabled = true;
+  $('pause').disabled = true;
+  bar.end();
+  if (reply.type === 'error') { $('train-status').textContent = ''; return showError(reply.message); }
+  state.trained = true;
+  state.trainedModels = reply.report.models.filter((m) => !m.augmented).map((m) => m.model);
+  showComparison(reply.report);
+  $('train-status').textContent =
+    `Trained in ${bar.elapsed().toFixed(1)} s. Majority class: ${(100 * reply.report.majority_accuracy).toFixed(2)} %.`;
+}
+
+export function wireTrain() {
+  $('train').addEventListener('click', train);
+  $('stop').addEventListener('click', stop);
+  $('pause').addEventListener('click', () => setPaused(!state.paused));
+}
