@@ -97,6 +97,10 @@ fn positive(x: f64) -> bool {
     x.is_finite() && x > 0.0
 }
 
+fn non_negative(x: f64) -> bool {
+    x.is_finite() && x >= 0.0
+}
+
 impl Config {
     /// The config, if every value is in range; otherwise one message listing each bad value.
     pub fn check(self) -> Result<Checked, Error> {
@@ -152,7 +156,7 @@ impl Config {
         let pre = &self.preprocess;
         let k = pre.iqr_k;
         p.need(
-            k.is_finite() && k >= 0.0,
+            non_negative(k),
             "preprocess.iqr_k",
             "--iqr-k",
             "a number ≥ 0",
@@ -197,7 +201,7 @@ impl Config {
             "repeating one",
         );
         p.need(
-            m.lr_alpha.is_finite() && m.lr_alpha >= 0.0,
+            non_negative(m.lr_alpha),
             "models.lr_alpha",
             "",
             "a number ≥ 0",
@@ -275,7 +279,7 @@ impl Config {
         );
         let w = nn.unsupervised_weight;
         p.need(
-            w.is_finite() && w >= 0.0,
+            non_negative(w),
             "models.nn.unsupervised_weight",
             "--unsupervised-weight",
             "a number ≥ 0",

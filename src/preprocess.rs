@@ -1091,6 +1091,133 @@ mod tests {
     }
 
     #[test]
+    fn fences_are_training_iqr_fences_and_skip_what_has_no_spread() {
+        let (t, s) = setup(TEXT);
+        let opts = PrepOptions::default();
+        let (fenced, report) = fences(&t, &s.features(), &split(), &opts);
+        // x train 1, 2, 4, 100 (and a missing): Q1 1.75, Q3 28, k 1.5.
+        assert_eq!(fenced[0], Some((1.75 - 1.5 * 26.25, 28.0 + 1.5 * 26.25)));
+        assert_eq!(fenced[1], None, "categorical");
+        assert_eq!(report.columns[0].train_outside, 1);
+        let none = PrepOptions {
+            outliers: Outliers::None,
+            ..opts
+        };
+        assert!(
+            fences(&t, &s.features(), &split(), &none)
+                .0
+                .iter()
+                .all(Option::is_none)
+        );
+    }
+
+    #[test]
+    fn drop_outside_keeps_rows_inside_and_refuses_one_class() {
+        let (t, s) = setup(TEXT);
+        let features = s.features();
+        let fenced = vec![Some((0.0, 10.0)), None];
+        assert_eq!(
+            drop_outside(&t, &s, &features, &[0, 1, 2, 3, 4], &fenced).unwrap(),
+            [0, 1, 2, 3]
+        );
+        let narrow = vec![Some((0.5, 1.5)), None];
+        assert!(drop_outside(&t, &s, &features, &[0, 3], &narrow).is_err());
+    }
+
+    #[test]
+    fn numeric_step_fills_with_the_training_median_or_mean() {
+        let v = [1.0, f64::NAN, 3.0, 10.0, f64::NAN];
+        let (step, change) = numeric_step("x", &v, &[0, 1, 2, 3], &[4], None, Impute::Median);
+        let Step::Numeric {
+            fill,
+            range,
+            integer,
+            ..
+        } = step
+        else {
+            panic!("numeric")
+        };
+        assert_eq!((fill, range, integer), (3.0, (1.0, 10.0), true));
+        let change = change.unwrap();
+        assert_eq!(
+            (
+                change.train_missing,
+                change.test_missing,
+                change.fill.as_str()
+            ),
+            (1, 1, "median 3")
+        );
+        let (step, _) = numeric_step(
+            "x",
+            &v,
+            &[0, 2, 3],
+            &[],
+            Some((0.0, 5.0)),
+            Impute::Indicator,
+        );
+        assert!(
+            matches!(
+                step,
+                Step::Numeric {
+                    range: (1.0, 5.0),
+                    indicator: false,
+                    ..
+                }
+            ),
+            "{step:?}"
+        );
+    }
+
+    #[test]
+    fn categorical_step_orders_levels_by_count_and_counts_unseen_test_levels() {
+        let levels: Vec<String> = ["a", "b", "z"].map(String::from).to_vec();
+        let codes = [1, 1, 0, MISSING, 2, 1];
+        let (step, change, info) =
+            categorical_step("c", &codes, &levels, &[0, 1, 2, 3], &[4, 5], true);
+        assert_eq!(
+            step,
+            Step::Categorical {
+                column: "c".into(),
+                levels: vec!["b".into(), "a".into()],
+                indicator: true
+            }
+        );
+        assert_eq!(change.unwrap().fill, "mode 'b'");
+        assert_eq!(
+            (info.unseen_test_rows, info.unseen_levels),
+            (1, vec!["z".to_string()])
+        );
+    }
+
+    #[test]
+    fn select_keeps_the_best_scored_features() {
+        let (t, s) = setup(TEXT);
+        let f = Preprocessor::fit(&t, &s, &split(), &PrepOptions::default()).unwrap();
+        let steps = f.preprocessor.steps().to_vec();
+        let top = PrepOptions {
+            keep: Keep::Top(1),
+            ..Default::default()
+        };
+        let (kept, report) = select(&t, &s, steps.clone(), &f.train, &top).unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].column(), report.scores[0].column, "the best one");
+        let none = PrepOptions {
+            keep: Keep::MinScore(1e9),
+            ..Default::default()
+        };
+        assert!(select(&t, &s, steps, &f.train, &none).is_err());
+    }
+
+    #[test]
+    fn levels_match_by_text_then_ignoring_case_and_spacing() {
+        let seen: Vec<String> = ["Mobile Phone", "Computer"].map(String::from).to_vec();
+        let table_levels: Vec<String> = ["computer", " mobile  phone", "Tablet"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(level_slots(&seen, &table_levels), [Some(1), Some(0), None]);
+    }
+
+    #[test]
     fn mutual_information_matches_hand_values() {
         // Perfect dependence of a balanced binary target: I = ln 2.
         assert_abs_diff_eq!(
