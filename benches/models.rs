@@ -142,11 +142,9 @@ fn main() {
     }
     println!("four baselines' fits together: {baselines:.3} s");
     let t = now();
-    let control = Control {
-        progress: &mut |_| {},
-        pause: None,
-    };
-    let report = block_on(session.run(&cfg, control)).expect("run").clone();
+    let report = block_on(session.run(&cfg, Control::none()))
+        .expect("run")
+        .clone();
     println!(
         "whole run (1 seed, {} GAN/MLP epochs, six models): {:.2} s; peak RSS {:.0} MiB",
         cfg.models.nn.epochs,

@@ -107,8 +107,32 @@ pub enum Progress<'a> {
 /// What a run reports to and waits for: `progress` sees every event, and after each epoch and
 /// each model the run waits at `pause` (the page's Pause button).
 pub struct Control<'a> {
-    pub progress: &'a mut dyn FnMut(Progress),
+    pub progress: Option<&'a mut dyn FnMut(Progress)>,
     pub pause: Option<Pause<'a>>,
+}
+
+impl<'a> Control<'a> {
+    /// Every event to `progress`, no pauses.
+    pub fn new(progress: &'a mut dyn FnMut(Progress)) -> Self {
+        Control {
+            progress: Some(progress),
+            pause: None,
+        }
+    }
+
+    /// Nothing reported, no pauses.
+    pub fn none() -> Control<'static> {
+        Control {
+            progress: None,
+            pause: None,
+        }
+    }
+
+    fn report(&mut self, p: Progress) {
+        if let Some(f) = self.progress.as_mut() {
+            f(p);
+        }
+    }
 }
 
 /// One seed's split, its reports, and what was fitted on it.
@@ -296,27 +320,27 @@ async fn fit_one(
     threshold: f64,
     control: &mut Control<'_>,
 ) -> Result<(Box<dyn crate::models::Classifier>, SeedRun), Error> {
-    (control.progress)(Progress::Fit {
+    control.report(Progress::Fit {
         model: kind,
         seed,
         augmented,
     });
     let mut model = build(kind, opts)?;
     let start = now();
-    let progress = &mut *control.progress;
+    let pause = control.pause;
     let mut on_epoch = |stats: &EpochStats| {
-        progress(Progress::Epoch {
+        control.report(Progress::Epoch {
             model: kind,
             seed,
             stats,
         })
     };
-    let mut hooks = Hooks::new(&mut on_epoch, control.pause);
+    let mut hooks = Hooks::new(&mut on_epoch, pause);
     model.fit(x, y, seed, &mut hooks).await?;
     let train_seconds = (now() - start - hooks.paused()).as_secs_f64();
     let p = model.predict_proba(x_test).await?;
     let scores = evaluate(y_test, &p, threshold);
-    (control.progress)(Progress::Scored {
+    control.report(Progress::Scored {
         model: kind,
         seed,
         augmented,

@@ -7,13 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::clean::{CleanOptions, relabel_features};
-use crate::ingest::{Table, Values};
+use crate::ingest::{MAX_STRAY_SHARE, Table, Values};
 use crate::models::{Classifier, ModelKind};
 use crate::preprocess::Preprocessor;
 use crate::schema::{Kind, Role, Schema};
-
-/// A numeric column may have at most this share of texts that are not numbers (read as missing).
-const MAX_TEXT_SHARE: f64 = 0.05;
 
 /// One column as training saw it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -67,32 +64,37 @@ impl TableSpec {
     pub fn conform(&self, raw: &Table) -> Result<(Table, Vec<String>), Error> {
         let mut table = raw.clone();
         let (mut problems, mut notes) = (Vec::new(), Vec::new());
+        // Per column of the table: whether the model knows it, and whether it is a feature.
+        let (mut known, mut feature) = (
+            vec![false; raw.columns.len()],
+            vec![false; raw.columns.len()],
+        );
         for spec in &self.columns {
+            let is_feature = spec.role == Role::Feature;
             let Some(c) = table.find(&spec.name) else {
-                if spec.role == Role::Feature {
+                if is_feature {
                     problems.push(format!("column '{}' is missing", spec.name));
                 }
                 continue;
             };
+            (known[c], feature[c]) = (true, is_feature);
             let col = &mut table.columns[c];
             match (spec.kind, &col.values) {
                 (Kind::Categorical, Values::Numeric(_)) => col.make_categorical(),
                 (Kind::Numeric, Values::Categorical { .. }) => {
                     let present = col.len() - col.missing_count();
                     let (lost, examples) = col.make_numeric();
+                    let examples = examples.join(", ");
                     let share = lost as f64 / present.max(1) as f64;
-                    if spec.role != Role::Feature {
-                    } else if share > MAX_TEXT_SHARE {
+                    if is_feature && share > MAX_STRAY_SHARE {
                         problems.push(format!(
-                            "column '{}' was numeric in training but holds text here (e.g. {})",
-                            spec.name,
-                            examples.join(", ")
+                            "column '{}' was numeric in training but holds text here (e.g. {examples})",
+                            spec.name
                         ));
-                    } else if lost > 0 {
+                    } else if is_feature && lost > 0 {
                         notes.push(format!(
-                            "'{}': {lost} cells are not numbers, read as missing (e.g. {})",
-                            spec.name,
-                            examples.join(", ")
+                            "'{}': {lost} cells are not numbers, read as missing (e.g. {examples})",
+                            spec.name
                         ));
                     }
                 }
@@ -102,13 +104,9 @@ impl TableSpec {
         let unknown: Vec<&str> = raw
             .columns
             .iter()
-            .map(|c| c.name.as_str())
-            .filter(|n| {
-                !self
-                    .columns
-                    .iter()
-                    .any(|s| s.name.trim().eq_ignore_ascii_case(n.trim()))
-            })
+            .zip(&known)
+            .filter(|(_, k)| !**k)
+            .map(|(c, _)| c.name.as_str())
             .collect();
         if !problems.is_empty() {
             let extra = if unknown.is_empty() {
@@ -124,15 +122,9 @@ impl TableSpec {
         if !unknown.is_empty() {
             notes.push(format!("not used by the model: {}", unknown.join(", ")));
         }
-        let names: Vec<String> = self.features().map(|c| c.name.to_lowercase()).collect();
-        let is_feature = |i: usize| names.contains(&table_name(raw, i));
-        relabel_features(&mut table, &is_feature, &self.clean, false)?;
+        relabel_features(&mut table, &|i| feature[i], &self.clean, false)?;
         Ok((table, notes))
     }
-}
-
-fn table_name(t: &Table, i: usize) -> String {
-    t.columns[i].name.trim().to_lowercase()
 }
 
 /// One fitted model of a pipeline.

@@ -23,7 +23,7 @@ const MISSING_MARKERS: [&str; 10] = [
 
 /// A numeric column keeps at most this share of non-numeric texts (treated as missing and
 /// reported); with more it is read as categorical.
-const MAX_STRAY_SHARE: f64 = 0.05;
+pub(crate) const MAX_STRAY_SHARE: f64 = 0.05;
 
 #[derive(Clone, Debug)]
 pub enum Values {

@@ -504,20 +504,10 @@ fn show_scores(p: Progress) {
 }
 
 /// A session of the table, trained with `cfg`.
-fn trained(
-    table: &TableArgs,
-    cfg: &Checked,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<Session, Error> {
+fn trained(table: &TableArgs, cfg: &Checked, control: Control) -> Result<Session, Error> {
     let (bytes, name) = table.read()?;
     let mut session = Session::load(&bytes, &name, cfg)?;
-    block_on(session.run(
-        cfg,
-        Control {
-            progress,
-            pause: None,
-        },
-    ))?;
+    block_on(session.run(cfg, control))?;
     Ok(session)
 }
 
@@ -528,7 +518,7 @@ fn run(a: &RunArgs) -> Result<(), Error> {
     set(&mut c.models.models, a.models.clone());
     c.augment |= a.augment;
     let cfg = checked(c)?;
-    let session = trained(&a.table, &cfg, &mut show_scores)?;
+    let session = trained(&a.table, &cfg, Control::new(&mut show_scores))?;
     let report = &session.trained()?.report;
     if let Some(path) = &a.save {
         write_file(path, &block_on(session.save_model(&[]))?)?;
@@ -563,7 +553,7 @@ fn synth(a: &SynthArgs) -> Result<(), Error> {
     a.train.apply(&mut c);
     c.models.models = vec![ModelKind::Gan];
     let cfg = checked(c)?;
-    let session = trained(&a.table, &cfg, &mut |_| {})?;
+    let session = trained(&a.table, &cfg, Control::none())?;
     let report = block_on(session.synthesize(a.rows, cfg.split.seed))?;
     emit_csv(a.out.as_deref(), a.table.json, &report.csv)?;
     if a.table.json {
@@ -604,7 +594,7 @@ fn score(a: &ScoreArgs) -> Result<(), Error> {
         None => {
             let model = a.model.unwrap_or(ModelKind::Gan);
             c.models.models = vec![model];
-            let session = trained(&a.table, &checked(c)?, &mut |_| {})?;
+            let session = trained(&a.table, &checked(c)?, Control::none())?;
             block_on(session.score(model))?
         }
     };

@@ -210,12 +210,13 @@ impl Step {
     }
 }
 
-/// A step's column in one table: its values, and for a categorical column the input slot of
-/// each of the table's level codes (`None`: a level not seen in training).
+/// A step's column in one table: its values, and for a categorical column its levels and the
+/// input slot of each (`None`: a level not seen in training).
 enum Bound<'t> {
     Numeric(&'t [f64]),
     Categorical {
         codes: &'t [u32],
+        levels: &'t [String],
         slots: Vec<Option<usize>>,
     },
 }
@@ -303,6 +304,7 @@ impl Preprocessor {
                 (Step::Categorical { levels: seen, .. }, Values::Categorical { codes, levels }) => {
                     bound.push(Bound::Categorical {
                         codes,
+                        levels,
                         slots: level_slots(seen, levels),
                     })
                 }
@@ -353,7 +355,7 @@ impl Preprocessor {
                     Step::Categorical {
                         levels, indicator, ..
                     },
-                    Bound::Categorical { codes, slots },
+                    Bound::Categorical { codes, slots, .. },
                 ) => {
                     let start = out.len();
                     out.resize(start + levels.len(), 0.0);
@@ -445,7 +447,7 @@ impl Preprocessor {
             .steps
             .iter()
             .zip(&bound)
-            .filter_map(|(step, b)| unseen_rows(step, b, table, rows))
+            .filter_map(|(step, b)| unseen_rows(step, b, rows))
             .collect();
         Ok(Encoded {
             x: Matrix {
@@ -565,8 +567,13 @@ fn level_slots(seen: &[String], levels: &[String]) -> Vec<Option<usize>> {
 }
 
 /// How many of `rows` hold a level training never saw, and which levels those are.
-fn unseen_rows(step: &Step, bound: &Bound, table: &Table, rows: &[usize]) -> Option<Unseen> {
-    let Bound::Categorical { codes, slots } = bound else {
+fn unseen_rows(step: &Step, bound: &Bound, rows: &[usize]) -> Option<Unseen> {
+    let Bound::Categorical {
+        codes,
+        levels,
+        slots,
+    } = bound
+    else {
         return None;
     };
     let mut seen_codes = FxHashSet::default();
@@ -581,10 +588,6 @@ fn unseen_rows(step: &Step, bound: &Bound, table: &Table, rows: &[usize]) -> Opt
     if n == 0 {
         return None;
     }
-    let c = table.find(step.column())?;
-    let Values::Categorical { levels, .. } = &table.columns[c].values else {
-        return None;
-    };
     let mut names: Vec<String> = seen_codes
         .into_iter()
         .map(|c| levels[c as usize].clone())

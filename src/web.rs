@@ -129,7 +129,7 @@ impl WebSession {
             }
         };
         let control = Control {
-            progress: &mut report_progress,
+            progress: Some(&mut report_progress),
             pause: wait.as_ref().map(|w| w as &dyn Fn() -> Local<'static, ()>),
         };
         let report = self.session.run(&cfg, control).await?;

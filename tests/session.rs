@@ -12,13 +12,6 @@ use churnlab::models::ModelKind;
 use churnlab::sample::sample_csv;
 use churnlab::session::Session;
 
-fn quiet() -> Control<'static> {
-    Control {
-        progress: Box::leak(Box::new(|_: churnlab::compare::Progress| {})),
-        pause: None,
-    }
-}
-
 /// A quick config: two epochs of small networks and every other model.
 fn quick(models: &[ModelKind]) -> Checked {
     let mut c = Config::default();
@@ -32,7 +25,7 @@ fn trained(rows: usize, models: &[ModelKind]) -> (Session, Checked) {
     let cfg = quick(models);
     let bytes = sample_csv(rows, 3).into_bytes();
     let mut session = Session::load(&bytes, "sample.csv", &cfg).unwrap();
-    block_on(session.run(&cfg, quiet())).unwrap();
+    block_on(session.run(&cfg, Control::none())).unwrap();
     (session, cfg)
 }
 
@@ -61,7 +54,7 @@ fn one_parse_and_one_fit_serve_inspect_edit_run_score_and_synthesize() {
             .feature_names
             .contains(&"Tenure".to_string())
     );
-    let report = block_on(s.run(&edited, quiet())).unwrap().clone();
+    let report = block_on(s.run(&edited, Control::none())).unwrap().clone();
     let after_run = s.counts();
     assert_eq!(after_run.model_fits, ALL.len());
     for kind in ALL {

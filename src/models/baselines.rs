@@ -11,7 +11,7 @@ use smartcore::neighbors::knn_classifier::{KNNClassifier, KNNClassifierParameter
 
 use serde::{Deserialize, Serialize};
 
-use super::{Blobs, Saved, cpu_classifier};
+use super::{Blobs, Saved, check_width, cpu_classifier};
 use crate::Error;
 use crate::matrix::Matrix;
 
@@ -51,17 +51,6 @@ impl Logistic {
             alpha,
             weights: None,
         }
-    }
-}
-
-/// A saved model's width against the inputs it is given.
-pub(crate) fn check_width(what: &str, saved: usize, inputs: usize) -> Result<(), Error> {
-    if saved == inputs {
-        Ok(())
-    } else {
-        Err(Error::input(format!(
-            "the model file's {what} takes {saved} inputs, its preprocessing makes {inputs}"
-        )))
     }
 }
 

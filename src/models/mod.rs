@@ -445,6 +445,17 @@ impl Saved {
     }
 }
 
+/// A saved model's width against the inputs it is given.
+pub(crate) fn check_width(what: &str, saved: usize, inputs: usize) -> Result<(), Error> {
+    if saved == inputs {
+        Ok(())
+    } else {
+        Err(Error::input(format!(
+            "the model file's {what} takes {saved} inputs, its preprocessing makes {inputs}"
+        )))
+    }
+}
+
 /// Where a [`Saved`] model keeps its bulky arrays: numbered byte strings.
 #[derive(Clone, Debug, Default)]
 pub struct Blobs(pub Vec<Vec<u8>>);

@@ -17,7 +17,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::{leaky_relu, log_softmax, sigmoid, softmax, softplus};
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
-use super::{Backend, Blobs, Classifier, EpochStats, Hooks, Local, NnOptions, Saved};
+use super::{Backend, Blobs, Classifier, EpochStats, Hooks, Local, NnOptions, Saved, check_width};
 use crate::matrix::{Layout, Matrix};
 use crate::rng::Rng;
 use crate::split::{SplitOptions, stratified};
@@ -475,16 +475,6 @@ fn from_record(d_in: usize, hidden: usize, d_out: usize, bytes: &[u8]) -> Result
         .map_err(bad)
 }
 
-fn check_inputs(saved: usize, inputs: usize) -> Result<(), Error> {
-    if saved == inputs {
-        Ok(())
-    } else {
-        Err(Error::input(format!(
-            "the model file's network takes {saved} inputs, its preprocessing makes {inputs}"
-        )))
-    }
-}
-
 /// A two-hidden-layer perceptron trained with cross-entropy.
 pub struct Mlp {
     opts: NnOptions,
@@ -572,7 +562,7 @@ impl Mlp {
         bytes: &[u8],
         inputs: usize,
     ) -> Result<Mlp, Error> {
-        check_inputs(saved, inputs)?;
+        check_width("network", saved, inputs)?;
         let net = from_record(inputs, opts.hidden, 2, bytes)?;
         Ok(Mlp {
             opts: NnOptions {
@@ -770,7 +760,7 @@ impl Gan {
         generator: &[u8],
         inputs: usize,
     ) -> Result<Gan, Error> {
-        check_inputs(saved, inputs)?;
+        check_width("network", saved, inputs)?;
         Ok(Gan {
             discriminator: Some(from_record(inputs, opts.hidden, 2, discriminator)?),
             generator: Some(from_record(opts.noise + 2, opts.hidden, inputs, generator)?),
