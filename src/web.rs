@@ -10,6 +10,7 @@ use crate::config::{Checked, Config};
 use crate::model_file::ModelFile;
 use crate::models::{Local, ModelKind};
 use crate::session::Session;
+use std::rc::Rc;
 
 #[wasm_bindgen]
 extern "C" {
@@ -77,7 +78,27 @@ pub fn sample_csv(rows: u32, seed: u32) -> String {
 #[wasm_bindgen(js_name = Session)]
 pub struct WebSession {
     session: Session,
-    model_file: Option<ModelFile>,
+    model_file: Option<Rc<ModelFile>>,
+}
+
+/// A model file read once; every session it is given to shares it.
+#[wasm_bindgen(js_name = ModelFile)]
+pub struct WebModelFile(Rc<ModelFile>);
+
+#[wasm_bindgen(js_class = ModelFile)]
+impl WebModelFile {
+    /// Reads a model file; refused by name if it is not one, newer, cut short or damaged.
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: &[u8], file_name: &str) -> Result<WebModelFile, JsError> {
+        Ok(WebModelFile(Rc::new(crate::model_file::read(
+            bytes, file_name,
+        )?)))
+    }
+
+    /// What the file says about itself (`ModelInfo`).
+    pub fn info(&self) -> Result<JsValue, JsError> {
+        to_js(&self.0.info)
+    }
 }
 
 #[wasm_bindgen(js_class = Session)]
@@ -144,14 +165,10 @@ impl WebSession {
         with_csv(&report, &report.csv)
     }
 
-    /// Reads a model file (refused by name if it is not one, newer, cut short or damaged) to
-    /// score this table with; what it says about itself (`ModelInfo`).
+    /// Scores this table with `file` from now on (see `scoreWithModelFile`).
     #[wasm_bindgen(js_name = useModelFile)]
-    pub fn use_model_file(&mut self, bytes: &[u8], file_name: &str) -> Result<JsValue, JsError> {
-        let file = crate::model_file::read(bytes, file_name)?;
-        let info = to_js(&file.info)?;
-        self.model_file = Some(file);
-        Ok(info)
+    pub fn use_model_file(&mut self, file: &WebModelFile) {
+        self.model_file = Some(Rc::clone(&file.0));
     }
 
     /// Every customer scored by the model file's model `model`: `{report, csv}`. Nothing is

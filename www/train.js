@@ -134,14 +134,19 @@ function showComparison(report) {
   showChart($('train-charts'), 'roc', 'ROC curves', draw('roc', report.models.map((m) => [m.label, m.runs[0].roc])));
 }
 
+/** While a run trains, only Pause and Stop act on the worker's session. */
+function running(on) {
+  for (const id of ['train', 'score', 'synthesize', 'save-model']) $(id).disabled = on;
+  $('stop').disabled = !on;
+  $('pause').disabled = !on;
+}
+
 export async function train() {
   const models = [...document.querySelectorAll('#models input:checked')].map((i) => i.value);
   if (!models.length) return showError('Choose at least one model.');
   const options = trainOptions(models);
   $('error').hidden = true;
-  for (const id of ['train', 'score', 'synthesize', 'save-model']) $(id).disabled = true;
-  $('stop').disabled = false;
-  $('pause').disabled = false;
+  running(true);
   $('epoch-table').tBodies[0].replaceChildren();
   $('comparison').tBodies[0].replaceChildren();
   $('confusions').replaceChildren();
@@ -151,13 +156,10 @@ export async function train() {
   const { handle, bar } = onProgress(total);
   const reply = await request({ type: 'run', options }, handle);
   setPaused(false);
-  for (const id of ['train', 'score', 'synthesize', 'save-model']) $(id).disabled = false;
-  $('stop').disabled = true;
-  $('pause').disabled = true;
+  running(false);
   bar.end();
   if (reply.type === 'error') { $('train-status').textContent = ''; return showError(reply.message); }
   state.trained = true;
-  state.trainedModels = reply.report.models.filter((m) => !m.augmented).map((m) => m.model);
   showComparison(reply.report);
   $('train-status').textContent =
     `Trained in ${bar.elapsed().toFixed(1)} s. Majority class: ${(100 * reply.report.majority_accuracy).toFixed(2)} %.`;

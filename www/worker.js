@@ -6,7 +6,7 @@
 // {type: 'pause'|'resume'} during a run, answered at once.
 // Messages out: {type: 'module', module}, {type: 'ready', models},
 // {id, type: 'progress'|'report'|'error', ...}.
-import init, { Session, sampleCsv, availableModels, initGpu, checkReported } from './pkg/churnlab.js';
+import init, { Session, ModelFile, sampleCsv, availableModels, initGpu, checkReported } from './pkg/churnlab.js';
 
 // The page's first message ({type: 'module'}) brings the compiled module, or null: then this
 // worker compiles it (streaming, off the page's main thread) and sends it to the page.
@@ -29,7 +29,8 @@ async function compile() {
 
 // Bytes of WebAssembly memory the worker holds (it only grows), sent with every reply.
 const memory = async () => (await ready).memory.buffer.byteLength;
-// The session of the table last read, and the model file last loaded (kept for later tables).
+// The session of the table last read, and the model file last loaded (read once, given to
+// every later session).
 let session = null;
 let modelFile = null;
 // Set while the page has paused training: {promise, resume}.
@@ -96,7 +97,7 @@ function open(bytes, name, options) {
   const next = new Session(bytes, name, options ?? null);
   session?.free();
   session = next;
-  if (modelFile) session.useModelFile(modelFile.bytes, modelFile.name);
+  if (modelFile) session.useModelFile(modelFile);
   return session.inspect(options ?? null);
 }
 
@@ -133,10 +134,12 @@ const handlers = {
     return { report: null, bytes, transfer: [bytes.buffer] };
   },
   loadModel(msg) {
-    const bytes = new Uint8Array(msg.bytes);
-    const info = current().useModelFile(bytes, msg.name);
-    modelFile = { bytes, name: msg.name };
-    return { report: info };
+    const s = current();
+    const file = new ModelFile(new Uint8Array(msg.bytes), msg.name);
+    s.useModelFile(file);
+    modelFile?.free();
+    modelFile = file;
+    return { report: file.info() };
   },
   counts: () => ({ report: current().counts() }),
   warmUp: async () => { await warmUp(); return { report: null }; },

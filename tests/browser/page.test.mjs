@@ -20,6 +20,15 @@ after(async () => {
   srv?.server.close();
 });
 
+/** The path of the real table's file `name`, or null (the test skipped, loudly) where it is absent. */
+function realTable(t, name) {
+  const path = join(shared, name);
+  if (existsSync(path)) return path;
+  console.error(`\n*** SKIPPED: the real table is not at ${path} ***\n`);
+  t.skip('real table absent');
+  return null;
+}
+
 async function waitForRead(page, name) {
   await page.waitForFunction((n) => document.getElementById('status').textContent.startsWith(`Read '${n}'`) ||
     document.getElementById('status').textContent.startsWith(`Read ${n}`), name, { timeout: 60_000 });
@@ -232,12 +241,8 @@ test('a bad file is refused in plain words and the next file still loads', async
 
 for (const name of ['ecommerce_churn.csv', 'E Commerce Dataset.xlsx']) {
   test(`the real table loads from ${name}`, async (t) => {
-    const path = join(shared, name);
-    if (!existsSync(path)) {
-      console.error(`\n*** SKIPPED: the real table is not at ${path} ***\n`);
-      t.skip('real table absent');
-      return;
-    }
+    const path = realTable(t, name);
+    if (!path) return;
     const { page, errors } = browser;
     await page.setInputFiles('#file', path);
     await waitForRead(page, name);
@@ -264,12 +269,8 @@ test('a narrow (mobile) screen shows the page without sideways scrolling', async
 });
 
 test('a full run on the real table sends nothing anywhere', async (t) => {
-  const path = join(shared, 'ecommerce_churn.csv');
-  if (!existsSync(path)) {
-    console.error(`\n*** SKIPPED: the real table is not at ${path} ***\n`);
-    t.skip('real table absent');
-    return;
-  }
+  const path = realTable(t, 'ecommerce_churn.csv');
+  if (!path) return;
   const { page, errors, requests } = browser;
   const from = requests.length;
   await page.goto(`${srv.origin}/`);
@@ -301,12 +302,8 @@ test('a full run on the real table sends nothing anywhere', async (t) => {
 });
 
 test('the kept models score and generate without training; a model file scores the table again identically', async (t) => {
-  const path = join(shared, 'ecommerce_churn.csv');
-  if (!existsSync(path)) {
-    console.error(`\n*** SKIPPED: the real table is not at ${path} ***\n`);
-    t.skip('real table absent');
-    return;
-  }
+  const path = realTable(t, 'ecommerce_churn.csv');
+  if (!path) return;
   const { page, errors } = browser;
   // Every progress event the page receives from its workers, by kind.
   await page.addInitScript(() => {
@@ -361,6 +358,13 @@ test('the kept models score and generate without training; a model file scores t
   await page.click('#score');
   await page.waitForSelector('#score-download:not([hidden])', { timeout: 60_000 });
   assert.equal(await download(page, '#score-download'), scored, 'the same file from the model file');
+  // Next month's customers: another table loaded after the model file is scored by it too.
+  await page.click('#sample');
+  await waitForRead(page, 'the sample');
+  await page.selectOption('#score-model', 'file:random_forest');
+  await page.click('#score');
+  await page.waitForFunction(() => document.getElementById('score-status').textContent.startsWith('5000 customers scored'), null, { timeout: 60_000 });
+  assert.equal((await download(page, '#score-download')).trimEnd().split('\n').length, 5001);
   assert.deepEqual(await page.evaluate(() => window.progressEvents), [], 'nothing trained after the reload either');
   // Not a model file: refused by name.
   await page.setInputFiles('#model-file', path);
