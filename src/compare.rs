@@ -9,8 +9,8 @@ use crate::fitted::{FittedModel, Pipeline, TableSpec};
 use crate::matrix::Matrix;
 use crate::metrics::{Scores, evaluate, roc_curve};
 use crate::models::{EpochStats, Hooks, ModelKind, ModelOptions, Pause, build, wait};
+use crate::prepare::{InspectReport, Prepared};
 use crate::preprocess::{PrepReport, Preprocessor};
-use crate::session::{Counts, InspectReport, Prepared};
 use crate::split::{Split, SplitOptions, SplitReport, stratified};
 use crate::{Error, now};
 
@@ -191,7 +191,6 @@ pub async fn compare(
     p: &Prepared,
     cfg: &Checked,
     control: &mut Control<'_>,
-    counts: &mut Counts,
 ) -> Result<(RunReport, Vec<SeedFit>), Error> {
     let t0 = now();
     let seeds: Vec<u64> = (0..cfg.seeds as u64).map(|k| cfg.split.seed + k).collect();
@@ -205,7 +204,7 @@ pub async fn compare(
     let mut majority = Vec::new();
     let mut fits = Vec::new();
     for &seed in &seeds {
-        let (fit, seed_runs, share) = one_seed(p, cfg, seed, &variants, control, counts).await?;
+        let (fit, seed_runs, share) = one_seed(p, cfg, seed, &variants, control).await?;
         majority.push(share.max(1.0 - share));
         for (k, r) in seed_runs.into_iter().enumerate() {
             runs[k].push(r);
@@ -246,10 +245,8 @@ async fn one_seed(
     seed: u64,
     variants: &[(ModelKind, bool)],
     control: &mut Control<'_>,
-    counts: &mut Counts,
 ) -> Result<(SeedFit, Vec<SeedRun>, f64), Error> {
     let (split, split_report, pre, prep_report) = split_and_fit(p, cfg, seed)?;
-    counts.preprocessor_fits += 1;
     let (y_train, y_test) = (
         p.schema.churned(&split.train),
         p.schema.churned(&split.test),
@@ -259,7 +256,7 @@ async fn one_seed(
     let share = y_test.iter().filter(|&&b| b).count() as f64 / y_test.len().max(1) as f64;
     let opts = model_options(&cfg.models, &pre);
     let augmented = if cfg.augment {
-        Some(augmented_rows(p, &pre, &opts, &x_train, &y_train, seed, counts).await?)
+        Some(augmented_rows(p, &pre, &opts, &x_train, &y_train, seed).await?)
     } else {
         None
     };
@@ -283,7 +280,6 @@ async fn one_seed(
             control,
         )
         .await?;
-        counts.model_fits += 1;
         runs.push(run);
         models.push(FittedModel {
             kind,
@@ -366,12 +362,10 @@ async fn augmented_rows(
     x: &Matrix,
     y: &[bool],
     seed: u64,
-    counts: &mut Counts,
 ) -> Result<(Matrix, Vec<bool>), Error> {
     use crate::models::Classifier;
     let mut gan = crate::models::nn::Gan::new(opts.nn.clone());
     gan.fit(x, y, seed, &mut Hooks::none()).await?;
-    counts.model_fits += 1;
     let positives = y.iter().filter(|&&b| b).count();
     let missing = y.len() - 2 * positives.min(y.len() / 2);
     let (_, classes, extra) = crate::synthetic::generate(
@@ -394,7 +388,6 @@ async fn augmented_rows(
     _: &Matrix,
     _: &[bool],
     _: u64,
-    _: &mut Counts,
 ) -> Result<(Matrix, Vec<bool>), Error> {
     Err(Error::config("augmentation needs the GAN (feature 'nn')"))
 }

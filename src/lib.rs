@@ -3,7 +3,8 @@
 //! Data flows one way through one module per stage:
 //! [`ingest`] → [`schema`] → [`explore`] → [`clean`] → [`split`] → [`preprocess`] →
 //! [`models`] → [`metrics`] → [`report`] and [`charts`]. A [`session::Session`] holds what the
-//! user loaded and trained: it runs the stages once ([`compare`] the models), keeps each seed's
+//! user loaded and trained: it runs the stages once ([`prepare`] the table, [`compare`] the
+//! models), keeps each seed's
 //! [`fitted::Pipeline`], and scores, generates ([`synthetic`]) and writes [`model_file`]s from
 //! them. Options come in as a [`config::Config`], checked once on entry. The CLI
 //! (`src/main.rs`) and the wasm facade (`src/web.rs`) only translate.
@@ -19,6 +20,7 @@ pub mod matrix;
 pub mod metrics;
 pub mod model_file;
 pub mod models;
+pub mod prepare;
 pub mod preprocess;
 pub mod report;
 pub mod rng;

@@ -12,9 +12,10 @@ use churnlab::clean::LabelMap;
 use churnlab::compare::{Control, Progress, RunReport};
 use churnlab::config::{Checked, Config};
 use churnlab::models::{Backend, ModelKind};
+use churnlab::prepare::InspectReport;
 use churnlab::preprocess::{Impute, Keep, Outliers, ScoreBy};
 use churnlab::report::{inspect_text, run_text};
-use churnlab::session::{InspectReport, Session};
+use churnlab::session::Session;
 use churnlab::{Error, ErrorKind, block_on};
 
 /// churnlab — customer-churn pipeline: inspect a table, train and compare models, score

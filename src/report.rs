@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
+use crate::prepare::InspectReport;
 use crate::schema::{Kind, Role};
-use crate::session::InspectReport;
 
 fn pct(part: usize, whole: usize) -> String {
     format!("{:.2} %", 100.0 * part as f64 / whole.max(1) as f64)

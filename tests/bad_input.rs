@@ -2,7 +2,8 @@
 //! (and checked), or refused with a message that names the problem. Never a panic.
 
 use churnlab::config::Config;
-use churnlab::session::{InspectReport, Session};
+use churnlab::prepare::InspectReport;
+use churnlab::session::Session;
 
 fn inspect(bytes: &[u8], file: &str, cfg: &Config) -> Result<InspectReport, churnlab::Error> {
     let cfg = cfg.clone().check()?;

@@ -8,8 +8,9 @@ use churnlab::compare::{Control, split_and_fit};
 use churnlab::config::{Checked, Config};
 use churnlab::ingest::{IngestOptions, load};
 use churnlab::models::ModelKind;
+use churnlab::prepare::InspectReport;
 use churnlab::schema::Role;
-use churnlab::session::{InspectReport, Session};
+use churnlab::session::Session;
 
 fn data(name: &str) -> Option<Vec<u8>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
