@@ -3,6 +3,7 @@
 //! customers, a model file — starts from what it holds: the file is parsed once, and nothing
 //! that was fitted is fitted again.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use serde::Serialize;
@@ -35,6 +36,10 @@ pub struct Trained {
     pub report: RunReport,
     pub fits: Vec<SeedFit>,
     pub table: Rc<Prepared>,
+    /// Per synthesis seed, the test F1 of the quality check's forest on the real training rows
+    /// (the same for every batch of synthetic customers, so made once).
+    #[cfg_attr(not(feature = "nn"), allow(dead_code))]
+    real_f1: RefCell<Vec<(u64, f64)>>,
 }
 
 /// One loaded table and what was trained on it.
@@ -109,6 +114,7 @@ impl Session {
             report,
             fits,
             table,
+            real_f1: RefCell::default(),
         });
         Ok(&trained.report)
     }
@@ -149,17 +155,26 @@ impl Session {
             .model(ModelKind::Gan)?
             .gan()
             .ok_or_else(|| Error::config("the GAN's generator is not kept"))?;
-        let p = &trained.table;
-        crate::synthetic::synthesize(
-            &p.table,
-            &p.schema,
+        let known = trained
+            .real_f1
+            .borrow()
+            .iter()
+            .find(|(s, _)| *s == seed)
+            .map(|k| k.1);
+        let report = crate::synthetic::synthesize(
+            &trained.table,
             &fit.split,
             &fit.pipeline.preprocessor,
             gan,
             rows,
             seed,
+            known,
         )
-        .await
+        .await?;
+        if let (None, Some(f1)) = (known, report.quality.trtr_f1) {
+            trained.real_f1.borrow_mut().push((seed, f1));
+        }
+        Ok(report)
     }
 
     /// A model file of the first seed's pipeline with the models `kinds` (all when empty).

@@ -257,21 +257,24 @@ pub struct SyntheticReport {
 }
 
 /// `rows` customers from a fitted GAN, churners in the training rows' proportion, with the
-/// quality checks against the training and test rows of `split` (of `table`). The GAN is not
-/// fitted again; the checks fit their own small detector and forests.
+/// quality checks against the training and test rows of `split` (of the prepared table). The GAN is not
+/// fitted again; the checks fit their own small detector and forests. `real_f1`, where the
+/// caller already has it, is the test F1 of the forest trained on the real rows with this
+/// `seed` (it does not depend on the synthetic rows), and is not computed again.
 #[cfg(feature = "nn")]
 pub async fn synthesize(
-    table: &Table,
-    schema: &Schema,
+    prepared: &crate::prepare::Prepared,
     split: &crate::split::Split,
     pre: &crate::preprocess::Preprocessor,
     gan: &crate::models::nn::Gan,
     rows: usize,
     seed: u64,
+    real_f1: Option<f64>,
 ) -> Result<SyntheticReport, Error> {
     if rows == 0 {
         return Err(Error::config("ask for at least one synthetic row"));
     }
+    let (table, schema) = (&prepared.table, &prepared.schema);
     let y = schema.churned(&split.train);
     let rate = y.iter().filter(|&&b| b).count() as f64 / y.len().max(1) as f64;
     let churners = ((rows as f64 * rate).round() as usize).min(rows);
@@ -290,7 +293,7 @@ pub async fn synthesize(
         x: x_synth,
         y: classes,
     };
-    let (detection_auc, tstr, trtr) = checks(&real, &fake, &test, seed)?;
+    let (detection_auc, tstr, trtr) = checks(&real, &fake, &test, seed, real_f1)?;
     quality.detection_auc = detection_auc;
     quality.detection_score = detection_auc.map(|a| 1.0 - (2.0 * a.max(0.5) - 1.0));
     quality.tstr_f1 = Some(tstr);
@@ -312,13 +315,15 @@ struct Labelled {
 }
 
 /// Detection AUC (real training rows against synthetic rows, logistic regression, 30 % held
-/// out), then the test F1 of a 100-tree forest trained on synthetic rows and on real rows.
+/// out), then the test F1 of a 100-tree forest trained on synthetic rows and on real rows (unless
+/// `real_f1` gives the latter).
 #[cfg(feature = "nn")]
 fn checks(
     real: &Labelled,
     fake: &Labelled,
     test: &Labelled,
     seed: u64,
+    real_f1: Option<f64>,
 ) -> Result<(Option<f64>, f64, f64), Error> {
     use crate::models::baselines::Logistic;
     use crate::models::forest::Forest;
@@ -341,7 +346,11 @@ fn checks(
         let forest = Forest::fitted(&on.x, &on.y, 100, seed)?;
         Ok(crate::metrics::evaluate(&test.y, &forest.probabilities(&test.x)?, 0.5).f1)
     };
-    Ok((auc, f1_of(fake)?, f1_of(real)?))
+    let real_f1 = match real_f1 {
+        Some(f1) => f1,
+        None => f1_of(real)?,
+    };
+    Ok((auc, f1_of(fake)?, real_f1))
 }
 
 /// Generated customers of the given `(count, churn)` classes: assembled into the table's

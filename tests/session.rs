@@ -62,6 +62,8 @@ fn one_parse_and_one_fit_serve_inspect_edit_run_score_and_synthesize() {
     }
     let synth = block_on(s.synthesize(50, 1)).unwrap();
     assert_eq!(synth.rows, 50);
+    // Again: the real rows' forest of the quality check is not fitted again, same report.
+    assert_eq!(block_on(s.synthesize(50, 1)).unwrap(), synth);
     block_on(s.save_model(&[])).unwrap();
     let counts = s.counts();
     assert_eq!(counts.parses, 1, "{counts:?}");
