@@ -3,6 +3,7 @@
 //! what it changed.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -258,9 +259,11 @@ pub fn relabel_features(
     let mut label_changes = Vec::new();
     let mut used = vec![false; maps.len()];
     for (i, col) in table.columns.iter_mut().enumerate() {
-        if !feature(i) {
+        if !feature(i) || !matches!(col.values, Values::Categorical { .. }) {
             continue;
         }
+        // A copy of this column for the cleaned table (the table as read keeps its own).
+        let col = Arc::make_mut(col);
         let Values::Categorical { codes, levels } = &mut col.values else {
             continue;
         };

@@ -3,6 +3,8 @@
 //! a model file. It starts from the table as read (never a cleaned copy), so a session and a
 //! model file score the same file identically.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
@@ -80,10 +82,10 @@ impl TableSpec {
             (known[c], feature[c]) = (true, is_feature);
             let col = &mut table.columns[c];
             match (spec.kind, &col.values) {
-                (Kind::Categorical, Values::Numeric(_)) => col.make_categorical(),
+                (Kind::Categorical, Values::Numeric(_)) => Arc::make_mut(col).make_categorical(),
                 (Kind::Numeric, Values::Categorical { .. }) => {
                     let present = col.len() - col.missing_count();
-                    let (lost, examples) = col.make_numeric();
+                    let (lost, examples) = Arc::make_mut(col).make_numeric();
                     let examples = examples.join(", ");
                     let share = lost as f64 / present.max(1) as f64;
                     if is_feature && share > MAX_STRAY_SHARE {

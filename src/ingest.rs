@@ -8,6 +8,7 @@
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::io::Cursor;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -153,10 +154,12 @@ impl Column {
     }
 }
 
-/// A table held column by column.
+/// A table held column by column. Columns are shared between copies (a clone copies no cell);
+/// changing one copies that column first (`Arc::make_mut`), so a session's cleaned table holds
+/// only the columns cleaning changed beside the table as read.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
-    pub columns: Vec<Column>,
+    pub columns: Vec<Arc<Column>>,
     pub n_rows: usize,
 }
 
@@ -183,15 +186,17 @@ impl Table {
         let columns = self
             .columns
             .iter()
-            .map(|c| Column {
-                name: c.name.clone(),
-                values: match &c.values {
-                    Values::Numeric(_) => Values::Numeric(Vec::new()),
-                    Values::Categorical { levels, .. } => Values::Categorical {
-                        codes: Vec::new(),
-                        levels: levels.clone(),
+            .map(|c| {
+                Arc::new(Column {
+                    name: c.name.clone(),
+                    values: match &c.values {
+                        Values::Numeric(_) => Values::Numeric(Vec::new()),
+                        Values::Categorical { levels, .. } => Values::Categorical {
+                            codes: Vec::new(),
+                            levels: levels.clone(),
+                        },
                     },
-                },
+                })
             })
             .collect();
         Table { columns, n_rows: 0 }
@@ -203,7 +208,7 @@ impl Table {
     pub fn append_rows(&mut self, rows: &[Vec<Option<String>>]) -> std::ops::Range<usize> {
         let start = self.n_rows;
         for (c, col) in self.columns.iter_mut().enumerate() {
-            match &mut col.values {
+            match &mut Arc::make_mut(col).values {
                 Values::Numeric(v) => v.extend(rows.iter().map(|r| {
                     r[c].as_deref()
                         .and_then(|t| parse_number(t.trim()))
@@ -579,7 +584,7 @@ fn finish_table(
         if let Some(s) = strays {
             report.non_numeric.push(s);
         }
-        columns.push(column);
+        columns.push(Arc::new(column));
     }
     report.rows = n_rows;
     report.columns = columns.len();
@@ -1144,9 +1149,9 @@ mod tests {
     #[test]
     fn conversions_between_kinds() {
         let (mut t, _) = csv("a,b\n1,2\n,x\n3,4\n");
-        t.columns[0].make_categorical();
+        Arc::make_mut(&mut t.columns[0]).make_categorical();
         assert_eq!(levels(&t, 0), [Some("1".into()), None, Some("3".into())]);
-        let (lost, ex) = t.columns[1].make_numeric();
+        let (lost, ex) = Arc::make_mut(&mut t.columns[1]).make_numeric();
         assert_eq!((lost, ex), (1, vec!["x".to_string()]));
         assert_eq!(nums(&t, 1)[2], 4.0);
     }

@@ -3,6 +3,7 @@
 //! overridden through [`SchemaOptions`].
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -221,12 +222,12 @@ pub fn infer(table: &mut Table, opts: &SchemaOptions) -> Result<Schema, Error> {
     let mut notes = Vec::new();
     for col in &mut table.columns {
         if matches_any(&col.name, &opts.categorical) && matches!(col.values, Values::Numeric(_)) {
-            col.make_categorical();
+            Arc::make_mut(col).make_categorical();
             notes.push(format!("'{}' read as categorical, as asked", col.name));
         }
         if matches_any(&col.name, &opts.numeric) && matches!(col.values, Values::Categorical { .. })
         {
-            let (lost, examples) = col.make_numeric();
+            let (lost, examples) = Arc::make_mut(col).make_numeric();
             let mut note = format!("'{}' read as numeric, as asked", col.name);
             if lost > 0 {
                 note += &format!(
