@@ -93,7 +93,12 @@ try {
       console.log(`score every customer with the kept ${model} (5,630 rows): ${ms(await timed(() => page.click('#score'), '#score-download'))} (target 0.5 s)`);
     }
     await page.fill('#synth-rows', '1000');
-    console.log(`1,000 synthetic customers from the kept GAN, quality checks included: ${ms(await timed(() => page.click('#synthesize'), '#synth-download'))} (target 0.5 s)`);
+    const generated = [];
+    for (let i = 0; i < 2; i++) {
+      await page.evaluate(() => { document.getElementById('synth-download').hidden = true; });
+      generated.push(ms(await timed(() => page.click('#synthesize'), '#synth-download')));
+    }
+    console.log(`1,000 synthetic customers from the kept GAN, quality checks included: ${generated.join(', then ')} (target 0.5 s)`);
     const bin = resolve('../../target/release/churnlab');
     if (existsSync(bin)) {
       const t0 = Date.now();
