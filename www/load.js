@@ -4,8 +4,8 @@ import { $, showError } from './dom.js';
 import { state, request, tableOptions } from './state.js';
 
 // Files above this are refused before reading: the worker's WebAssembly memory ends at 4 GB,
-// and a table takes about five times its file size while it is read and prepared (measured: an
-// 81 MiB CSV of 1,000,000 rows needs 441 MiB).
+// and a table takes about five to six times its file size while it is read, prepared and kept
+// (measured: an 81 MiB CSV of 1,000,000 rows, 449 MiB).
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 // A file up to this size is copied, so that a replacement worker (after Stop) can read it again.
 const KEEP_COPY_BYTES = 64 * 1024 * 1024;
