@@ -51,6 +51,27 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// Options from any serde source (the page's JS object, a JSON file): a value of the wrong
+    /// type, an unknown key or model is refused in a message that names the option's path.
+    pub fn from_deserializer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Config, Error> {
+        serde_path_to_error::deserialize(d).map_err(|e| {
+            let path = e.path().to_string();
+            let at = if path == "." {
+                String::new()
+            } else {
+                format!("{path}: ")
+            };
+            Error::config(format!("bad options: {at}{}", e.inner()))
+        })
+    }
+
+    /// Options from JSON text.
+    pub fn from_json(text: &str) -> Result<Config, Error> {
+        Config::from_deserializer(&mut serde_json::Deserializer::from_str(text))
+    }
+}
+
 /// A [`Config`] whose every value is in range.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Checked(Config);
@@ -322,11 +343,19 @@ mod tests {
 
     #[test]
     fn unknown_models_and_options_are_refused_by_name() {
-        let e = serde_json::from_str::<Config>(r#"{"models": {"models": ["gan", "xgb"]}}"#)
-            .unwrap_err();
-        assert!(e.to_string().contains("unknown model 'xgb'"), "{e}");
-        let e = serde_json::from_str::<Config>(r#"{"models": {"nn": {"epoch": 3}}}"#).unwrap_err();
-        assert!(e.to_string().contains("unknown field `epoch`"), "{e}");
+        let e = Config::from_json(r#"{"models": {"models": ["gan", "xgb"]}}"#).unwrap_err();
+        assert!(
+            e.message.contains("models.models[1]: unknown model 'xgb'"),
+            "{e}"
+        );
+        let e = Config::from_json(r#"{"models": {"nn": {"epoch": 3}}}"#).unwrap_err();
+        assert!(e.message.contains("unknown field `epoch`"), "{e}");
+        let e = Config::from_json(r#"{"models": {"nn": {"epochs": -3}}}"#).unwrap_err();
+        assert!(
+            e.message
+                .contains("models.nn.epochs: invalid value: integer `-3`"),
+            "{e}"
+        );
         let mut c = Config::default();
         c.models.models = vec![ModelKind::Gan, ModelKind::Gan];
         assert!(c.check().unwrap_err().message.contains("each model once"));

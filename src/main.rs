@@ -304,7 +304,7 @@ impl TableArgs {
                 let text = std::fs::read_to_string(path).map_err(|e| {
                     Error::config(format!("cannot read config '{}': {e}", path.display()))
                 })?;
-                serde_json::from_str(&text)
+                Config::from_json(&text)
                     .map_err(|e| Error::config(format!("config '{}': {e}", path.display())))?
             }
             None => Config::default(),

@@ -60,8 +60,7 @@ fn config(options: JsValue) -> Result<Checked, JsError> {
     let c: Config = if options.is_undefined() || options.is_null() {
         Config::default()
     } else {
-        serde_wasm_bindgen::from_value(options)
-            .map_err(|e| JsError::new(&format!("options: {e}")))?
+        Config::from_deserializer(serde_wasm_bindgen::Deserializer::from(options))?
     };
     Ok(c.check()?)
 }

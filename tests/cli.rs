@@ -512,3 +512,23 @@ fn a_saved_model_scores_a_new_table_without_fitting() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("is not a churnlab model file"), "{err}");
 }
+
+#[test]
+fn a_bad_value_in_a_config_file_is_named_by_its_option() {
+    let dir = temp_dir("config");
+    let file = sample_file(&dir);
+    let config = dir.join("options.json");
+    std::fs::write(
+        &config,
+        r#"{"models": {"nn": {"epochs": -3}}, "threshold": 2}"#,
+    )
+    .unwrap();
+    let out = churnlab(&["run", &file, "--config", config.to_str().unwrap()]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("models.nn.epochs: invalid value: integer `-3`"),
+        "{err}"
+    );
+}
