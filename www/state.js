@@ -44,6 +44,11 @@ export function startWorker(ready = onReady) {
       return data.module ? compiled.resolve(data.module) : compiled.reject(new Error(data.error));
     }
     if (data.memory) $('memory').textContent = `Worker memory (WebAssembly): ${(data.memory / 2 ** 20).toFixed(0)} MiB.`;
+    if (data.counts) {
+      const c = data.counts;
+      $('counts').textContent = `This table was read ${c.parses}× and prepared ${c.preparations}×; ` +
+        `preprocessing fitted ${c.preprocessor_fits}×, models ${c.model_fits}×.`;
+    }
     if (data.type === 'ready') return onReady(data.models);
     if (data.type === 'progress') return progressHandlers.get(data.id)?.(data.event);
     if (data.fatal) {

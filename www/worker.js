@@ -2,7 +2,7 @@
 // models trained on it. Messages in: {type: 'module', module} first (see below), then
 // {id, type, ...} requests, answered one at a time in order: 'sample' | 'load' (a new table and
 // session), 'inspect' (the table again with new options: no re-parse), 'run', 'score',
-// 'synthesize', 'saveModel', 'loadModel', 'counts', 'checkReported', 'warmUp'; and
+// 'synthesize', 'saveModel', 'loadModel', 'checkReported', 'warmUp'; and
 // {type: 'pause'|'resume'} during a run, answered at once.
 // Messages out: {type: 'module', module}, {type: 'ready', models},
 // {id, type: 'progress'|'report'|'error', ...}.
@@ -109,10 +109,13 @@ function current() {
 const handlers = {
   sample(msg) {
     const csv = sampleCsv(msg.rows ?? 5000, msg.seed ?? 42);
-    return { report: open(new TextEncoder().encode(csv), 'churnlab-sample.csv', msg.options), csv };
+    return { report: open(new TextEncoder().encode(csv), 'churnlab-sample.csv', msg.options), csv, counts: session.counts() };
   },
-  load: (msg) => ({ report: open(new Uint8Array(msg.bytes), msg.name, msg.options) }),
-  inspect: (msg) => ({ report: current().inspect(msg.options ?? null) }),
+  load: (msg) => ({ report: open(new Uint8Array(msg.bytes), msg.name, msg.options), counts: session.counts() }),
+  inspect: (msg) => {
+    const s = current();
+    return { report: s.inspect(msg.options ?? null), counts: s.counts() };
+  },
   async run(msg) {
     paused = null;
     const s = current();
@@ -141,7 +144,6 @@ const handlers = {
     modelFile = file;
     return { report: file.info() };
   },
-  counts: () => ({ report: current().counts() }),
   warmUp: async () => { await warmUp(); return { report: null }; },
   checkReported: (msg) => ({ report: checkReported(msg.reported, msg.positives, msg.negatives) }),
 };

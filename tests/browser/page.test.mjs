@@ -325,6 +325,9 @@ test('the kept models score and generate without training; a model file scores t
   const { report, error } = await train(page);
   assert.ok(report, error);
   assert.ok((await page.evaluate(() => window.progressEvents)).includes('fit'), 'the wrapper sees training events');
+  // The worker's own counts: one parse, one preparation, three models fitted (one seed).
+  const counts = await page.textContent('#counts');
+  assert.equal(counts, 'This table was read 1× and prepared 1×; preprocessing fitted 2×, models 3×.');
   await page.evaluate(() => { window.progressEvents.length = 0; });
   await page.selectOption('#score-model', 'session:random_forest');
   await page.click('#score');
@@ -340,6 +343,7 @@ test('the kept models score and generate without training; a model file scores t
     console.log(`generate (kept GAN): ${await page.textContent('#synth-status')}`);
   }
   assert.deepEqual(await page.evaluate(() => window.progressEvents), [], 'no training progress while scoring and generating');
+  assert.equal(await page.textContent('#counts'), counts, 'nothing read or fitted again');
 
   // The model file: saved, the page reloaded, the same CSV scored by the file's forest.
   await page.click('#save-model');
