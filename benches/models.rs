@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use churnlab::block_on;
 use churnlab::compare::{Control, split_and_fit};
 use churnlab::config::Config;
+use churnlab::fitted::ScoreOptions;
 use churnlab::models::Hooks;
 use churnlab::models::{Backend, ModelKind, NnOptions, build};
 use churnlab::now;
@@ -161,7 +162,7 @@ fn main() {
     let fits = session.counts().model_fits;
     for kind in [ModelKind::Gan, ModelKind::RandomForest] {
         let t = now();
-        let scored = block_on(session.score(kind)).expect("score");
+        let scored = block_on(session.score(kind, &ScoreOptions::default())).expect("score");
         println!(
             "score every customer ({} rows) with the kept {}: {:.3} s",
             scored.rows,

@@ -82,6 +82,8 @@ pub struct CleanReport {
     /// Columns compared to find duplicates (every column but the IDs).
     pub duplicate_columns: Vec<String>,
     pub rows_out: usize,
+    /// Levels that look like one thing written two ways, to merge with one click.
+    pub suggested_merges: Vec<crate::merges::MergeSuggestion>,
 }
 
 /// The rows that survive cleaning, in table order.
@@ -320,6 +322,7 @@ pub fn clean(table: &mut Table, schema: &Schema, opts: &CleanOptions) -> Result<
                 .map(|&i| table.columns[i].name.clone())
                 .collect(),
             rows_out: rows.len(),
+            suggested_merges: crate::merges::suggest(table, schema, &rows),
         },
         rows,
     })

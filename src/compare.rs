@@ -12,7 +12,7 @@ use crate::models::{EpochStats, Hooks, ModelKind, ModelOptions, Pause, build, wa
 use crate::prepare::{InspectReport, Prepared};
 use crate::preprocess::{PrepReport, Preprocessor};
 use crate::split::{Split, SplitOptions, SplitReport, stratified};
-use crate::{Error, now};
+use crate::{Error, leakage, now};
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct MeanStd {
@@ -43,6 +43,9 @@ pub struct SeedRun {
     pub roc: Vec<(f64, f64)>,
     /// Per-epoch statistics (neural models).
     pub history: Vec<EpochStats>,
+    /// The test rows' churn probabilities (for the threshold what-if).
+    #[serde(skip)]
+    pub test_probabilities: Vec<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -76,6 +79,8 @@ pub struct RunReport {
     /// Accuracy of always predicting the majority class, per seed's test rows (mean).
     pub majority_accuracy: f64,
     pub models: Vec<ModelResult>,
+    /// A warning when test scores are too good to be true, with the likely causes.
+    pub too_good: Option<leakage::TooGood>,
     pub total_seconds: f64,
 }
 
@@ -156,7 +161,27 @@ pub fn split_and_fit(
     };
     let split = stratified(&p.rows, &p.schema.labels, &opts)?;
     let report = split.report(&p.schema.labels, &opts);
-    let fitted = Preprocessor::fit(&p.table, &p.schema, &split, &cfg.preprocess)?;
+    let pre = &cfg.preprocess;
+    let leaks = leakage::screen(
+        &p.table,
+        &p.schema,
+        &split.train,
+        pre.leak_auc,
+        &pre.keep_leaky,
+    );
+    let schema = leakage::without_leaks(&p.schema, &leaks);
+    if schema.features().is_empty() {
+        return Err(Error::input(format!(
+            "every feature alone predicts the target almost perfectly ({}): keep the ones that are not leaks",
+            leaks
+                .iter()
+                .map(|l| l.column.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let mut fitted = Preprocessor::fit(&p.table, &schema, &split, pre)?;
+    fitted.report.leaks = leaks;
     let split = Split {
         train: fitted.train,
         test: split.test,
@@ -186,6 +211,35 @@ pub fn model_options(models: &ModelOptions, pre: &Preprocessor) -> ModelOptions 
     models
 }
 
+/// The run's too-good-to-be-true warning, if its scores call for one (`protocol`: the leaky
+/// protocol it ran under on purpose).
+pub(crate) fn warning(
+    p: &Prepared,
+    models: &[ModelResult],
+    prep: &PrepReport,
+    protocol: Option<&str>,
+) -> Option<leakage::TooGood> {
+    let scores: Vec<(String, f64, f64)> = models
+        .iter()
+        .map(|m| {
+            (
+                m.label.clone(),
+                m.summary.accuracy.mean,
+                m.summary.roc_auc.mean,
+            )
+        })
+        .collect();
+    leakage::too_good(
+        &scores,
+        &leakage::RunFacts {
+            deduplicated: p.clean.dedupe,
+            duplicates_removed: p.cleaning.duplicates_removed,
+            flags: &prep.leaks,
+            protocol,
+        },
+    )
+}
+
 /// Fits and scores every configured model on `cfg.seeds` leak-free splits of `p`.
 pub async fn compare(
     p: &Prepared,
@@ -211,7 +265,7 @@ pub async fn compare(
         }
         fits.push(fit);
     }
-    let models = variants
+    let models: Vec<ModelResult> = variants
         .iter()
         .zip(runs)
         .map(|(&(model, augmented), runs)| ModelResult {
@@ -227,12 +281,14 @@ pub async fn compare(
         })
         .collect();
     let first = &fits[0];
+    let too_good = warning(p, &models, &first.prep_report, None);
     let report = RunReport {
         inspect: p.report(first.split_report.clone(), first.prep_report.clone()),
         seeds,
         threshold: cfg.threshold,
         majority_accuracy: MeanStd::of(&majority).mean,
         models,
+        too_good,
         total_seconds: (now() - t0).as_secs_f64(),
     };
     Ok((report, fits))
@@ -288,10 +344,14 @@ async fn one_seed(
         });
     }
     let pipeline = Pipeline {
-        spec: TableSpec::of(&p.schema, &p.clean),
+        spec: TableSpec::of(
+            &leakage::without_leaks(&p.schema, &prep_report.leaks),
+            &p.clean,
+        ),
         preprocessor: pre,
         seed,
         models,
+        background: crate::fitted::background(&x_train, seed),
     };
     let fit = SeedFit {
         split,
@@ -349,6 +409,7 @@ async fn fit_one(
         scores,
         train_seconds,
         history: model.history().to_vec(),
+        test_probabilities: p,
     };
     Ok((model, run))
 }

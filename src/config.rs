@@ -183,6 +183,13 @@ impl Config {
             "a number ≥ 0",
             k,
         );
+        p.need(
+            pre.leak_auc > 0.5 && pre.leak_auc.is_finite(),
+            "preprocess.leak_auc",
+            "--leak-auc",
+            "a number above 0.5",
+            pre.leak_auc,
+        );
         match pre.keep {
             Keep::Top(n) => p.need(
                 n >= 1,

@@ -8,8 +8,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::clean::{CleanOptions, relabel_features};
+use crate::clean::{CleanOptions, label_key, relabel_features};
+use crate::explain::{Customer, Groups, Method, contributions, customers};
 use crate::ingest::{MAX_STRAY_SHARE, Table, Values};
+use crate::marketing::{Segment, segments};
+use crate::matrix::Matrix;
 use crate::models::{Classifier, ModelKind};
 use crate::preprocess::Preprocessor;
 use crate::schema::{Kind, Role, Schema};
@@ -53,6 +56,17 @@ impl TableSpec {
 
     fn features(&self) -> impl Iterator<Item = &ColumnSpec> {
         self.columns.iter().filter(|c| c.role == Role::Feature)
+    }
+
+    /// Each row's known outcome, where `table` (conformed) has the target column.
+    pub fn labels(&self, table: &Table) -> Option<Vec<Option<bool>>> {
+        let col = &table.columns[table.find(&self.target)?];
+        let positive = label_key(&self.positive);
+        Some(
+            (0..table.n_rows)
+                .map(|r| col.text(r).map(|t| label_key(&t) == positive))
+                .collect(),
+        )
     }
 
     /// The names of the feature columns.
@@ -144,6 +158,58 @@ pub struct Pipeline {
     pub preprocessor: Preprocessor,
     pub seed: u64,
     pub models: Vec<FittedModel>,
+    /// Model inputs of a fixed sample of training rows: the reference customers explanations
+    /// are measured against ([`crate::explain`]). Empty in model files older than format 2.
+    pub background: Matrix,
+}
+
+/// Training rows kept as the explanations' background.
+pub const BACKGROUND_ROWS: usize = 64;
+
+/// A seeded sample of at most [`BACKGROUND_ROWS`] rows of `x`.
+pub fn background(x: &Matrix, seed: u64) -> Matrix {
+    let mut idx: Vec<usize> = (0..x.rows).collect();
+    crate::rng::Rng::new(seed ^ 0xBAC6_0000).shuffle(&mut idx);
+    idx.truncate(BACKGROUND_ROWS);
+    x.pick(&idx)
+}
+
+/// What a score run adds beyond probabilities.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScoreOptions {
+    /// Explain every score: reasons per customer, segments with actions.
+    pub explain: bool,
+    /// `reason_1..N` columns in the CSV (with `explain`).
+    pub reasons: usize,
+    /// Column orders per customer of the sampling estimator (models without exact Shapley
+    /// values).
+    pub samples: usize,
+}
+
+impl Default for ScoreOptions {
+    fn default() -> Self {
+        ScoreOptions {
+            explain: false,
+            reasons: 3,
+            samples: 16,
+        }
+    }
+}
+
+/// How the scores were explained, and what the explanations show overall.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExplanationSummary {
+    pub method: Method,
+    /// The mean score of the background rows, in `method.units`.
+    pub base: f64,
+    pub columns: Vec<String>,
+    /// Per column, its mean |contribution| over the explained customers.
+    pub mean_abs: Vec<f64>,
+    /// Sampling: the median over customers of their largest 95 % half-width.
+    pub median_half_width: Option<f64>,
+    /// Customers explained.
+    pub rows: usize,
+    pub seconds: f64,
 }
 
 /// Every customer of a table scored by one model.
@@ -160,9 +226,19 @@ pub struct ScoredReport {
     #[serde(skip)]
     pub probabilities: Vec<f64>,
     /// The input's columns plus `churn_probability` and `risk_segment` (formula-like text
-    /// neutralised).
+    /// neutralised), and `reason_1..N` when explained.
     #[serde(skip)]
     pub csv: String,
+    /// With explanations: how they were made.
+    pub explanation: Option<ExplanationSummary>,
+    /// With explanations: customers by risk and dominant reason, each with an action.
+    pub action_segments: Vec<Segment>,
+    /// With explanations: every customer's reasons, in table order.
+    #[serde(skip)]
+    pub customers: Vec<Customer>,
+    /// The decision threshold's what-if, where the caller has labelled rows for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub whatif: Option<crate::marketing::WhatIf>,
 }
 
 /// The risk segment of a churn probability.
@@ -198,8 +274,14 @@ impl Pipeline {
             })
     }
 
-    /// Every row of `raw` (the table as read) scored by the model of `kind`; nothing is fitted.
-    pub async fn score(&self, raw: &Table, kind: ModelKind) -> Result<ScoredReport, Error> {
+    /// Every row of `raw` (the table as read) scored by the model of `kind`, explained if
+    /// asked; nothing is fitted.
+    pub async fn score(
+        &self,
+        raw: &Table,
+        kind: ModelKind,
+        opts: &ScoreOptions,
+    ) -> Result<ScoredReport, Error> {
         let model = self.model(kind)?;
         let (table, mut notes) = self.spec.conform(raw)?;
         let all: Vec<usize> = (0..table.n_rows).collect();
@@ -213,7 +295,29 @@ impl Pipeline {
             )
         }));
         let p = model.predict_proba(&encoded.x).await?;
-        let (csv, counts) = scored_csv(&table, &p)?;
+        let (explanation, customers) = if opts.explain && kind == ModelKind::Knn {
+            notes.push("no reasons for KNN: each estimate would need thousands of neighbour searches per customer; choose another model for reasons".into());
+            (None, Vec::new())
+        } else if opts.explain {
+            let (summary, customers) = self.explain(model, &encoded.x, &table, &p, opts).await?;
+            if customers.len() < p.len() {
+                notes.push(format!(
+                    "reasons for the {} customers at highest risk of {} (at most {MAX_EXPLAINED} are explained)",
+                    customers.len(),
+                    p.len()
+                ));
+            }
+            (Some(summary), customers)
+        } else {
+            (None, Vec::new())
+        };
+        let reasons = if opts.explain { opts.reasons } else { 0 };
+        let (csv, counts) = scored_csv(&table, &p, &customers, reasons)?;
+        let action_segments = if customers.is_empty() {
+            Vec::new()
+        } else {
+            segments(&customers, self.spec.labels(&table).as_deref())
+        };
         Ok(ScoredReport {
             model: kind,
             rows: p.len(),
@@ -225,12 +329,84 @@ impl Pipeline {
             notes,
             probabilities: p,
             csv,
+            explanation,
+            action_segments,
+            customers,
+            whatif: None,
         })
     }
 }
 
-/// The table's columns plus each row's probability and segment, and the rows per segment.
-fn scored_csv(table: &Table, p: &[f64]) -> Result<(String, [usize; 3]), Error> {
+impl Pipeline {
+    /// Reasons for the customers of `table` (model inputs `x`, probabilities `p`): every one,
+    /// or the [`MAX_EXPLAINED`] at highest risk.
+    async fn explain(
+        &self,
+        model: &dyn Classifier,
+        x: &Matrix,
+        table: &Table,
+        p: &[f64],
+        opts: &ScoreOptions,
+    ) -> Result<(ExplanationSummary, Vec<Customer>), Error> {
+        let start = crate::now();
+        let mut rows: Vec<usize> = (0..x.rows).collect();
+        if rows.len() > MAX_EXPLAINED {
+            rows.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+            rows.truncate(MAX_EXPLAINED);
+            rows.sort_unstable();
+        }
+        let x = if rows.len() == x.rows {
+            x.clone()
+        } else {
+            x.pick(&rows)
+        };
+        let groups = Groups::of(&self.preprocessor);
+        let c = contributions(model, &x, &self.background, &groups, opts.samples)
+            .await
+            .map_err(|e| match self.background.rows {
+                0 => Error::input("this model file has no background rows to explain against (saved before format 2): save it again"),
+                _ => e,
+            })?;
+        let mine: Vec<f64> = rows.iter().map(|&r| p[r]).collect();
+        let customers = customers(
+            &c,
+            &x,
+            &rows,
+            &self.background,
+            &self.preprocessor,
+            table,
+            &mine,
+        );
+        let summary = ExplanationSummary {
+            mean_abs: c.mean_abs(),
+            median_half_width: c.method.bound.map(|_| median(&c.half_width)),
+            method: c.method,
+            base: c.base,
+            columns: groups.names,
+            rows: rows.len(),
+            seconds: (crate::now() - start).as_secs_f64(),
+        };
+        Ok((summary, customers))
+    }
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    s.get(s.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// Customers explained at most per score (the highest-risk ones beyond).
+pub const MAX_EXPLAINED: usize = 20_000;
+
+/// The table's columns plus each row's probability and segment (and its `reasons` strongest
+/// reasons), and the rows per segment.
+fn scored_csv(
+    table: &Table,
+    p: &[f64],
+    customers: &[Customer],
+    reasons: usize,
+) -> Result<(String, [usize; 3]), Error> {
     let fail = |e: &dyn std::fmt::Display| Error::input(e.to_string());
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = table
@@ -239,8 +415,11 @@ fn scored_csv(table: &Table, p: &[f64]) -> Result<(String, [usize; 3]), Error> {
         .map(|c| crate::synthetic::neutralize(&c.name))
         .collect();
     header.extend(["churn_probability".into(), "risk_segment".into()]);
+    header.extend((1..=reasons).map(|k| format!("reason_{k}")));
     w.write_record(&header).map_err(|e| fail(&e))?;
     let mut counts = [0usize; 3];
+    // The next explained customer (they are in table order).
+    let mut next = 0;
     for (row, &prob) in p.iter().enumerate() {
         let mut cells: Vec<String> = table
             .columns
@@ -257,6 +436,15 @@ fn scored_csv(table: &Table, p: &[f64]) -> Result<(String, [usize; 3]), Error> {
             .position(|s| *s == seg)
             .unwrap_or(2)] += 1;
         cells.extend([format!("{prob:.4}"), seg.to_string()]);
+        if reasons > 0 {
+            let c = customers.get(next).filter(|c| c.row == row);
+            next += usize::from(c.is_some());
+            cells.extend((0..reasons).map(|k| {
+                c.and_then(|c| c.reasons.get(k))
+                    .map(|r| crate::synthetic::neutralize(&r.text()))
+                    .unwrap_or_default()
+            }));
+        }
         w.write_record(&cells).map_err(|e| fail(&e))?;
     }
     let bytes = w.into_inner().map_err(|e| fail(&e))?;

@@ -11,6 +11,7 @@ use churnlab::charts;
 use churnlab::clean::LabelMap;
 use churnlab::compare::{Control, Progress, RunReport};
 use churnlab::config::{Checked, Config};
+use churnlab::fitted::ScoreOptions;
 use churnlab::models::{Backend, ModelKind};
 use churnlab::prepare::InspectReport;
 use churnlab::preprocess::{Impute, Keep, Outliers, ScoreBy};
@@ -102,6 +103,41 @@ struct ScoreArgs {
     /// Write the CSV to FILE (default: stdout, unless --json).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Explain every score: add the N strongest reasons per customer as reason_1..N columns.
+    #[arg(long, value_name = "N")]
+    reasons: Option<usize>,
+    /// Column orders per customer of the sampling explanation (networks, KNN, naive Bayes).
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    samples: usize,
+    /// Write the customer segments (risk × dominant reason, with actions) as CSV to FILE.
+    #[arg(long, value_name = "FILE")]
+    segments: Option<PathBuf>,
+    #[command(flatten)]
+    campaign: CampaignArgs,
+}
+
+/// The campaign what-if at the decision threshold (--threshold).
+#[derive(Args)]
+struct CampaignArgs {
+    /// Cost of one retention offer.
+    #[arg(long, value_name = "C", default_value_t = 10.0)]
+    offer_cost: f64,
+    /// What keeping a customer who would have churned is worth.
+    #[arg(long, value_name = "V", default_value_t = 200.0)]
+    customer_value: f64,
+    /// Share of contacted churners the offer keeps (0 to 1).
+    #[arg(long, value_name = "S", default_value_t = 0.3)]
+    success_rate: f64,
+}
+
+impl CampaignArgs {
+    fn campaign(&self) -> churnlab::marketing::Campaign {
+        churnlab::marketing::Campaign {
+            offer_cost: self.offer_cost,
+            customer_value: self.customer_value,
+            success_rate: self.success_rate,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -581,6 +617,17 @@ fn synth(_: &SynthArgs) -> Result<(), Error> {
 fn score(a: &ScoreArgs) -> Result<(), Error> {
     let mut c = a.table.config()?;
     a.train.apply(&mut c);
+    let campaign = a.campaign.campaign();
+    campaign.check()?;
+    if a.reasons == Some(0) {
+        return Err(Error::config("--reasons needs at least 1"));
+    }
+    let opts = ScoreOptions {
+        explain: a.reasons.is_some() || a.segments.is_some(),
+        reasons: a.reasons.unwrap_or(0),
+        samples: a.samples.max(2),
+    };
+    let threshold = c.threshold;
     let report = match &a.load {
         Some(path) => {
             let (bytes, name) = read_file(path)?;
@@ -590,21 +637,70 @@ fn score(a: &ScoreArgs) -> Result<(), Error> {
             let (table, table_name) = a.table.read()?;
             // The model's own table spec reads the table: it needs no target column.
             let (raw, _) = churnlab::ingest::load(&table, &table_name, &cfg.ingest)?;
-            block_on(file.pipeline.score(&raw, model))?
+            let mut report = block_on(file.pipeline.score(&raw, model, &opts))?;
+            // With the outcomes in the table, the what-if runs on its rows.
+            let labels = file
+                .pipeline
+                .spec
+                .conform(&raw)
+                .ok()
+                .and_then(|(t, _)| file.pipeline.spec.labels(&t));
+            if let Some(labels) = labels {
+                let (y, p): (Vec<bool>, Vec<f64>) = labels
+                    .iter()
+                    .zip(&report.probabilities)
+                    .filter_map(|(l, &p)| l.map(|l| (l, p)))
+                    .unzip();
+                report.whatif = churnlab::marketing::whatif(&y, &p, threshold, &campaign).ok();
+            }
+            report
         }
         None => {
             let model = a.model.unwrap_or(ModelKind::Gan);
             c.models.models = vec![model];
             let session = trained(&a.table, &checked(c)?, Control::none())?;
-            block_on(session.score(model))?
+            let mut report = block_on(session.score(model, &opts))?;
+            report.whatif = Some(session.whatif(model, threshold, &campaign)?);
+            report
         }
     };
     emit_csv(a.out.as_deref(), a.table.json, &report.csv)?;
+    if let Some(path) = &a.segments {
+        let text = churnlab::marketing::segments_csv(&report.action_segments)?;
+        write_file(path, text.as_bytes())?;
+    }
     for note in &report.notes {
         eprintln!("note: {note}");
     }
     if a.table.json {
         return print_json(&report);
+    }
+    if let Some(e) = &report.explanation {
+        let bound = e.method.bound.map_or(String::new(), |b| {
+            format!(
+                ", {} orders per customer, 95 % error bound ±{:.3} (median customer; at most ±{b:.3})",
+                e.method.samples.unwrap_or(0),
+                e.median_half_width.unwrap_or(b)
+            )
+        });
+        eprintln!(
+            "reasons: {} Shapley values in {:?} units against {} training rows (base {:.3}){bound}",
+            e.method.name, e.method.units, e.method.background, e.base
+        );
+    }
+    if let Some(w) = &report.whatif {
+        eprintln!(
+            "threshold {:.2} on {} labelled rows: precision {:.3}, recall {:.3}, F1 {:.3}; {} contacted, net value {:.0} (best: threshold {:.2}, net value {:.0})",
+            w.threshold,
+            w.rows,
+            w.precision,
+            w.recall,
+            w.f1,
+            w.contacted,
+            w.net_value,
+            w.best_threshold,
+            w.best_net_value
+        );
     }
     let seg: Vec<String> = report
         .segments

@@ -21,12 +21,14 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::compare::RunReport;
 use crate::fitted::{FittedModel, Pipeline, TableSpec};
-use crate::models::{Blobs, ModelKind, Saved};
+use crate::matrix::Matrix;
+use crate::models::{Blob, Blobs, ModelKind, Saved};
 use crate::preprocess::Preprocessor;
 
 pub const MAGIC: &[u8; 16] = b"churnlab-model\n\0";
 /// The format this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version 2 added the explanations' background rows.
+pub const FORMAT_VERSION: u32 = 2;
 /// A network wider than this in a model file is refused before anything is allocated.
 const MAX_WIDTH: usize = 1 << 16;
 
@@ -61,6 +63,10 @@ struct Manifest {
     spec: TableSpec,
     preprocessor: Preprocessor,
     models: Vec<Saved>,
+    /// The explanations' background rows (format 2 on): their count, and a blob of
+    /// little-endian f32 as wide as the preprocessing's output.
+    #[serde(default)]
+    background: Option<(usize, Blob)>,
 }
 
 /// A model file read back: what it says, and the pipeline, ready to score.
@@ -109,6 +115,10 @@ pub async fn write(
             test_f1: run.map_or(f64::NAN, |r| r.scores.f1),
         });
     }
+    let background = Some((
+        pipeline.background.rows,
+        blobs.push(pipeline.background.to_bytes()),
+    ));
     let manifest = Manifest {
         info: ModelInfo {
             format_version: FORMAT_VERSION,
@@ -121,6 +131,7 @@ pub async fn write(
         spec: pipeline.spec.clone(),
         preprocessor: pipeline.preprocessor.clone(),
         models,
+        background,
     };
     let json = serde_json::to_vec(&manifest).map_err(|e| Error::input(e.to_string()))?;
     let mut out = Vec::with_capacity(json.len() + blobs.0.iter().map(Vec::len).sum::<usize>() + 64);
@@ -227,12 +238,18 @@ fn restore(m: Manifest, blobs: &Blobs) -> Result<ModelFile, Error> {
             model: saved.restore(blobs, inputs)?,
         });
     }
+    let background = match m.background {
+        None => Matrix::default(),
+        Some((rows, blob)) => Matrix::from_bytes(rows, inputs, blobs.get(blob)?)
+            .ok_or_else(|| Error::input("its background rows are cut short"))?,
+    };
     Ok(ModelFile {
         pipeline: Pipeline {
             spec: m.spec,
             preprocessor,
             seed: m.info.seed,
             models,
+            background,
         },
         info: m.info,
     })

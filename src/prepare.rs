@@ -25,6 +25,7 @@ pub struct InspectReport {
 
 /// The table after the stages that fit nothing: kinds and roles (schema), exploration, label
 /// cleaning and the rows kept (targets present, duplicates dropped).
+#[derive(Clone)]
 pub struct Prepared {
     pub source: SourceReport,
     /// The table as read, with the kinds asked for and its labels cleaned.

@@ -66,6 +66,11 @@ pub struct PrepOptions {
     pub scale: bool,
     pub score_by: ScoreBy,
     pub keep: Keep,
+    /// A feature whose ROC-AUC alone on the training rows reaches this is flagged as a likely
+    /// leak and left out ([`crate::leakage`]); above 1 nothing is flagged.
+    pub leak_auc: f64,
+    /// Flagged columns to keep as features anyway.
+    pub keep_leaky: Vec<String>,
 }
 
 impl Default for PrepOptions {
@@ -77,6 +82,8 @@ impl Default for PrepOptions {
             scale: true,
             score_by: ScoreBy::MutualInformation,
             keep: Keep::All,
+            leak_auc: 0.99,
+            keep_leaky: Vec::new(),
         }
     }
 }
@@ -151,6 +158,8 @@ pub struct PrepReport {
     pub feature_names: Vec<String>,
     pub train_rows: usize,
     pub test_rows: usize,
+    /// Features that alone predicted the target too well on the training rows.
+    pub leaks: Vec<crate::leakage::LeakFlag>,
 }
 
 /// One feature column's fitted encoding. Columns and levels are held by name, so that the
@@ -378,6 +387,23 @@ impl Preprocessor {
         }
     }
 
+    /// Per feature column, its name and how many inputs it makes (levels or one number, and its
+    /// missing indicator), in input order.
+    pub fn column_widths(&self) -> Vec<(String, usize)> {
+        self.steps
+            .iter()
+            .map(|step| {
+                let (width, indicator) = match step {
+                    Step::Numeric { indicator, .. } => (1, *indicator),
+                    Step::Categorical {
+                        levels, indicator, ..
+                    } => (levels.len(), *indicator),
+                };
+                (step.column().to_string(), width + usize::from(indicator))
+            })
+            .collect()
+    }
+
     /// The layout of these inputs: a group per one-hot column set, one per missing indicator,
     /// with the scaling of every input (the GAN's generator heads follow it).
     pub fn layout(&self) -> Layout {
@@ -520,6 +546,7 @@ impl Preprocessor {
             feature_names: pre.names.clone(),
             train_rows: train.len(),
             test_rows: split.test.len(),
+            leaks: Vec::new(),
         };
         Ok(Fitted {
             preprocessor: pre,

@@ -11,8 +11,11 @@ use serde::Serialize;
 use crate::Error;
 use crate::compare::{Control, RunReport, SeedFit, compare, split_and_fit};
 use crate::config::Checked;
-use crate::fitted::ScoredReport;
+use crate::explain::{Groups, Importance, permutation_importance};
+use crate::fitted::{ScoreOptions, ScoredReport};
 use crate::ingest::{IngestOptions, Table, load};
+use crate::lesson::{LessonReport, Protocol};
+use crate::marketing::{Campaign, WhatIf};
 use crate::model_file::ModelFile;
 use crate::models::ModelKind;
 use crate::prepare::{InspectReport, Prepared};
@@ -127,9 +130,9 @@ impl Session {
     }
 
     /// Every row of the table scored by the kept model of `kind` (its first seed's fit).
-    pub async fn score(&self, kind: ModelKind) -> Result<ScoredReport, Error> {
+    pub async fn score(&self, kind: ModelKind, opts: &ScoreOptions) -> Result<ScoredReport, Error> {
         let fit = &self.trained()?.fits[0];
-        fit.pipeline.score(&self.raw, kind).await
+        fit.pipeline.score(&self.raw, kind, opts).await
     }
 
     /// Every row of the table scored by a model file's model of `kind`.
@@ -137,8 +140,60 @@ impl Session {
         &self,
         file: &ModelFile,
         kind: ModelKind,
+        opts: &ScoreOptions,
     ) -> Result<ScoredReport, Error> {
-        file.pipeline.score(&self.raw, kind).await
+        file.pipeline.score(&self.raw, kind, opts).await
+    }
+
+    /// The test rows' labels and the kept model's probabilities for them (first seed).
+    fn test_scores(&self, kind: ModelKind) -> Result<(Vec<bool>, &[f64]), Error> {
+        let trained = self.trained()?;
+        let run = trained
+            .report
+            .models
+            .iter()
+            .find(|m| m.model == kind && !m.augmented)
+            .and_then(|m| m.runs.first())
+            .ok_or_else(|| Error::config(format!("no trained {} here", kind.label())))?;
+        let y = trained.table.schema.churned(&trained.fits[0].split.test);
+        Ok((y, &run.test_probabilities))
+    }
+
+    /// The decision threshold's what-if on the test rows of the kept model of `kind`.
+    pub fn whatif(
+        &self,
+        kind: ModelKind,
+        threshold: f64,
+        campaign: &Campaign,
+    ) -> Result<WhatIf, Error> {
+        let (y, p) = self.test_scores(kind)?;
+        crate::marketing::whatif(&y, p, threshold, campaign)
+    }
+
+    /// Permutation importance of the kept model of `kind` on its test rows (first seed).
+    pub async fn importance(&self, kind: ModelKind) -> Result<Importance, Error> {
+        let trained = self.trained()?;
+        let fit = &trained.fits[0];
+        let model = fit.pipeline.model(kind)?;
+        let pre = &fit.pipeline.preprocessor;
+        let x = pre.transform(&trained.table.table, &fit.split.test)?;
+        let y = trained.table.schema.churned(&fit.split.test);
+        let groups = Groups::of(pre);
+        let repeats = 3;
+        let drops =
+            permutation_importance(model, &x, &y, &groups, repeats, fit.pipeline.seed).await?;
+        Ok(Importance {
+            model: kind,
+            columns: groups.names,
+            auc_drop: drops,
+            repeats,
+            test_rows: x.rows,
+        })
+    }
+
+    /// The comparison of `cfg` again under a leaky `protocol`; nothing of it is kept.
+    pub async fn lesson(&self, cfg: &Checked, protocol: Protocol) -> Result<LessonReport, Error> {
+        crate::lesson::lesson(&self.raw, &self.prepared, cfg, protocol).await
     }
 
     /// `rows` synthetic customers from the kept GAN (its first seed's fit).

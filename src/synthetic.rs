@@ -39,6 +39,9 @@ pub struct Quality {
     pub tstr_f1: Option<f64>,
     /// …and of the same forest trained on the real training rows.
     pub trtr_f1: Option<f64>,
+    /// Distance to the closest real customer against new real customers' (with the rows
+    /// dropped for being too close).
+    pub privacy: Option<crate::privacy::Privacy>,
 }
 
 /// Generated customers: cells per row in table column order (`None` = empty).
@@ -177,6 +180,7 @@ impl Rows {
             detection_score: None,
             tstr_f1: None,
             trtr_f1: None,
+            privacy: None,
         }
     }
 }
@@ -280,7 +284,6 @@ pub async fn synthesize(
     let churners = ((rows as f64 * rate).round() as usize).min(rows);
     let counts = [(churners, true), (rows - churners, false)];
     let (synth, classes, x_synth) = generate(table, schema, pre, gan, &counts, seed).await?;
-    let mut quality = synth.quality(table, schema, &split.train);
     let real = Labelled {
         x: pre.transform(table, &split.train)?,
         y,
@@ -289,17 +292,31 @@ pub async fn synthesize(
         x: pre.transform(table, &split.test)?,
         y: schema.churned(&split.test),
     };
-    let fake = Labelled {
-        x: x_synth,
-        y: classes,
+    // Rows too close to a real customer go before any other check sees them.
+    let (privacy, keep) = crate::privacy::assess(&x_synth, &real.x, &test.x);
+    let kept: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
+    if kept.is_empty() {
+        return Err(Error::input(
+            "every generated row was a near copy of a real customer: train the GAN longer or on more rows",
+        ));
+    }
+    let synth = Rows {
+        cells: kept.iter().map(|&i| synth.cells[i].clone()).collect(),
     };
+    let fake = Labelled {
+        x: x_synth.pick(&kept),
+        y: kept.iter().map(|&i| classes[i]).collect(),
+    };
+    let churners = fake.y.iter().filter(|&&b| b).count();
+    let mut quality = synth.quality(table, schema, &split.train);
+    quality.privacy = Some(privacy);
     let (detection_auc, tstr, trtr) = checks(&real, &fake, &test, seed, real_f1)?;
     quality.detection_auc = detection_auc;
     quality.detection_score = detection_auc.map(|a| 1.0 - (2.0 * a.max(0.5) - 1.0));
     quality.tstr_f1 = Some(tstr);
     quality.trtr_f1 = Some(trtr);
     Ok(SyntheticReport {
-        rows,
+        rows: kept.len(),
         churners,
         seed,
         quality,

@@ -148,3 +148,60 @@ fn baselines_reach_the_reference_levels() {
         r.majority_accuracy
     );
 }
+
+#[test]
+fn the_leak_screen_is_quiet_on_the_real_table_and_names_a_derived_column() {
+    let Some(bytes) = data(CSV) else { return };
+    let (_, report, _) = inspect(&bytes, Config::default());
+    assert!(
+        report.preprocessing.leaks.is_empty(),
+        "{:?}",
+        report.preprocessing.leaks
+    );
+    // A copy with a column computed from the target: days since churn, 0 for customers who stayed.
+    let text = String::from_utf8(bytes).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let churn = header.split(',').position(|c| c == "Churn").unwrap();
+    let mut copy = format!("{header},DaysSinceCancel\n");
+    for (i, line) in lines.enumerate() {
+        let churned = line.split(',').nth(churn) == Some("1");
+        copy += &format!("{line},{}\n", if churned { 1 + i % 30 } else { 0 });
+    }
+    let (_, leaky, _) = inspect(copy.as_bytes(), Config::default());
+    let flags = &leaky.preprocessing.leaks;
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert_eq!(flags[0].column, "DaysSinceCancel");
+    assert!(
+        !leaky
+            .preprocessing
+            .feature_names
+            .contains(&"DaysSinceCancel".to_string())
+    );
+}
+
+#[test]
+fn suggested_merges_include_the_presets_four() {
+    let Some(bytes) = data(CSV) else { return };
+    let (_, report, _) = inspect(&bytes, Config::default());
+    let got: Vec<(String, String, String)> = report
+        .cleaning
+        .suggested_merges
+        .iter()
+        .map(|m| (m.column.clone(), m.from.clone(), m.to.clone()))
+        .collect();
+    let (_, preset) = churnlab::clean::PRESETS[0];
+    for (column, from, to) in preset {
+        let want = (column.to_string(), from.to_string(), to.to_string());
+        assert!(got.contains(&want), "{want:?} not in {got:?}");
+    }
+    // Once the preset is applied, nothing of it is suggested again.
+    let mut c = Config::default();
+    c.clean.preset = Some("ecommerce-churn".into());
+    let (_, merged, _) = inspect(&bytes, c);
+    assert!(
+        merged.cleaning.suggested_merges.is_empty(),
+        "{:?}",
+        merged.cleaning.suggested_merges
+    );
+}

@@ -12,6 +12,11 @@ use churnlab::models::ModelKind;
 use churnlab::sample::sample_csv;
 use churnlab::session::Session;
 
+/// Scores without explanations.
+fn plain() -> churnlab::fitted::ScoreOptions {
+    churnlab::fitted::ScoreOptions::default()
+}
+
 /// A quick config: two epochs of small networks and every other model.
 fn quick(models: &[ModelKind]) -> Checked {
     let mut c = Config::default();
@@ -58,7 +63,7 @@ fn one_parse_and_one_fit_serve_inspect_edit_run_score_and_synthesize() {
     let after_run = s.counts();
     assert_eq!(after_run.model_fits, ALL.len());
     for kind in ALL {
-        block_on(s.score(kind)).unwrap();
+        block_on(s.score(kind, &plain())).unwrap();
     }
     let synth = block_on(s.synthesize(50, 1)).unwrap();
     assert_eq!(synth.rows, 50);
@@ -89,7 +94,7 @@ fn the_kept_models_score_exactly_as_the_comparison_reported() {
     let test = &trained.fits[0].split.test;
     let truth = trained.table.schema.churned(test);
     for m in &trained.report.models {
-        let scored = block_on(s.score(m.model)).unwrap();
+        let scored = block_on(s.score(m.model, &plain())).unwrap();
         let p: Vec<f64> = test.iter().map(|&r| scored.probabilities[r]).collect();
         assert_eq!(
             evaluate(&truth, &p, cfg.threshold),
@@ -109,8 +114,8 @@ fn a_model_file_round_trip_gives_identical_probabilities() {
     assert_eq!(file.info.models.len(), ALL.len());
     assert_eq!(file.info.format_version, FORMAT_VERSION);
     for kind in ALL {
-        let kept = block_on(s.score(kind)).unwrap();
-        let loaded = block_on(s.score_with(&file, kind)).unwrap();
+        let kept = block_on(s.score(kind, &plain())).unwrap();
+        let loaded = block_on(s.score_with(&file, kind, &plain())).unwrap();
         assert_eq!(kept.probabilities, loaded.probabilities, "{}", kind.label());
         assert_eq!(kept.csv, loaded.csv);
     }
@@ -118,7 +123,7 @@ fn a_model_file_round_trip_gives_identical_probabilities() {
     let one = block_on(s.save_model(&[ModelKind::RandomForest])).unwrap();
     let file = model_file::read(&one, "rf.clm").unwrap();
     assert_eq!(file.info.models.len(), 1);
-    let e = block_on(s.score_with(&file, ModelKind::Gan)).unwrap_err();
+    let e = block_on(s.score_with(&file, ModelKind::Gan, &plain())).unwrap_err();
     assert!(
         e.message.contains("no trained GAN (semi-supervised) here"),
         "{e}"
@@ -145,7 +150,10 @@ fn score_table(
     bytes: &[u8],
 ) -> Result<churnlab::fitted::ScoredReport, churnlab::Error> {
     let (raw, _) = churnlab::ingest::load(bytes, "next.csv", &Default::default())?;
-    block_on(file.pipeline.score(&raw, ModelKind::LogisticRegression))
+    block_on(
+        file.pipeline
+            .score(&raw, ModelKind::LogisticRegression, &plain()),
+    )
 }
 
 #[test]
@@ -245,7 +253,7 @@ fn corrupt_truncated_foreign_and_future_model_files_are_refused_by_name() {
 fn scoring_or_generating_before_training_says_to_train_first() {
     let cfg = quick(&ALL);
     let s = Session::load(sample_csv(300, 1).as_bytes(), "s.csv", &cfg).unwrap();
-    let e = block_on(s.score(ModelKind::Gan)).unwrap_err();
+    let e = block_on(s.score(ModelKind::Gan, &plain())).unwrap_err();
     assert!(e.message.contains("train and compare first"), "{e}");
     assert!(block_on(s.synthesize(10, 0)).is_err());
 }

@@ -105,7 +105,17 @@ impl Logistic {
     }
 }
 
-cpu_classifier!(Logistic);
+impl Logistic {
+    pub(crate) fn attribution(&self) -> Option<super::Attribution<'_>> {
+        let (weights, intercept) = self.weights.as_ref()?;
+        Some(super::Attribution::Linear {
+            weights,
+            intercept: *intercept,
+        })
+    }
+}
+
+cpu_classifier!(Logistic, attributed);
 
 /// Gaussian naive Bayes; variances get scikit-learn's smoothing (1e-9 × the largest variance).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

@@ -288,12 +288,35 @@ pub trait Classifier {
     fn gan(&self) -> Option<&nn::Gan> {
         None
     }
+    /// How this model's own output splits into exact per-input contributions, where it has
+    /// such a form; `None`: explanations estimate them by sampling (see [`crate::explain`]).
+    fn attribution(&self) -> Option<Attribution<'_>> {
+        None
+    }
+}
+
+/// A model whose output decomposes exactly into per-input contributions.
+pub enum Attribution<'a> {
+    /// The churn log-odds is `intercept + weights · x`.
+    Linear { weights: &'a [f64], intercept: f64 },
+    /// A mean of trees: interventional TreeSHAP gives exact Shapley values of its probability.
+    Trees(&'a forest::Forest),
 }
 
 /// The [`Classifier`] of a model that fits and predicts at once on the CPU, from its
 /// synchronous `train`, `probabilities` and `saved` methods.
 macro_rules! cpu_classifier {
     ($model:ty) => {
+        $crate::models::cpu_classifier!($model, {});
+    };
+    ($model:ty, attributed) => {
+        $crate::models::cpu_classifier!($model, {
+            fn attribution(&self) -> Option<$crate::models::Attribution<'_>> {
+                self.attribution()
+            }
+        });
+    };
+    ($model:ty, { $($extra:item)* }) => {
         impl $crate::models::Classifier for $model {
             fn fit<'a>(
                 &'a mut self,
@@ -318,6 +341,8 @@ macro_rules! cpu_classifier {
             ) -> $crate::models::Local<'a, Result<$crate::models::Saved, $crate::Error>> {
                 Box::pin(async move { self.saved(blobs) })
             }
+
+            $($extra)*
         }
     };
 }
