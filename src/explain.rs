@@ -334,7 +334,7 @@ fn walk_orders(pairs: usize, g: usize, i: usize) -> Vec<Vec<usize>> {
 }
 
 /// One factor of a customer's score.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Reason {
     pub column: String,
     /// The customer's value as the table has it (`missing` for an empty cell).
@@ -342,9 +342,11 @@ pub struct Reason {
     /// In the explanation's units; positive raises the churn risk.
     pub contribution: f64,
     /// For a number: whether it is above the background's mean. `None` for a category.
+    #[serde(default)]
     pub high: Option<bool>,
     /// A short name of the factor for grouping customers: `Complain = 1`, `high Tenure`,
     /// `PreferredPaymentMode = COD`, `CouponUsed missing`.
+    #[serde(default)]
     pub theme: String,
 }
 

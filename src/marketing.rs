@@ -75,7 +75,7 @@ impl Campaign {
 }
 
 /// One threshold on the what-if curve.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ThresholdPoint {
     pub threshold: f64,
     pub precision: f64,

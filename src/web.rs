@@ -7,6 +7,9 @@ use wasm_bindgen::prelude::*;
 
 use crate::compare::{Control, Progress};
 use crate::config::{Checked, Config};
+use crate::fitted::{ScoreOptions, ScoredReport};
+use crate::lesson::Protocol;
+use crate::marketing::Campaign;
 use crate::model_file::ModelFile;
 use crate::models::{Local, ModelKind};
 use crate::session::Session;
@@ -44,6 +47,47 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// `{report, csv, customers, segmentsCsv}`: a score report, its CSV, and with explanations
+/// every explained customer's reasons and the segments as CSV.
+fn scored(report: &ScoredReport) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Scored<'a> {
+        report: &'a ScoredReport,
+        csv: &'a str,
+        customers: &'a [crate::explain::Customer],
+        segments_csv: String,
+    }
+    to_js(&Scored {
+        report,
+        csv: &report.csv,
+        customers: &report.customers,
+        segments_csv: crate::marketing::segments_csv(&report.action_segments)?,
+    })
+}
+
+/// What the page asks of a score: `{explain, reasons, samples}`, each optional.
+fn score_options(options: JsValue) -> Result<ScoreOptions, JsError> {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default, deny_unknown_fields)]
+    struct Asked {
+        explain: bool,
+        reasons: Option<usize>,
+        samples: Option<usize>,
+    }
+    let asked: Asked = if options.is_undefined() || options.is_null() {
+        Asked::default()
+    } else {
+        from_js(options, "score options")?
+    };
+    let d = ScoreOptions::default();
+    Ok(ScoreOptions {
+        explain: asked.explain,
+        reasons: asked.reasons.unwrap_or(d.reasons),
+        samples: asked.samples.unwrap_or(d.samples).max(2),
+    })
 }
 
 /// `{report, csv}`: a report and the CSV it describes.
@@ -156,12 +200,40 @@ impl WebSession {
         to_js(report)
     }
 
-    /// Every customer scored by the kept model `model`: `{report, csv}` (as `churnlab score
-    /// --json` and its CSV). Nothing is trained.
-    pub async fn score(&self, model: String) -> Result<JsValue, JsError> {
+    /// Every customer scored by the kept model `model`, explained if `options.explain`:
+    /// `{report, csv, customers, segmentsCsv}` (`report` as `churnlab score --json`). Nothing
+    /// is trained.
+    pub async fn score(&self, model: String, options: JsValue) -> Result<JsValue, JsError> {
         let kind = ModelKind::parse(&model)?;
-        let report = self.session.score(kind).await?;
-        with_csv(&report, &report.csv)
+        let report = self.session.score(kind, &score_options(options)?).await?;
+        scored(&report)
+    }
+
+    /// The decision threshold's what-if on the test rows of the kept model `model`, for the
+    /// campaign `{offer_cost, customer_value, success_rate}` (`WhatIf`).
+    pub fn whatif(
+        &self,
+        model: String,
+        threshold: f64,
+        campaign: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let kind = ModelKind::parse(&model)?;
+        let campaign: Campaign = from_js(campaign, "campaign")?;
+        to_js(&self.session.whatif(kind, threshold, &campaign)?)
+    }
+
+    /// Permutation importance of the kept model `model` on its test rows (`Importance`).
+    pub async fn importance(&self, model: String) -> Result<JsValue, JsError> {
+        let kind = ModelKind::parse(&model)?;
+        to_js(&self.session.importance(kind).await?)
+    }
+
+    /// The comparison of `options` again under the leaky `protocol` (`LessonReport`); the
+    /// session's models stay as they are.
+    pub async fn lesson(&self, options: JsValue, protocol: String) -> Result<JsValue, JsError> {
+        let cfg = config(options)?;
+        let protocol = Protocol::parse(&protocol)?;
+        to_js(&self.session.lesson(&cfg, protocol).await?)
     }
 
     /// Scores this table with `file` from now on (see `scoreWithModelFile`).
@@ -173,14 +245,21 @@ impl WebSession {
     /// Every customer scored by the model file's model `model`: `{report, csv}`. Nothing is
     /// fitted.
     #[wasm_bindgen(js_name = scoreWithModelFile)]
-    pub async fn score_with_model_file(&self, model: String) -> Result<JsValue, JsError> {
+    pub async fn score_with_model_file(
+        &self,
+        model: String,
+        options: JsValue,
+    ) -> Result<JsValue, JsError> {
         let kind = ModelKind::parse(&model)?;
         let file = self
             .model_file
             .as_ref()
             .ok_or_else(|| JsError::new("load a model file first"))?;
-        let report = self.session.score_with(file, kind).await?;
-        with_csv(&report, &report.csv)
+        let report = self
+            .session
+            .score_with(file, kind, &score_options(options)?)
+            .await?;
+        scored(&report)
     }
 
     /// Synthetic customers from the kept GAN: `{report, csv}` (`report` as `churnlab synth
@@ -299,4 +378,44 @@ pub fn chart_roc(curves: JsValue) -> Result<String, JsError> {
     Ok(crate::charts::roc(&from_js::<
         Vec<(String, Vec<(f64, f64)>)>,
     >(curves, "curves")?)?)
+}
+
+/// One customer's waterfall (SVG): `reasons` as in a scored customer, `units` `log_odds` or
+/// `probability`.
+#[wasm_bindgen(js_name = chartWaterfall)]
+pub fn chart_waterfall(
+    base: f64,
+    score: f64,
+    units: &str,
+    reasons: JsValue,
+) -> Result<String, JsError> {
+    let units = match units {
+        "log_odds" => crate::explain::Units::LogOdds,
+        _ => crate::explain::Units::Probability,
+    };
+    let reasons: Vec<crate::explain::Reason> = from_js(reasons, "reasons")?;
+    Ok(crate::charts::waterfall(base, score, units, &reasons)?)
+}
+
+/// Bars per column (SVG), largest first.
+#[wasm_bindgen(js_name = chartImportance)]
+pub fn chart_importance(
+    title: &str,
+    unit: &str,
+    columns: JsValue,
+    values: JsValue,
+) -> Result<String, JsError> {
+    Ok(crate::charts::importance(
+        title,
+        unit,
+        &from_js::<Vec<String>>(columns, "columns")?,
+        &from_js::<Vec<f64>>(values, "values")?,
+    )?)
+}
+
+/// The campaign's net value over the threshold (SVG), from a what-if's `curve`.
+#[wasm_bindgen(js_name = chartNetValue)]
+pub fn chart_net_value(curve: JsValue, chosen: f64, best: f64) -> Result<String, JsError> {
+    let curve: Vec<crate::marketing::ThresholdPoint> = from_js(curve, "curve")?;
+    Ok(crate::charts::net_value(&curve, chosen, best)?)
 }

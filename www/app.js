@@ -1,5 +1,5 @@
-// The page: one module per section (load, table, cleaning, train, export, the paper's
-// numbers) over one state object (state.js); the worker holds the session. No data leaves the tab.
+// The page: one module per section (load, table, cleaning, train with its leakage lesson,
+// export, customers and campaign, the paper's numbers) over one state object (state.js); the worker holds the session. No data leaves the tab.
 import { $ } from './dom.js';
 import { state, startWorker } from './state.js';
 import { wireLoad, loadSample } from './load.js';
@@ -8,6 +8,8 @@ import { renderCleaning, wireCleaning } from './cleaning.js';
 import { showModels, wireTrain } from './train.js';
 import { resetExport, scoreChoices, wireExport } from './export.js';
 import { showReported, wireReported } from './reported.js';
+import { wireCustomers } from './customers.js';
+import { wireLesson } from './lesson.js';
 import { warmUp } from './warm.js';
 
 state.render = (r) => {
@@ -32,6 +34,8 @@ wireCleaning();
 wireTrain();
 wireExport();
 wireReported();
+wireCustomers();
+wireLesson();
 
 // The sample is ready as soon as the page is.
 loadSample();

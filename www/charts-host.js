@@ -25,7 +25,7 @@ export const chartsReady = new Promise((resolve, reject) => {
   }, { once: true });
 });
 
-/** Draws chart `name` ('heatmap', 'distribution', 'curves', 'roc') of `args`: SVG text. */
+/** Draws chart `name` (a key of charts.js's `charts`) of `args`: SVG text. */
 export const draw = (name, ...args) => frame.contentWindow.draw(name, args);
 
 const chartUrls = new Map();

@@ -2,9 +2,12 @@
 // plotters measures every label by laying out a span in its document's body: next to nothing
 // in this empty document, but ~25 ms a label in the page itself once it shows a 10,000-column
 // table (measured), and a forced layout of the page in every chart while it trains.
-import init, { chartHeatmap, chartDistribution, chartCurves, chartRoc } from './pkg/churnlab.js';
+import init, { chartHeatmap, chartDistribution, chartCurves, chartRoc, chartWaterfall, chartImportance, chartNetValue } from './pkg/churnlab.js';
 
-const charts = { heatmap: chartHeatmap, distribution: chartDistribution, curves: chartCurves, roc: chartRoc };
+const charts = {
+  heatmap: chartHeatmap, distribution: chartDistribution, curves: chartCurves, roc: chartRoc,
+  waterfall: chartWaterfall, importance: chartImportance, netValue: chartNetValue,
+};
 
 // The page posts the compiled module; this frame answers once it can draw.
 self.addEventListener('message', async ({ data, origin }) => {

@@ -18,8 +18,50 @@ function applyLabelMap() {
   reread(() => { state.edits.labelMap = before; });
 }
 
+/** Adds label merges to the edits and reads the table again (undone if it refuses them). */
+function addMerges(merges) {
+  const before = state.edits.labelMap;
+  state.edits.labelMap = [...before, ...merges.map((m) => ({ column: m.column, from: m.from, to: m.to }))];
+  $('label-map').value = state.edits.labelMap.map((m) => `${m.column ? `${m.column}: ` : ''}${m.from} = ${m.to}`).join('\n');
+  reread(() => { state.edits.labelMap = before; });
+}
+
+/** A list item: `text` and a button that does `act`. */
+function action(text, button, act, name) {
+  const li = Object.assign(document.createElement('li'), { textContent: text });
+  const b = Object.assign(document.createElement('button'), { type: 'button', textContent: button });
+  b.setAttribute('aria-label', name);
+  b.addEventListener('click', act);
+  li.append(b);
+  return li;
+}
+
+function renderSuggestions(suggested) {
+  $('merge-suggestions').hidden = !suggested.length;
+  $('merge-list').replaceChildren(...suggested.map((m) => action(
+    `${m.column}: '${m.from}' (${m.from_rows} rows) → '${m.to}' (${m.to_rows} rows), by ${m.why}`,
+    'Apply', () => addMerges([m]), `Merge ${m.column} '${m.from}' into '${m.to}'`)));
+  $('merge-all').onclick = () => addMerges(suggested);
+}
+
+function setKept(column, keep) {
+  const before = state.edits.keepLeaky;
+  state.edits.keepLeaky = keep ? [...before, column] : before.filter((c) => c !== column);
+  reread(() => { state.edits.keepLeaky = before; });
+}
+
+function renderLeaks(leaks) {
+  $('leaks').hidden = !leaks.length;
+  $('leak-list').replaceChildren(...leaks.map((l) => action(
+    `${l.column}: ROC-AUC ${l.auc.toFixed(3)} alone (${l.how}) — ${l.kept ? 'kept as a feature, as you asked' : 'left out'}`,
+    l.kept ? 'Leave it out' : 'Keep it anyway', () => setKept(l.column, !l.kept),
+    `${l.kept ? 'Leave out' : 'Keep'} the column ${l.column}`)));
+}
+
 export function renderCleaning(r) {
   const c = r.cleaning;
+  renderSuggestions(c.suggested_merges);
+  renderLeaks(r.preprocessing.leaks);
   list($('cleaning'), [
     ...(c.label_changes.length ? c.label_changes.map((l) => `${l.column}: '${l.from}' → '${l.to}' (${l.rows} rows, ${l.why})`) : ['Labels: nothing to change']),
     ...c.unused_mappings.map((m) => `Mapping ${m} matched nothing`),

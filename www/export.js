@@ -3,12 +3,14 @@
 // the worker's session holds the models a run trained.
 import { $, offer, offerReport, showError } from './dom.js';
 import { state, request, label } from './state.js';
+import { showScored, resetCustomers } from './customers.js';
 
 /** A new table (or the same one, edited) was shown: what was made from the last one goes. */
 export function resetExport(r) {
   offerReport($('report-download'), r);
   for (const id of ['synth-download', 'score-download', 'model-download']) $(id).hidden = true;
   for (const id of ['score-status', 'synth-status']) $(id).textContent = '';
+  resetCustomers();
 }
 
 function needTrained(statusId, what) {
@@ -31,7 +33,15 @@ async function synthesizeCustomers() {
   $('synth-status').textContent = `${reply.report.rows} synthetic customers (${reply.report.churners} churners) in ${Math.round(performance.now() - t0)} ms. ` +
     `Column-shape score ${q.shape_score.toFixed(3)}, correlation score ${q.correlation_score?.toFixed(3) ?? '–'}, ` +
     `real-vs-synthetic detection AUC ${q.detection_auc?.toFixed(3) ?? '–'}, F1 of a forest trained on them ${q.tstr_f1?.toFixed(3)} ` +
-    `(on real rows ${q.trtr_f1?.toFixed(3)}).`;
+    `(on real rows ${q.trtr_f1?.toFixed(3)}).` + privacyText(q.privacy);
+}
+
+/** The privacy check of a synthesis: distance to the closest real customer. */
+function privacyText(p) {
+  if (!p) return '';
+  return ` Privacy: median distance to the closest real customer ${p.synthetic_median.toFixed(3)} against ${p.holdout_median.toFixed(3)} ` +
+    `for new real customers (protection ${p.protection.toFixed(2)} of 1); ${p.dropped} rows closer than ${p.threshold.toFixed(3)} ` +
+    `to a real customer dropped${p.copies ? ` (${p.copies} exact copies)` : ''}.`;
 }
 
 async function scoreCustomers() {
@@ -41,13 +51,17 @@ async function scoreCustomers() {
   $('score').disabled = true;
   $('score-status').textContent = `Scoring every customer with ${label(model)}${fromFile ? ' of the model file' : ''}…`;
   const t0 = performance.now();
-  const reply = await request({ type: 'score', model, fromFile });
+  const explain = $('score-reasons').checked;
+  if (explain) $('score-status').textContent += ' and explaining every score (a few seconds)…';
+  const reply = await request({ type: 'score', model, fromFile, explain });
   $('score').disabled = false;
   if (reply.type === 'error') { $('score-status').textContent = ''; return showError(reply.message); }
   offer($('score-download'), reply.csv, 'text/csv');
   const seg = reply.report.segments.map(([s, n]) => `${n} ${s}`).join(', ');
   const notes = reply.report.notes.length ? ` Notes: ${reply.report.notes.join('; ')}.` : '';
-  $('score-status').textContent = `${reply.report.rows} customers scored in ${Math.round(performance.now() - t0)} ms: ${seg} risk (high: p ≥ 0.5, medium: p ≥ 0.2).${notes}`;
+  const reasons = reply.report.explanation ? ' With reasons: see section 6.' : '';
+  $('score-status').textContent = `${reply.report.rows} customers scored in ${Math.round(performance.now() - t0)} ms: ${seg} risk (high: p ≥ 0.5, medium: p ≥ 0.2).${reasons}${notes}`;
+  showScored(reply, model, fromFile);
 }
 
 async function saveModel() {

@@ -20,7 +20,7 @@ export function busy(on, text) {
 /** Sends a load request ('sample' or 'load') and shows the table's report. */
 export async function loadTable(msg, label) {
   // A new table starts without the previous one's edits.
-  state.edits = { kinds: {}, roles: {}, labelMap: [] };
+  state.edits = { kinds: {}, roles: {}, labelMap: [], keepLeaky: [] };
   $('label-map').value = '';
   state.lastLoad = !msg.bytes ? msg
     : msg.bytes.byteLength <= KEEP_COPY_BYTES ? { ...msg, bytes: msg.bytes.slice(0) } : { type: 'load', name: msg.name };

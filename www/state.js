@@ -10,11 +10,12 @@ export const state = {
   /** The inspect report shown. */
   report: null,
   /** The user's corrections of the table: column kinds and roles, label merges. */
-  edits: { kinds: {}, roles: {}, labelMap: [] },
+  edits: { kinds: {}, roles: {}, labelMap: [], keepLeaky: [] },
   /** The last table load, to give a replacement worker (after Stop) the same table. */
   lastLoad: null,
-  /** Whether the worker holds trained models, and the model file it holds (its info). */
+  /** Whether the worker holds trained models (and the report of their run), and the model file it holds (its info). */
   trained: false,
+  runReport: null,
   modelFile: null,
   paused: false,
   warmedWorker: false,
@@ -90,7 +91,7 @@ export function tableOptions() {
     if (role === 'target') schema.target = column;
     else schema[{ id: 'ids', ignored: 'ignore', feature: 'features' }[role]].push(column);
   }
-  return { schema, clean: { label_map: state.edits.labelMap } };
+  return { schema, clean: { label_map: state.edits.labelMap }, preprocess: { keep_leaky: state.edits.keepLeaky } };
 }
 
 /** The training settings of the page, as library options. */

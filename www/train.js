@@ -5,6 +5,8 @@ import { $, cells, offerReport, showError } from './dom.js';
 import { state, request, trainOptions, tableOptions, label, isNetwork, startWorker, dropPending } from './state.js';
 import { chartsReady, draw, showChart, clearCharts } from './charts-host.js';
 import { warmUp } from './warm.js';
+import { showTooGood } from './lesson.js';
+import { resetCustomers } from './customers.js';
 
 const pctCell = (s) => `${(100 * s.mean).toFixed(2)}${s.std ? ` ± ${(100 * s.std).toFixed(2)}` : ''}`;
 
@@ -136,7 +138,7 @@ function showComparison(report) {
 
 /** While a run trains, only Pause and Stop act on the worker's session. */
 function running(on) {
-  for (const id of ['train', 'score', 'synthesize', 'save-model']) $(id).disabled = on;
+  for (const id of ['train', 'score', 'synthesize', 'save-model', 'lesson-run']) $(id).disabled = on;
   $('stop').disabled = !on;
   $('pause').disabled = !on;
 }
@@ -150,6 +152,10 @@ export async function train() {
   $('epoch-table').tBodies[0].replaceChildren();
   $('comparison').tBodies[0].replaceChildren();
   $('confusions').replaceChildren();
+  $('lesson').tBodies[0].replaceChildren();
+  $('lesson-status').textContent = '';
+  showTooGood(null);
+  resetCustomers();
   clearCharts($('train-charts'));
   await chartsReady;
   const total = options.seeds * models.reduce((n, m) => n + (isNetwork(m) ? options.models.nn.epochs : 1), 0);
@@ -160,7 +166,9 @@ export async function train() {
   bar.end();
   if (reply.type === 'error') { $('train-status').textContent = ''; return showError(reply.message); }
   state.trained = true;
+  state.runReport = reply.report;
   showComparison(reply.report);
+  showTooGood(reply.report);
   $('train-status').textContent =
     `Trained in ${bar.elapsed().toFixed(1)} s. Majority class: ${(100 * reply.report.majority_accuracy).toFixed(2)} %.`;
 }

@@ -2,7 +2,8 @@
 // models trained on it. Messages in: {type: 'module', module} first (see below), then
 // {id, type, ...} requests, answered one at a time in order: 'sample' | 'load' (a new table and
 // session), 'inspect' (the table again with new options: no re-parse), 'run', 'score',
-// 'synthesize', 'saveModel', 'loadModel', 'checkReported', 'warmUp'; and
+// 'synthesize', 'whatif', 'importance', 'lesson', 'saveModel', 'loadModel', 'checkReported',
+// 'warmUp'; and
 // {type: 'pause'|'resume'} during a run, answered at once.
 // Messages out: {type: 'module', module}, {type: 'ready', models},
 // {id, type: 'progress'|'report'|'error', ...}.
@@ -124,8 +125,15 @@ const handlers = {
   },
   async score(msg) {
     const s = current();
-    const { report, csv } = msg.fromFile ? await s.scoreWithModelFile(msg.model) : await s.score(msg.model);
-    return { report, csv, counts: s.counts() };
+    const options = { explain: msg.explain ?? false };
+    const scored = msg.fromFile ? await s.scoreWithModelFile(msg.model, options) : await s.score(msg.model, options);
+    return { ...scored, counts: s.counts() };
+  },
+  whatif: (msg) => ({ report: current().whatif(msg.model, msg.threshold, msg.campaign) }),
+  importance: async (msg) => ({ report: await current().importance(msg.model) }),
+  async lesson(msg) {
+    const s = current();
+    return { report: await s.lesson(await resolved(msg), msg.protocol), counts: s.counts() };
   },
   async synthesize(msg) {
     const s = current();

@@ -1,5 +1,7 @@
 //! Charts as SVG text (plotters): the correlation heatmap, one distribution bar chart per
-//! feature, training curves and ROC curves. The same code draws for the CLI and the page.
+//! feature, training curves and ROC curves, and the marketing charts ([`marketing`]: a
+//! customer's reasons, importance, the campaign's net value). The same code draws for the CLI
+//! and the page.
 //!
 //! In the browser, plotters measures text through the DOM (`window.document`), which a Web
 //! Worker lacks, so the page draws charts on its main thread.
@@ -7,6 +9,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+mod marketing;
+pub use marketing::{importance, net_value, waterfall};
 
 use crate::Error;
 use crate::explore::{Correlation, Distribution};
