@@ -170,6 +170,31 @@ fn main() {
             (now() - t).as_secs_f64()
         );
     }
+    // Reasons for every customer: exact for LR and the forest, sampled for the others.
+    let explain = ScoreOptions {
+        explain: true,
+        ..ScoreOptions::default()
+    };
+    for kind in [
+        ModelKind::LogisticRegression,
+        ModelKind::RandomForest,
+        ModelKind::NaiveBayes,
+        ModelKind::Mlp,
+        ModelKind::Gan,
+    ] {
+        let t = now();
+        let scored = block_on(session.score(kind, &explain)).expect("score with reasons");
+        let e = scored.explanation.expect("explained");
+        let bound = e
+            .median_half_width
+            .map_or(String::new(), |b| format!(", median 95 % bound ±{b:.3}"));
+        println!(
+            "score with reasons, every customer, kept {} ({}{bound}): {:.3} s",
+            kind.label(),
+            e.method.name,
+            (now() - t).as_secs_f64()
+        );
+    }
     #[cfg(feature = "nn")]
     {
         // Twice: the second finds the quality check's real-rows forest made.

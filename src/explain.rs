@@ -63,6 +63,15 @@ pub enum Units {
     Probability,
 }
 
+impl Units {
+    pub fn name(self) -> &'static str {
+        match self {
+            Units::LogOdds => "log-odds",
+            Units::Probability => "probability",
+        }
+    }
+}
+
 /// How the contributions were computed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Method {

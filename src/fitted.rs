@@ -348,7 +348,6 @@ impl Pipeline {
         p: &[f64],
         opts: &ScoreOptions,
     ) -> Result<(ExplanationSummary, Vec<Customer>), Error> {
-        let start = crate::now();
         let mut rows: Vec<usize> = (0..x.rows).collect();
         if rows.len() > MAX_EXPLAINED {
             rows.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
@@ -360,23 +359,58 @@ impl Pipeline {
         } else {
             x.pick(&rows)
         };
+        let mine: Vec<f64> = rows.iter().map(|&r| p[r]).collect();
+        self.explain_rows(model, &x, &rows, table, &mine, opts.samples)
+            .await
+    }
+
+    /// One customer (the data row `row` of `raw`, the table as read) explained by the model of
+    /// `kind` with `samples` column orders where it samples: a closer look than a whole table's
+    /// explanation affords.
+    pub async fn explain_customer(
+        &self,
+        raw: &Table,
+        kind: ModelKind,
+        row: usize,
+        samples: usize,
+    ) -> Result<(ExplanationSummary, Customer), Error> {
+        let model = self.model(kind)?;
+        let (table, _) = self.spec.conform(raw)?;
+        if row >= table.n_rows {
+            return Err(Error::config(format!(
+                "there is no row {} (the table has {})",
+                row + 1,
+                table.n_rows
+            )));
+        }
+        let x = self.preprocessor.transform(&table, &[row])?;
+        let p = model.predict_proba(&x).await?;
+        let (summary, mut customers) = self
+            .explain_rows(model, &x, &[row], &table, &p, samples)
+            .await?;
+        Ok((summary, customers.remove(0)))
+    }
+
+    /// Reasons for the data rows `rows` of `table`, whose model inputs are `x` and churn
+    /// probabilities `p`.
+    async fn explain_rows(
+        &self,
+        model: &dyn Classifier,
+        x: &Matrix,
+        rows: &[usize],
+        table: &Table,
+        p: &[f64],
+        samples: usize,
+    ) -> Result<(ExplanationSummary, Vec<Customer>), Error> {
+        let start = crate::now();
         let groups = Groups::of(&self.preprocessor);
-        let c = contributions(model, &x, &self.background, &groups, opts.samples)
+        let c = contributions(model, x, &self.background, &groups, samples)
             .await
             .map_err(|e| match self.background.rows {
                 0 => Error::input("this model file has no background rows to explain against (saved before format 2): save it again"),
                 _ => e,
             })?;
-        let mine: Vec<f64> = rows.iter().map(|&r| p[r]).collect();
-        let customers = customers(
-            &c,
-            &x,
-            &rows,
-            &self.background,
-            &self.preprocessor,
-            table,
-            &mine,
-        );
+        let customers = customers(&c, x, rows, &self.background, &self.preprocessor, table, p);
         let summary = ExplanationSummary {
             mean_abs: c.mean_abs(),
             median_half_width: c.method.bound.map(|_| median(&c.half_width)),

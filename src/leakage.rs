@@ -72,7 +72,7 @@ pub fn screen(
             ),
             Values::Categorical { codes, levels } => (
                 level_scores(codes, levels.len(), train, &y),
-                "its levels' churn rates (out of fold)",
+                "its levels' out-of-fold churn rates",
             ),
         };
         let Some(auc) = roc_auc(&y, &scores) else {

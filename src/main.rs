@@ -221,6 +221,12 @@ struct TableArgs {
     select: Option<Keep>,
     #[arg(long, value_enum)]
     score_by: Option<ScoreByArg>,
+    /// Keep these columns as features although each alone predicts the target almost perfectly.
+    #[arg(long, value_name = "COL,...", value_delimiter = ',')]
+    keep_leaky: Vec<String>,
+    /// Flag a feature as a likely leak when its ROC-AUC alone reaches X (default 0.99).
+    #[arg(long, value_name = "X")]
+    leak_auc: Option<f64>,
 }
 
 /// The models' settings.
@@ -385,6 +391,8 @@ impl TableArgs {
             }),
         );
         set(&mut p.iqr_k, self.iqr_k);
+        set(&mut p.leak_auc, self.leak_auc);
+        p.keep_leaky.extend(self.keep_leaky.iter().cloned());
         p.scale &= !self.no_scale;
         set(&mut p.keep, self.select);
         set(
@@ -604,6 +612,12 @@ fn synth(a: &SynthArgs) -> Result<(), Error> {
         "{} synthetic rows ({} churners); column shape score {:.3}, correlation score {corr}",
         report.rows, report.churners, q.shape_score
     );
+    if let Some(p) = &q.privacy {
+        eprintln!(
+            "privacy: median distance to the closest real customer {:.3} (new real customers: {:.3}), protection {:.2}; {} rows closer than {:.3} dropped ({} exact copies)",
+            p.synthetic_median, p.holdout_median, p.protection, p.dropped, p.threshold, p.copies
+        );
+    }
     Ok(())
 }
 
@@ -612,6 +626,18 @@ fn synth(_: &SynthArgs) -> Result<(), Error> {
     Err(Error::config(
         "synth needs the GAN: this churnlab was built without the 'nn' feature",
     ))
+}
+
+/// The five largest `values` with their column names.
+fn top(columns: &[String], values: &[f64]) -> String {
+    let mut pairs: Vec<(&String, f64)> = columns.iter().zip(values.iter().copied()).collect();
+    pairs.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let shown: Vec<String> = pairs
+        .iter()
+        .take(5)
+        .map(|(c, v)| format!("{c} {v:.3}"))
+        .collect();
+    shown.join(", ")
 }
 
 fn score(a: &ScoreArgs) -> Result<(), Error> {
@@ -661,6 +687,14 @@ fn score(a: &ScoreArgs) -> Result<(), Error> {
             let session = trained(&a.table, &checked(c)?, Control::none())?;
             let mut report = block_on(session.score(model, &opts))?;
             report.whatif = Some(session.whatif(model, threshold, &campaign)?);
+            if opts.explain && !a.table.json {
+                let imp = block_on(session.importance(model))?;
+                eprintln!(
+                    "permutation importance ({} test rows, drop of ROC-AUC): {}",
+                    imp.test_rows,
+                    top(&imp.columns, &imp.auc_drop)
+                );
+            }
             report
         }
     };
@@ -684,8 +718,16 @@ fn score(a: &ScoreArgs) -> Result<(), Error> {
             )
         });
         eprintln!(
-            "reasons: {} Shapley values in {:?} units against {} training rows (base {:.3}){bound}",
-            e.method.name, e.method.units, e.method.background, e.base
+            "reasons: {} Shapley values in {} against {} training rows (base {:.3}){bound}",
+            e.method.name,
+            e.method.units.name(),
+            e.method.background,
+            e.base
+        );
+        eprintln!(
+            "mean |contribution| over {} customers: {}",
+            e.rows,
+            top(&e.columns, &e.mean_abs)
         );
     }
     if let Some(w) = &report.whatif {

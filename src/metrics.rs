@@ -81,8 +81,10 @@ pub fn roc_auc(truth: &[bool], scores: &[f64]) -> Option<f64> {
         rank_sum += avg * order[i..=j].iter().filter(|&&k| truth[k]).count() as f64;
         i = j + 1;
     }
-    let u = rank_sum - (pos * (pos + 1)) as f64 / 2.0;
-    Some(u / (pos * neg) as f64)
+    // In f64: `pos * neg` overflows a 32-bit usize (wasm32) beyond ~65,000 rows of each class.
+    let (pos, neg) = (pos as f64, neg as f64);
+    let u = rank_sum - pos * (pos + 1.0) / 2.0;
+    Some(u / (pos * neg))
 }
 
 /// ROC points `(false positive rate, true positive rate)` from (0, 0) to (1, 1), one per
@@ -268,6 +270,15 @@ pub fn check_reported(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roc_auc_of_a_large_table_does_not_overflow() {
+        // 200,000 rows of each class, a uniform score: AUC one half (pos · neg = 4e10 > u32).
+        let truth: Vec<bool> = (0..400_000).map(|i| i % 2 == 0).collect();
+        let scores: Vec<f64> = (0..400_000).map(|i| f64::from(i / 2)).collect();
+        let auc = roc_auc(&truth, &scores).unwrap();
+        assert!((auc - 0.5).abs() < 1e-3, "{auc}");
+    }
     use approx::assert_abs_diff_eq;
 
     fn reported(a: &str, p: &str, r: &str, f: &str) -> Reported {

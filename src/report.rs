@@ -197,6 +197,13 @@ pub fn inspect_text(r: &InspectReport) -> String {
             format!(", e.g. {}", ex.join(", "))
         }
     );
+    for m in &c.suggested_merges {
+        let _ = writeln!(
+            o,
+            "  suggested merge ({}): {}: '{}' ({} rows) = '{}' ({} rows); apply with --map \"{}:{}={}\"",
+            m.why, m.column, m.from, m.from_rows, m.to, m.to_rows, m.column, m.from, m.to
+        );
+    }
 
     let sp = &r.split;
     let _ = writeln!(
@@ -265,6 +272,20 @@ pub fn inspect_text(r: &InspectReport) -> String {
             "  one-hot {}: {} levels{unseen}",
             e.column,
             e.levels.len()
+        );
+    }
+    for l in &p.leaks {
+        let _ = writeln!(
+            o,
+            "  LEAK? {}: ROC-AUC {:.3} alone on the training rows ({}); {}",
+            l.column,
+            l.auc,
+            l.how,
+            if l.kept {
+                "kept, as asked"
+            } else {
+                "left out (keep it with --keep-leaky)"
+            }
         );
     }
     let sel = &p.selection;
@@ -348,6 +369,12 @@ pub fn run_text(r: &crate::compare::RunReport) -> String {
             "\nconfusion, {} (seed {}): TP {}  FP {}  FN {}  TN {}",
             m.label, m.runs[0].seed, c.tp, c.fp, c.fn_, c.tn
         );
+    }
+    if let Some(w) = &r.too_good {
+        let _ = writeln!(o, "\n{} Likely causes:", w.message);
+        for c in &w.causes {
+            let _ = writeln!(o, "  - {c}");
+        }
     }
     let _ = writeln!(o, "\ntotal {:.2} s", r.total_seconds);
     o

@@ -11,8 +11,9 @@ use serde::Serialize;
 use crate::Error;
 use crate::compare::{Control, RunReport, SeedFit, compare, split_and_fit};
 use crate::config::Checked;
+use crate::explain::Customer;
 use crate::explain::{Groups, Importance, permutation_importance};
-use crate::fitted::{ScoreOptions, ScoredReport};
+use crate::fitted::{ExplanationSummary, ScoreOptions, ScoredReport};
 use crate::ingest::{IngestOptions, Table, load};
 use crate::lesson::{LessonReport, Protocol};
 use crate::marketing::{Campaign, WhatIf};
@@ -143,6 +144,24 @@ impl Session {
         opts: &ScoreOptions,
     ) -> Result<ScoredReport, Error> {
         file.pipeline.score(&self.raw, kind, opts).await
+    }
+
+    /// One customer (data row `row`) explained by the kept model of `kind` (first seed), or by
+    /// a model file's, with `samples` column orders where the explanation samples.
+    pub async fn explain_customer(
+        &self,
+        file: Option<&ModelFile>,
+        kind: ModelKind,
+        row: usize,
+        samples: usize,
+    ) -> Result<(ExplanationSummary, Customer), Error> {
+        let pipeline = match file {
+            Some(f) => &f.pipeline,
+            None => &self.trained()?.fits[0].pipeline,
+        };
+        pipeline
+            .explain_customer(&self.raw, kind, row, samples)
+            .await
     }
 
     /// The test rows' labels and the kept model's probabilities for them (first seed).

@@ -222,6 +222,38 @@ impl WebSession {
         to_js(&self.session.whatif(kind, threshold, &campaign)?)
     }
 
+    /// One customer (data row `row`, from 0) explained by the kept model `model` (or the model
+    /// file's, `fromFile`) with `samples` column orders where it samples:
+    /// `{explanation, customer}`.
+    #[wasm_bindgen(js_name = explainCustomer)]
+    pub async fn explain_customer(
+        &self,
+        model: String,
+        row: u32,
+        from_file: bool,
+        samples: u32,
+    ) -> Result<JsValue, JsError> {
+        #[derive(Serialize)]
+        struct One<'a> {
+            explanation: &'a crate::fitted::ExplanationSummary,
+            customer: &'a crate::explain::Customer,
+        }
+        let kind = ModelKind::parse(&model)?;
+        let file = match (from_file, &self.model_file) {
+            (false, _) => None,
+            (true, Some(f)) => Some(f.as_ref()),
+            (true, None) => return Err(JsError::new("load a model file first")),
+        };
+        let (explanation, customer) = self
+            .session
+            .explain_customer(file, kind, row as usize, samples as usize)
+            .await?;
+        to_js(&One {
+            explanation: &explanation,
+            customer: &customer,
+        })
+    }
+
     /// Permutation importance of the kept model `model` on its test rows (`Importance`).
     pub async fn importance(&self, model: String) -> Result<JsValue, JsError> {
         let kind = ModelKind::parse(&model)?;

@@ -532,3 +532,88 @@ fn a_bad_value_in_a_config_file_is_named_by_its_option() {
         "{err}"
     );
 }
+
+#[test]
+fn score_with_reasons_writes_reason_columns_segments_and_the_whatif() {
+    let dir = temp_dir("reasons");
+    let file = sample_file(&dir);
+    let (scored, segments) = (dir.join("scored.csv"), dir.join("segments.csv"));
+    let out = churnlab(&[
+        "score",
+        &file,
+        "--model",
+        "rf",
+        "--reasons",
+        "2",
+        "--segments",
+        segments.to_str().unwrap(),
+        "--out",
+        scored.to_str().unwrap(),
+        "--threshold",
+        "0.3",
+        "--offer-cost",
+        "5",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let csv = std::fs::read_to_string(&scored).unwrap();
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with(",churn_probability,risk_segment,reason_1,reason_2")
+    );
+    // Every row has its two reasons, written `Column = value (+0.12)`.
+    let reason = regex_free_reason(csv.lines().nth(1).unwrap());
+    assert!(reason, "{}", csv.lines().nth(1).unwrap());
+    let seg = std::fs::read_to_string(&segments).unwrap();
+    assert!(seg.starts_with(
+        "risk,dominant_reason,customers,mean_churn_probability,churn_rate,suggested_action\n"
+    ));
+    assert!(
+        err.contains("exact (TreeSHAP) Shapley values in probability"),
+        "{err}"
+    );
+    assert!(err.contains("threshold 0.30 on "), "{err}");
+    assert!(err.contains("permutation importance"), "{err}");
+    let bad = churnlab(&["score", &file, "--reasons", "0"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--reasons needs at least 1"));
+    let bad = churnlab(&["score", &file, "--model", "lr", "--success-rate", "1.5"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("success rate (0 to 1) is 1.5"));
+}
+
+/// Whether the last two cells of a scored row read like reasons: `Column = value (+0.12)`.
+fn regex_free_reason(row: &str) -> bool {
+    row.rsplit(',').take(2).all(|cell| {
+        let cell = cell.trim_matches('"');
+        cell.contains(" = ") && cell.ends_with(')') && (cell.contains("(+") || cell.contains("(-"))
+    })
+}
+
+#[test]
+fn inspect_suggests_merges_and_flags_a_leaked_column() {
+    let dir = temp_dir("leak");
+    let file = sample_file(&dir);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let churn = header.split(',').position(|c| c == "Churn").unwrap();
+    let mut leaky = format!("{header},Status\n");
+    for line in lines {
+        let gone = line.split(',').nth(churn) == Some("1");
+        leaky += &format!("{line},{}\n", if gone { "cancelled" } else { "active" });
+    }
+    let path = dir.join("leaky.csv");
+    std::fs::write(&path, leaky).unwrap();
+    let out = churnlab(&["inspect", path.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        stdout.contains("suggested merge (initials): PreferredPaymentMode: 'CC'"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("LEAK? Status: ROC-AUC 1.000"), "{stdout}");
+    let kept = churnlab(&["inspect", path.to_str().unwrap(), "--keep-leaky", "Status"]);
+    assert!(String::from_utf8_lossy(&kept.stdout).contains("kept, as asked"));
+}

@@ -241,3 +241,29 @@ fn leaky_protocols_inflate_the_scores_they_are_shown_beside() {
             .contains("duplicates_kept")
     );
 }
+
+#[test]
+fn a_closer_look_at_one_customer_narrows_a_sampled_explanation() {
+    let (s, _) = trained(
+        &sample_csv(500, 9),
+        &[ModelKind::Mlp, ModelKind::RandomForest],
+    );
+    let table = block_on(s.score(ModelKind::Mlp, &explained())).unwrap();
+    let row = table.customers[7].row;
+    let (e, c) = block_on(s.explain_customer(None, ModelKind::Mlp, row, 128)).unwrap();
+    assert_eq!(c.row, row);
+    assert_eq!(e.method.samples, Some(128));
+    let table_bound = table.explanation.unwrap().median_half_width.unwrap();
+    assert!(
+        e.method.bound.unwrap() < table_bound,
+        "{:?} vs {table_bound}",
+        e.method.bound
+    );
+    let sum = e.base + c.reasons.iter().map(|r| r.contribution).sum::<f64>();
+    assert!((sum - c.score).abs() < 1e-9 && (c.score - table.probabilities[row]).abs() < 1e-6);
+    // An exact method gives the table's own numbers.
+    let rf = block_on(s.score(ModelKind::RandomForest, &explained())).unwrap();
+    let (_, one) = block_on(s.explain_customer(None, ModelKind::RandomForest, 3, 128)).unwrap();
+    assert_eq!(one.reasons, rf.customers[3].reasons);
+    assert!(block_on(s.explain_customer(None, ModelKind::Mlp, 10_000, 16)).is_err());
+}

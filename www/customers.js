@@ -53,14 +53,30 @@ function showCustomers() {
   $('customers-more').hidden = found.length <= view.shown;
 }
 
-/** One customer's waterfall and its sum, from the contributions the table shows. */
-async function showCustomer(c) {
-  const e = view.explanation;
+/** Column orders of a customer's closer look, where the explanation samples. */
+const REFINED = 128;
+
+/**
+ * One customer's waterfall and its sum: the contributions the table shows, or where they were
+ * sampled, a closer estimate of this one customer (more column orders against more rows).
+ */
+async function showCustomer(row) {
+  let e = view.explanation;
+  let c = row;
+  let refined = '';
+  if (e.method.name === 'sampling') {
+    const reply = await request({ type: 'explainCustomer', model: view.model, row: row.row, fromFile: view.fromFile, samples: REFINED });
+    if (reply.type === 'report') {
+      ({ explanation: e, customer: c } = reply.report);
+      refined = ` A closer estimate for this customer: ${e.method.samples} column orders against ${e.method.background} training rows, ` +
+        `95 % error bound ±${e.method.bound.toFixed(3)} per contribution (the table's: ±${view.explanation.median_half_width.toFixed(3)} for the median customer).`;
+    }
+  }
   const sum = c.reasons.reduce((s, r) => s + r.contribution, 0);
   $('customer-detail').hidden = false;
   $('customer-detail-h').textContent = `Customer in row ${c.row + 1}: churn probability ${c.probability.toFixed(3)} (${c.segment} risk)`;
   $('customer-sum').textContent = `base ${e.base.toFixed(3)} ${signed(sum)} (the ${c.reasons.length} contributions) = ${(e.base + sum).toFixed(3)}, ` +
-    `the model's score in ${units(e)}${e.method.units === 'log_odds' ? ` (probability ${c.probability.toFixed(3)})` : ''}.`;
+    `the model's score in ${units(e)}${e.method.units === 'log_odds' ? ` (probability ${c.probability.toFixed(3)})` : ''}.${refined}`;
   $('customer-sum').dataset.base = e.base;
   $('customer-sum').dataset.sum = sum;
   $('customer-sum').dataset.score = c.score;

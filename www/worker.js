@@ -2,7 +2,7 @@
 // models trained on it. Messages in: {type: 'module', module} first (see below), then
 // {id, type, ...} requests, answered one at a time in order: 'sample' | 'load' (a new table and
 // session), 'inspect' (the table again with new options: no re-parse), 'run', 'score',
-// 'synthesize', 'whatif', 'importance', 'lesson', 'saveModel', 'loadModel', 'checkReported',
+// 'synthesize', 'whatif', 'importance', 'explainCustomer', 'lesson', 'saveModel', 'loadModel', 'checkReported',
 // 'warmUp'; and
 // {type: 'pause'|'resume'} during a run, answered at once.
 // Messages out: {type: 'module', module}, {type: 'ready', models},
@@ -131,6 +131,7 @@ const handlers = {
   },
   whatif: (msg) => ({ report: current().whatif(msg.model, msg.threshold, msg.campaign) }),
   importance: async (msg) => ({ report: await current().importance(msg.model) }),
+  explainCustomer: async (msg) => ({ report: await current().explainCustomer(msg.model, msg.row, msg.fromFile ?? false, msg.samples) }),
   async lesson(msg) {
     const s = current();
     return { report: await s.lesson(await resolved(msg), msg.protocol), counts: s.counts() };

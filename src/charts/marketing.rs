@@ -12,11 +12,8 @@ use crate::marketing::ThresholdPoint;
 /// Reasons shown one by one in a waterfall; the rest are summed in one bar.
 const SHOWN: usize = 8;
 
-fn unit_name(units: Units) -> &'static str {
-    match units {
-        Units::LogOdds => "churn log-odds",
-        Units::Probability => "churn probability",
-    }
+fn unit_name(units: Units) -> String {
+    format!("churn {}", units.name())
 }
 
 /// One customer's score built up from the base: a bar per reason (strongest first, the rest

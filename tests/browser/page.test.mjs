@@ -98,6 +98,8 @@ test('the sample trains and compares models in the worker', async () => {
     }
   }
   await page.selectOption('#score-model', 'session:logistic_regression');
+  // Probabilities only (the reasons have their own test, marketing.test.mjs).
+  await page.setChecked('#score-reasons', false);
   await page.click('#score');
   await page.waitForSelector('#score-download:not([hidden])', { timeout: 120_000 });
   const scored = (await download(page, '#score-download')).trimEnd().split('\n');
