@@ -102,6 +102,32 @@ pub struct Contributions {
 }
 
 impl Contributions {
+    /// Contributions computed exactly (no error bound).
+    fn exact(
+        name: &'static str,
+        units: Units,
+        background: usize,
+        base: f64,
+        score: Vec<f64>,
+        values: Vec<f64>,
+        groups: usize,
+    ) -> Contributions {
+        Contributions {
+            method: Method {
+                name,
+                units,
+                background,
+                samples: None,
+                bound: None,
+            },
+            base,
+            half_width: vec![0.0; score.len()],
+            score,
+            values,
+            groups,
+        }
+    }
+
     pub fn row(&self, i: usize) -> &[f64] {
         &self.values[i * self.groups..(i + 1) * self.groups]
     }
@@ -173,20 +199,15 @@ fn linear(
         }
         score.push(base + out.iter().sum::<f64>());
     }
-    Contributions {
-        method: Method {
-            name: "exact (linear)",
-            units: Units::LogOdds,
-            background: background.rows,
-            samples: None,
-            bound: None,
-        },
+    Contributions::exact(
+        "exact (linear)",
+        Units::LogOdds,
+        background.rows,
         base,
         score,
         values,
-        half_width: vec![0.0; x.rows],
-        groups: g,
-    }
+        g,
+    )
 }
 
 fn trees(
@@ -202,20 +223,15 @@ fn trees(
     let mut values = vec![0.0; x.rows * g];
     let bg = forest.shap_background(&used);
     Forest::shap(x, &bg, &groups.of_input, g, &mut values);
-    Ok(Contributions {
-        method: Method {
-            name: "exact (TreeSHAP)",
-            units: Units::Probability,
-            background: used.rows,
-            samples: None,
-            bound: None,
-        },
+    Ok(Contributions::exact(
+        "exact (TreeSHAP)",
+        Units::Probability,
+        used.rows,
         base,
         score,
         values,
-        half_width: vec![0.0; x.rows],
-        groups: g,
-    })
+        g,
+    ))
 }
 
 /// Model evaluations per batch of the sampling estimator.
@@ -443,7 +459,7 @@ pub fn customers(
             Customer {
                 row,
                 probability: p[i],
-                segment: crate::fitted::segment(p[i]).to_string(),
+                segment: crate::metrics::segment(p[i]).to_string(),
                 score: c.score[i],
                 reasons,
             }

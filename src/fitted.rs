@@ -241,17 +241,6 @@ pub struct ScoredReport {
     pub whatif: Option<crate::marketing::WhatIf>,
 }
 
-/// The risk segment of a churn probability.
-pub fn segment(p: f64) -> &'static str {
-    if p >= 0.5 {
-        "high"
-    } else if p >= 0.2 {
-        "medium"
-    } else {
-        "low"
-    }
-}
-
 impl Pipeline {
     /// The fitted model of `kind` (not the augmented variant).
     pub fn model(&self, kind: ModelKind) -> Result<&dyn Classifier, Error> {
@@ -464,7 +453,7 @@ fn scored_csv(
                     .unwrap_or_default()
             })
             .collect();
-        let seg = segment(prob);
+        let seg = crate::metrics::segment(prob);
         counts[["high", "medium", "low"]
             .iter()
             .position(|s| *s == seg)

@@ -59,6 +59,17 @@ fn descending(scores: &[f64]) -> Vec<usize> {
     order
 }
 
+/// The risk segment of a churn probability.
+pub fn segment(p: f64) -> &'static str {
+    if p >= 0.5 {
+        "high"
+    } else if p >= 0.2 {
+        "medium"
+    } else {
+        "low"
+    }
+}
+
 /// Area under the ROC curve (ties count one half); `None` without both classes.
 pub fn roc_auc(truth: &[bool], scores: &[f64]) -> Option<f64> {
     let pos = truth.iter().filter(|&&t| t).count();

@@ -16,6 +16,16 @@ fn unit_name(units: Units) -> String {
     format!("churn {}", units.name())
 }
 
+/// The name of bar `k` (from the top) at the centre of its row, where rows are drawn bottom
+/// up; nothing at the ticks between rows.
+fn row_label(y: f64, n: usize, name: impl Fn(usize) -> String) -> String {
+    let i = y.floor() as usize;
+    if (y - y.floor() - 0.5).abs() > 1e-9 || i >= n {
+        return String::new();
+    }
+    name(n - 1 - i)
+}
+
 /// One customer's score built up from the base: a bar per reason (strongest first, the rest
 /// summed), orange where it raises the risk, blue where it lowers it, ending at the score.
 pub fn waterfall(base: f64, score: f64, units: Units, reasons: &[Reason]) -> Result<String, Error> {
@@ -64,13 +74,7 @@ pub fn waterfall(base: f64, score: f64, units: Units, reasons: &[Reason]) -> Res
             .disable_y_mesh()
             .max_light_lines(0)
             .y_labels(2 * n + 1)
-            .y_label_formatter(&|y| {
-                let i = y.floor() as usize;
-                if (y - y.floor() - 0.5).abs() > 1e-9 || i >= n {
-                    return String::new();
-                }
-                steps[n - 1 - i].0.clone()
-            })
+            .y_label_formatter(&|y| row_label(*y, n, |k| steps[k].0.clone()))
             .x_desc(unit_name(units))
             .label_style((FONT, 10))
             .draw()
@@ -145,11 +149,9 @@ pub fn importance(
             .max_light_lines(0)
             .y_labels(2 * n + 1)
             .y_label_formatter(&|y| {
-                let i = y.floor() as usize;
-                if (y - y.floor() - 0.5).abs() > 1e-9 || i >= n {
-                    return String::new();
-                }
-                bars.get(n - 1 - i).map(|b| b.0.clone()).unwrap_or_default()
+                row_label(*y, n, |k| {
+                    bars.get(k).map(|b| b.0.clone()).unwrap_or_default()
+                })
             })
             .x_desc(unit)
             .label_style((FONT, 10))
