@@ -42,9 +42,13 @@ fn level_scores(codes: &[u32], levels: usize, rows: &[usize], y: &[bool]) -> Vec
         .collect()
 }
 
-/// The single-feature AUC of every feature column on the training rows `train`, and the flags
-/// of those at or above `threshold`; `keep` names columns the user keeps anyway (matched
-/// ignoring case).
+/// Training rows the screen reads at most (every k-th beyond): an AUC's standard error there is
+/// below 0.002, and a 1,000,000-row table is screened in a fraction of its load.
+const MAX_SCREENED: usize = 100_000;
+
+/// The single-feature AUC of every feature column on the training rows `train` (at most
+/// [`MAX_SCREENED`] of them, evenly spaced), and the flags of those at or above `threshold`;
+/// `keep` names columns the user keeps anyway (matched ignoring case).
 pub fn screen(
     table: &Table,
     schema: &Schema,
@@ -52,6 +56,9 @@ pub fn screen(
     threshold: f64,
     keep: &[String],
 ) -> Vec<LeakFlag> {
+    let step = train.len().div_ceil(MAX_SCREENED).max(1);
+    let train: Vec<usize> = train.iter().step_by(step).copied().collect();
+    let train = train.as_slice();
     let y = schema.churned(train);
     let mut flags = Vec::new();
     for c in schema.features() {

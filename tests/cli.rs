@@ -405,7 +405,7 @@ fn score_gives_every_customer_a_probability_and_a_segment() {
         let rec = rec.unwrap();
         let p: f64 = rec[rec.len() - 2].parse().unwrap();
         assert!((0.0..=1.0).contains(&p));
-        assert_eq!(&rec[rec.len() - 1], churnlab::fitted::segment(p));
+        assert_eq!(&rec[rec.len() - 1], churnlab::metrics::segment(p));
         n += 1;
     }
     assert_eq!(n, 800);
