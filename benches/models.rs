@@ -124,6 +124,7 @@ fn main() {
     for kind in [
         ModelKind::LogisticRegression,
         ModelKind::RandomForest,
+        ModelKind::GradientBoosting,
         ModelKind::NaiveBayes,
         ModelKind::Knn,
     ] {
@@ -141,13 +142,13 @@ fn main() {
             (now() - t).as_secs_f64()
         );
     }
-    println!("four baselines' fits together: {baselines:.3} s");
+    println!("five baselines' fits together: {baselines:.3} s");
     let t = now();
     let report = block_on(session.run(&cfg, Control::none()))
         .expect("run")
         .clone();
     println!(
-        "whole run (1 seed, {} GAN/MLP epochs, six models): {:.2} s; peak RSS {:.0} MiB",
+        "whole run (1 seed, {} GAN/MLP epochs, seven models): {:.2} s; peak RSS {:.0} MiB",
         cfg.models.nn.epochs,
         (now() - t).as_secs_f64(),
         peak_rss_mib()
@@ -178,6 +179,7 @@ fn main() {
     for kind in [
         ModelKind::LogisticRegression,
         ModelKind::RandomForest,
+        ModelKind::GradientBoosting,
         ModelKind::NaiveBayes,
         ModelKind::Mlp,
         ModelKind::Gan,

@@ -258,6 +258,64 @@ impl Config {
             "at least 1",
             m.knn_k,
         );
+        let b = &m.gbdt;
+        let share = |v: f64| v > 0.0 && v <= 1.0;
+        p.need(
+            b.learning_rate > 0.0 && b.learning_rate <= 1.0,
+            "models.gbdt.learning_rate",
+            "",
+            "above 0, at most 1",
+            b.learning_rate,
+        );
+        p.need(
+            b.rounds >= 1,
+            "models.gbdt.rounds",
+            "",
+            "at least 1",
+            b.rounds,
+        );
+        p.need(
+            b.max_leaves >= 2,
+            "models.gbdt.max_leaves",
+            "",
+            "at least 2",
+            b.max_leaves,
+        );
+        p.need(
+            non_negative(b.l2),
+            "models.gbdt.l2",
+            "",
+            "a number ≥ 0",
+            b.l2,
+        );
+        p.need(
+            share(b.row_fraction),
+            "models.gbdt.row_fraction",
+            "",
+            "above 0, at most 1",
+            b.row_fraction,
+        );
+        p.need(
+            share(b.feature_fraction),
+            "models.gbdt.feature_fraction",
+            "",
+            "above 0, at most 1",
+            b.feature_fraction,
+        );
+        p.need(
+            (0.0..0.9).contains(&b.validation_fraction),
+            "models.gbdt.validation_fraction",
+            "",
+            "from 0 to below 0.9",
+            b.validation_fraction,
+        );
+        p.need(
+            b.patience >= 1,
+            "models.gbdt.patience",
+            "",
+            "at least 1",
+            b.patience,
+        );
         let nn = &m.nn;
         p.need(
             nn.epochs >= 1,

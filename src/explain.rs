@@ -4,7 +4,8 @@
 //! training rows (the background the pipeline keeps). A one-hot column set moves as one column.
 //!
 //! - Logistic regression: exact, in log-odds: `w · (x − mean of the background)` per column.
-//! - Random forest: exact, in probability: interventional TreeSHAP ([`Forest::shap_into`]).
+//! - Tree ensembles: exact, interventional TreeSHAP ([`Ensemble::shap`]): the random forest in
+//!   probability.
 //! - Every other model (the networks, KNN, naive Bayes): a sampling estimator in probability
 //!   (Štrumbelj & Kononenko, 2014): antithetic pairs of random column orders, one pair per
 //!   background row, each order walked from the reference row to the customer's. It adds up
@@ -18,7 +19,7 @@ use serde::Serialize;
 
 use crate::Error;
 use crate::matrix::Matrix;
-use crate::models::forest::{Forest, SHAP_ROWS};
+use crate::models::trees::{Ensemble, SHAP_ROWS};
 use crate::models::{Attribution, Classifier};
 use crate::preprocess::Preprocessor;
 use crate::rng::Rng;
@@ -164,7 +165,7 @@ pub async fn contributions(
         Some(Attribution::Linear { weights, intercept }) => {
             linear(weights, intercept, x, background, groups)
         }
-        Some(Attribution::Trees(forest)) => trees(forest, x, background, groups)?,
+        Some(Attribution::Trees(ensemble)) => trees(&ensemble, x, background, groups),
         None => sampled(model, x, background, groups, samples).await?,
     })
 }
@@ -210,28 +211,20 @@ fn linear(
     )
 }
 
-fn trees(
-    forest: &Forest,
-    x: &Matrix,
-    background: &Matrix,
-    groups: &Groups,
-) -> Result<Contributions, Error> {
+fn trees(ensemble: &Ensemble, x: &Matrix, background: &Matrix, groups: &Groups) -> Contributions {
     let g = groups.len();
     let used = background.pick(&(0..background.rows.min(SHAP_ROWS)).collect::<Vec<_>>());
-    let base = forest.probabilities(&used)?.iter().sum::<f64>() / used.rows as f64;
-    let score = forest.probabilities(x)?;
+    let base = ensemble.raw(&used).iter().sum::<f64>() / used.rows as f64;
+    let score = ensemble.raw(x);
     let mut values = vec![0.0; x.rows * g];
-    let bg = forest.shap_background(&used);
-    Forest::shap(x, &bg, &groups.of_input, g, &mut values);
-    Ok(Contributions::exact(
-        "exact (TreeSHAP)",
-        Units::Probability,
-        used.rows,
-        base,
-        score,
-        values,
-        g,
-    ))
+    let bg = ensemble.shap_background(&used);
+    ensemble.shap(x, &bg, &groups.of_input, g, &mut values);
+    let units = if ensemble.log_odds() {
+        Units::LogOdds
+    } else {
+        Units::Probability
+    };
+    Contributions::exact("exact (TreeSHAP)", units, used.rows, base, score, values, g)
 }
 
 /// Model evaluations per batch of the sampling estimator.

@@ -41,6 +41,7 @@ fn every_models_reasons_add_up_to_its_score_and_survive_a_model_file() {
     let models = [
         ModelKind::LogisticRegression,
         ModelKind::RandomForest,
+        ModelKind::GradientBoosting,
         ModelKind::NaiveBayes,
         ModelKind::Mlp,
         ModelKind::Gan,
@@ -63,11 +64,11 @@ fn every_models_reasons_add_up_to_its_score_and_survive_a_model_file() {
             );
             // The score is the model's own: the probability, or its log-odds for LR.
             let p = r.probabilities[c.row];
-            let own = if kind == ModelKind::LogisticRegression {
-                (p / (1.0 - p)).ln()
-            } else {
-                p
-            };
+            let log_odds = matches!(
+                kind,
+                ModelKind::LogisticRegression | ModelKind::GradientBoosting
+            );
+            let own = if log_odds { (p / (1.0 - p)).ln() } else { p };
             assert!(
                 (own - c.score).abs() < 1e-5,
                 "{kind:?}: {own} vs {}",
@@ -84,7 +85,9 @@ fn every_models_reasons_add_up_to_its_score_and_survive_a_model_file() {
             e.method.bound.is_some(),
             !matches!(
                 kind,
-                ModelKind::LogisticRegression | ModelKind::RandomForest
+                ModelKind::LogisticRegression
+                    | ModelKind::RandomForest
+                    | ModelKind::GradientBoosting
             )
         );
         // reason_1..3 in the CSV, as the text of the three strongest.

@@ -34,7 +34,7 @@ fn trained(rows: usize, models: &[ModelKind]) -> (Session, Checked) {
     (session, cfg)
 }
 
-const ALL: [ModelKind; 6] = ModelKind::ALL;
+const ALL: [ModelKind; 7] = ModelKind::ALL;
 
 #[test]
 fn one_parse_and_one_fit_serve_inspect_edit_run_score_and_synthesize() {

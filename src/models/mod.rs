@@ -3,9 +3,11 @@
 //! burn networks (MLP and the semi-supervised GAN) in [`nn`].
 
 pub mod baselines;
+pub mod boosting;
 pub mod forest;
 #[cfg(feature = "nn")]
 pub mod nn;
+pub mod trees;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +23,7 @@ pub enum ModelKind {
     NaiveBayes,
     Knn,
     Mlp,
+    GradientBoosting,
 }
 
 impl ModelKind {
@@ -29,10 +32,11 @@ impl ModelKind {
         matches!(self, ModelKind::Gan | ModelKind::Mlp)
     }
 
-    pub const ALL: [ModelKind; 6] = [
+    pub const ALL: [ModelKind; 7] = [
         ModelKind::Gan,
         ModelKind::LogisticRegression,
         ModelKind::RandomForest,
+        ModelKind::GradientBoosting,
         ModelKind::NaiveBayes,
         ModelKind::Knn,
         ModelKind::Mlp,
@@ -47,6 +51,7 @@ impl ModelKind {
             ModelKind::NaiveBayes => "Gaussian Naive Bayes",
             ModelKind::Knn => "KNN",
             ModelKind::Mlp => "MLP",
+            ModelKind::GradientBoosting => "Gradient boosting",
         }
     }
 
@@ -59,9 +64,10 @@ impl ModelKind {
             "nb" | "naive_bayes" | "gaussian_nb" => ModelKind::NaiveBayes,
             "knn" => ModelKind::Knn,
             "mlp" => ModelKind::Mlp,
+            "gbdt" | "gb" | "boosting" | "gradient_boosting" => ModelKind::GradientBoosting,
             _ => {
                 return Err(Error::config(format!(
-                    "unknown model '{name}' (models: gan, lr, rf, nb, knn, mlp)"
+                    "unknown model '{name}' (models: gan, lr, rf, gbdt, nb, knn, mlp)"
                 )));
             }
         })
@@ -89,6 +95,7 @@ pub struct ModelOptions {
     /// splits a node.
     pub rf_max_features: Option<usize>,
     pub knn_k: usize,
+    pub gbdt: boosting::BoostOptions,
     pub nn: NnOptions,
 }
 
@@ -100,6 +107,7 @@ impl Default for ModelOptions {
             rf_trees: 100,
             rf_max_features: None,
             knn_k: 5,
+            gbdt: boosting::BoostOptions::default(),
             nn: NnOptions::default(),
         }
     }
@@ -299,8 +307,9 @@ pub trait Classifier {
 pub enum Attribution<'a> {
     /// The churn log-odds is `intercept + weights · x`.
     Linear { weights: &'a [f64], intercept: f64 },
-    /// A mean of trees: interventional TreeSHAP gives exact Shapley values of its probability.
-    Trees(&'a forest::Forest),
+    /// Trees (a forest's mean probability, or boosting's log-odds): interventional TreeSHAP
+    /// gives exact Shapley values of their output.
+    Trees(trees::Ensemble<'a>),
 }
 
 /// The [`Classifier`] of a model that fits and predicts at once on the CPU, from its
@@ -357,6 +366,7 @@ pub fn build(kind: ModelKind, opts: &ModelOptions) -> Result<Box<dyn Classifier>
         }
         ModelKind::NaiveBayes => Box::new(baselines::NaiveBayes::default()),
         ModelKind::Knn => Box::new(baselines::Knn::new(opts.knn_k)),
+        ModelKind::GradientBoosting => Box::new(boosting::Boosting::new(opts.gbdt.clone())),
         #[cfg(feature = "nn")]
         ModelKind::Mlp => Box::new(nn::Mlp::new(opts.nn.clone())),
         #[cfg(feature = "nn")]
@@ -385,6 +395,12 @@ pub enum Saved {
         nodes: Blob,
     },
     NaiveBayes(baselines::NaiveBayes),
+    /// Nodes per tree, every node in a blob (as the forest's), and the log-odds before any tree.
+    GradientBoosting {
+        trees: Vec<usize>,
+        nodes: Blob,
+        offset: f64,
+    },
     /// The training rows (a blob of little-endian f32) and their classes.
     Knn {
         k: usize,
@@ -416,6 +432,7 @@ impl Saved {
             Saved::LogisticRegression { .. } => ModelKind::LogisticRegression,
             Saved::RandomForest { .. } => ModelKind::RandomForest,
             Saved::NaiveBayes(_) => ModelKind::NaiveBayes,
+            Saved::GradientBoosting { .. } => ModelKind::GradientBoosting,
             Saved::Knn { .. } => ModelKind::Knn,
             Saved::Mlp { .. } => ModelKind::Mlp,
             Saved::Gan { .. } => ModelKind::Gan,
@@ -433,6 +450,16 @@ impl Saved {
                 Box::new(forest::Forest::restore(&trees, blobs.get(nodes)?, inputs)?)
             }
             Saved::NaiveBayes(nb) => Box::new(nb.checked(inputs)?),
+            Saved::GradientBoosting {
+                trees,
+                nodes,
+                offset,
+            } => Box::new(boosting::Boosting::restore(
+                &trees,
+                blobs.get(nodes)?,
+                offset,
+                inputs,
+            )?),
             Saved::Knn {
                 k,
                 rows,
