@@ -31,6 +31,7 @@ export async function loadTable(msg, label) {
   busy(false);
   if (reply.type === 'error') return showError(reply.message);
   state.trained = false;
+  state.runReport = null;
   if (reply.csv) {
     const link = $('sample-download');
     if (link.href) URL.revokeObjectURL(link.href);
