@@ -190,6 +190,13 @@ impl Config {
             "a number above 0.5",
             pre.leak_auc,
         );
+        p.need(
+            pre.one_hot_max >= 1,
+            "preprocess.one_hot_max",
+            "--one-hot-max",
+            "at least 1",
+            pre.one_hot_max,
+        );
         match pre.keep {
             Keep::Top(n) => p.need(
                 n >= 1,

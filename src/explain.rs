@@ -437,7 +437,9 @@ pub fn customers(
                             };
                             (Some(high), theme)
                         }
-                        (Step::Categorical { .. }, Some(v)) => (None, format!("{name} = {v}")),
+                        (Step::Categorical { .. } | Step::Frequency { .. }, Some(v)) => {
+                            (None, format!("{name} = {v}"))
+                        }
                     };
                     Reason {
                         column: name,

@@ -227,6 +227,10 @@ struct TableArgs {
     /// Flag a feature as a likely leak when its ROC-AUC alone reaches X (default 0.99).
     #[arg(long, value_name = "X")]
     leak_auc: Option<f64>,
+    /// Categorical features with more levels than N are encoded as one input, the level's
+    /// share of the training rows (default 50).
+    #[arg(long, value_name = "N")]
+    one_hot_max: Option<usize>,
 }
 
 /// The models' settings.
@@ -392,6 +396,7 @@ impl TableArgs {
         );
         set(&mut p.iqr_k, self.iqr_k);
         set(&mut p.leak_auc, self.leak_auc);
+        set(&mut p.one_hot_max, self.one_hot_max);
         p.keep_leaky.extend(self.keep_leaky.iter().cloned());
         p.scale &= !self.no_scale;
         set(&mut p.keep, self.select);

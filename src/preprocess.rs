@@ -71,6 +71,9 @@ pub struct PrepOptions {
     pub leak_auc: f64,
     /// Flagged columns to keep as features anyway.
     pub keep_leaky: Vec<String>,
+    /// A categorical feature with more training levels than this is encoded as one input, each
+    /// level's share of the training rows, instead of one input per level.
+    pub one_hot_max: usize,
 }
 
 impl Default for PrepOptions {
@@ -84,6 +87,7 @@ impl Default for PrepOptions {
             keep: Keep::All,
             leak_auc: 0.99,
             keep_leaky: Vec::new(),
+            one_hot_max: 50,
         }
     }
 }
@@ -123,9 +127,16 @@ pub struct OutlierReport {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncodingInfo {
     pub column: String,
-    /// Levels seen in training, one 0/1 feature each.
+    /// Levels seen in training (one 0/1 feature each when one-hot), most frequent first; with
+    /// frequency encoding the first 20.
     pub levels: Vec<String>,
-    /// Test rows whose level never occurred in training (all their indicators are 0).
+    /// Levels seen in training.
+    pub training_levels: usize,
+    /// `one_hot`, or `frequency` (one input: the level's share of the training rows) for a
+    /// column with more levels than `one_hot_max`.
+    pub encoding: String,
+    /// Test rows whose level never occurred in training (all their indicators are 0, or a
+    /// share of 0).
     pub unseen_test_rows: usize,
     pub unseen_levels: Vec<String>,
 }
@@ -184,18 +195,32 @@ pub enum Step {
         levels: Vec<String>,
         indicator: bool,
     },
+    /// A categorical column of many levels as one input: its level's share of the training
+    /// rows (0 for a level training never saw; a missing cell takes the mode's).
+    Frequency {
+        column: String,
+        /// The training levels, most frequent first, and their shares.
+        levels: Vec<String>,
+        shares: Vec<f64>,
+        indicator: bool,
+    },
 }
 
 impl Step {
     pub fn column(&self) -> &str {
         match self {
-            Step::Numeric { column, .. } | Step::Categorical { column, .. } => column,
+            Step::Numeric { column, .. }
+            | Step::Categorical { column, .. }
+            | Step::Frequency { column, .. } => column,
         }
     }
 
     fn names(&self) -> Vec<String> {
         let (name, indicator) = match self {
             Step::Numeric {
+                column, indicator, ..
+            }
+            | Step::Frequency {
                 column, indicator, ..
             } => (column, *indicator),
             Step::Categorical {
@@ -286,7 +311,13 @@ impl Preprocessor {
             && self.scale.len() == names.len()
             && self.shift.iter().all(|v| v.is_finite())
             && self.scale.iter().all(|v| v.is_finite() && *v != 0.0)
-            && !self.steps.is_empty();
+            && !self.steps.is_empty()
+            && self.steps.iter().all(|s| match s {
+                Step::Frequency { levels, shares, .. } => {
+                    levels.len() == shares.len() && shares.iter().all(|v| v.is_finite())
+                }
+                _ => true,
+            });
         if whole {
             Ok(self)
         } else {
@@ -310,18 +341,19 @@ impl Preprocessor {
             };
             match (step, &table.columns[c].values) {
                 (Step::Numeric { .. }, Values::Numeric(v)) => bound.push(Bound::Numeric(v)),
-                (Step::Categorical { levels: seen, .. }, Values::Categorical { codes, levels }) => {
-                    bound.push(Bound::Categorical {
-                        codes,
-                        levels,
-                        slots: level_slots(seen, levels),
-                    })
-                }
+                (
+                    Step::Categorical { levels: seen, .. } | Step::Frequency { levels: seen, .. },
+                    Values::Categorical { codes, levels },
+                ) => bound.push(Bound::Categorical {
+                    codes,
+                    levels,
+                    slots: level_slots(seen, levels),
+                }),
                 (Step::Numeric { .. }, _) => problems.push(format!(
                     "column '{}' was numeric in training but holds text here",
                     step.column()
                 )),
-                (Step::Categorical { .. }, _) => problems.push(format!(
+                (Step::Categorical { .. } | Step::Frequency { .. }, _) => problems.push(format!(
                     "column '{}' was categorical in training but is numeric here",
                     step.column()
                 )),
@@ -382,6 +414,23 @@ impl Preprocessor {
                         out.push(f32::from(u8::from(c == MISSING)));
                     }
                 }
+                (
+                    Step::Frequency {
+                        shares, indicator, ..
+                    },
+                    Bound::Categorical { codes, slots, .. },
+                ) => {
+                    let c = codes[row];
+                    let slot = if c == MISSING {
+                        (!shares.is_empty()).then_some(0)
+                    } else {
+                        slots[c as usize]
+                    };
+                    out.push(slot.map_or(0.0, |s| shares[s] as f32));
+                    if *indicator {
+                        out.push(f32::from(u8::from(c == MISSING)));
+                    }
+                }
                 _ => unreachable!("bind pairs every step with a column of its kind"),
             }
         }
@@ -394,7 +443,9 @@ impl Preprocessor {
             .iter()
             .map(|step| {
                 let (width, indicator) = match step {
-                    Step::Numeric { indicator, .. } => (1, *indicator),
+                    Step::Numeric { indicator, .. } | Step::Frequency { indicator, .. } => {
+                        (1, *indicator)
+                    }
                     Step::Categorical {
                         levels, indicator, ..
                     } => (levels.len(), *indicator),
@@ -411,7 +462,9 @@ impl Preprocessor {
         let mut pos = 0;
         for step in &self.steps {
             let (width, indicator) = match step {
-                Step::Numeric { indicator, .. } => (1, *indicator),
+                Step::Numeric { indicator, .. } | Step::Frequency { indicator, .. } => {
+                    (1, *indicator)
+                }
                 Step::Categorical {
                     levels, indicator, ..
                 } => {
@@ -522,8 +575,12 @@ impl Preprocessor {
                     (step, change)
                 }
                 Values::Categorical { codes, levels } => {
+                    let how = Encode {
+                        indicator,
+                        one_hot_max: opts.one_hot_max,
+                    };
                     let (step, change, info) =
-                        categorical_step(&col.name, codes, levels, &train, &split.test, indicator);
+                        categorical_step(&col.name, codes, levels, &train, &split.test, how);
                     encoding.push(info);
                     (step, change)
                 }
@@ -651,6 +708,21 @@ fn decode_cell(step: &Step, raw: &[f64]) -> (usize, bool, String) {
             let text = best.map(|b| levels[b].clone()).unwrap_or_default();
             (levels.len(), *indicator, text)
         }
+        Step::Frequency {
+            levels,
+            shares,
+            indicator,
+            ..
+        } => {
+            // The level whose share is nearest.
+            let best = (0..levels.len()).min_by(|&a, &b| {
+                (shares[a] - raw[0])
+                    .abs()
+                    .total_cmp(&(shares[b] - raw[0]).abs())
+            });
+            let text = best.map(|b| levels[b].clone()).unwrap_or_default();
+            (1, *indicator, text)
+        }
     }
 }
 
@@ -775,15 +847,23 @@ fn numeric_step(
     (step, change)
 }
 
-/// Step 2, categorical: the training levels (most frequent first; the first fills missing
-/// cells), and the test rows whose level training never saw.
+/// How a categorical column is encoded: a missing indicator or not, and the most levels that
+/// get one input each.
+#[derive(Clone, Copy)]
+struct Encode {
+    indicator: bool,
+    one_hot_max: usize,
+}
+
+/// A categorical feature's encoding fitted on `train`: its levels by count (one-hot, or their
+/// shares where there are more than `how.one_hot_max`), the mode for missing cells.
 fn categorical_step(
     name: &str,
     codes: &[u32],
     levels: &[String],
     train: &[usize],
     test: &[usize],
-    indicator: bool,
+    how: Encode,
 ) -> (Step, Option<ImputeChange>, EncodingInfo) {
     let mut counts = vec![0usize; levels.len()];
     for &r in train.iter().filter(|&&r| codes[r] != MISSING) {
@@ -793,7 +873,7 @@ fn categorical_step(
     seen.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then(levels[a].cmp(&levels[b])));
     let missing = |rows: &[usize]| rows.iter().filter(|&&r| codes[r] == MISSING).count();
     let (train_missing, test_missing) = (missing(train), missing(test));
-    let indicator = indicator && train_missing > 0;
+    let indicator = how.indicator && train_missing > 0;
     let change = (train_missing + test_missing > 0).then(|| ImputeChange {
         column: name.to_string(),
         fill: match seen.first() {
@@ -815,17 +895,37 @@ fn categorical_step(
         .collect();
     unseen_levels.sort();
     unseen_levels.dedup();
-    let seen: Vec<String> = seen.iter().map(|&l| levels[l].clone()).collect();
+    let frequency = seen.len() > how.one_hot_max;
+    let shares: Vec<f64> = seen
+        .iter()
+        .map(|&l| counts[l] as f64 / train.len().max(1) as f64)
+        .collect();
+    let seen_names: Vec<String> = seen.iter().map(|&l| levels[l].clone()).collect();
     let info = EncodingInfo {
         column: name.to_string(),
-        levels: seen.clone(),
+        levels: seen_names
+            .iter()
+            .take(if frequency { 20 } else { usize::MAX })
+            .cloned()
+            .collect(),
+        training_levels: seen_names.len(),
+        encoding: if frequency { "frequency" } else { "one_hot" }.into(),
         unseen_test_rows: unseen.len(),
         unseen_levels,
     };
-    let step = Step::Categorical {
-        column: name.to_string(),
-        levels: seen,
-        indicator,
+    let step = if frequency {
+        Step::Frequency {
+            column: name.to_string(),
+            levels: seen_names,
+            shares,
+            indicator,
+        }
+    } else {
+        Step::Categorical {
+            column: name.to_string(),
+            levels: seen_names,
+            indicator,
+        }
     };
     (step, change, info)
 }
@@ -901,7 +1001,7 @@ fn score(table: &Table, step: &Step, rows: &[usize], y: &[f64]) -> Result<Featur
         .map(|j| (0..x.rows).map(|i| f64::from(x.row(i)[j])).collect())
         .collect();
     let (groups, correlation) = match step {
-        Step::Numeric { .. } => (
+        Step::Numeric { .. } | Step::Frequency { .. } => (
             numeric_groups(&columns[0]),
             pearson(&columns[0], y).map_or(0.0, f64::abs),
         ),
@@ -1199,11 +1299,65 @@ mod tests {
     }
 
     #[test]
+    fn a_column_of_many_levels_becomes_one_input_of_level_shares() {
+        // 60 levels over 120 training rows: level k appears twice; a test row's level "new"
+        // was never seen.
+        let mut levels: Vec<String> = (0..60).map(|k| format!("L{k:02}")).collect();
+        levels.push("new".into());
+        let mut codes: Vec<u32> = (0..120).map(|i| (i / 2) as u32).collect();
+        codes.extend([60, MISSING, 5]);
+        let train: Vec<usize> = (0..120).collect();
+        let how = Encode {
+            indicator: false,
+            one_hot_max: 50,
+        };
+        let (step, _, info) = categorical_step("c", &codes, &levels, &train, &[120, 121, 122], how);
+        assert_eq!(
+            (info.encoding.as_str(), info.training_levels),
+            ("frequency", 60)
+        );
+        assert_eq!((info.unseen_test_rows, info.levels.len()), (1, 20));
+        let Step::Frequency { shares, .. } = &step else {
+            panic!("{step:?}");
+        };
+        assert!(shares.iter().all(|s| (s - 2.0 / 120.0).abs() < 1e-12));
+        let pre = Preprocessor::new(vec![step.clone()]);
+        assert_eq!(pre.feature_names(), ["c"]);
+        let t = Table {
+            n_rows: codes.len(),
+            columns: vec![std::sync::Arc::new(crate::ingest::Column {
+                name: "c".into(),
+                values: Values::Categorical { codes, levels },
+            })],
+        };
+        let x = pre.transform(&t, &[0, 120, 121, 122]).unwrap();
+        // Seen: its share; unseen: 0; missing: the mode's share.
+        assert_eq!(
+            x.data,
+            [2.0 / 120.0, 0.0, 2.0 / 120.0, 2.0 / 120.0].map(|v: f64| v as f32)
+        );
+        // Decoded back to the level whose share is nearest.
+        assert_eq!(pre.decode(&x)[1][0].1.as_deref(), Some("L00"));
+        let few = Encode {
+            one_hot_max: 100,
+            ..how
+        };
+        let codes: Vec<u32> = (0..120).map(|i| (i / 2) as u32).collect();
+        let levels: Vec<String> = (0..60).map(|k| format!("L{k:02}")).collect();
+        let (step, _, _) = categorical_step("c", &codes, &levels, &train, &[], few);
+        assert!(matches!(step, Step::Categorical { .. }));
+    }
+
+    #[test]
     fn categorical_step_orders_levels_by_count_and_counts_unseen_test_levels() {
         let levels: Vec<String> = ["a", "b", "z"].map(String::from).to_vec();
         let codes = [1, 1, 0, MISSING, 2, 1];
+        let how = Encode {
+            indicator: true,
+            one_hot_max: 50,
+        };
         let (step, change, info) =
-            categorical_step("c", &codes, &levels, &[0, 1, 2, 3], &[4, 5], true);
+            categorical_step("c", &codes, &levels, &[0, 1, 2, 3], &[4, 5], how);
         assert_eq!(
             step,
             Step::Categorical {

@@ -267,12 +267,19 @@ pub fn inspect_text(r: &InspectReport) -> String {
         } else {
             String::new()
         };
-        let _ = writeln!(
-            o,
-            "  one-hot {}: {} levels{unseen}",
-            e.column,
-            e.levels.len()
-        );
+        if e.encoding == "frequency" {
+            let _ = writeln!(
+                o,
+                "  frequency {}: {} levels, more than one input each can carry (--one-hot-max): one input, each level's share of the training rows{unseen}",
+                e.column, e.training_levels
+            );
+        } else {
+            let _ = writeln!(
+                o,
+                "  one-hot {}: {} levels{unseen}",
+                e.column, e.training_levels
+            );
+        }
     }
     for l in &p.leaks {
         let _ = writeln!(

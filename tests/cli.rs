@@ -617,3 +617,71 @@ fn inspect_suggests_merges_and_flags_a_leaked_column() {
     let kept = churnlab(&["inspect", path.to_str().unwrap(), "--keep-leaky", "Status"]);
     assert!(String::from_utf8_lossy(&kept.stdout).contains("kept, as asked"));
 }
+
+#[test]
+fn a_text_column_of_many_values_becomes_one_input_not_hundreds() {
+    let dir = temp_dir("surnames");
+    let file = sample_file(&dir);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut lines = text.lines();
+    let mut wide = format!("{},Surname\n", lines.next().unwrap());
+    for (i, line) in lines.enumerate() {
+        // 300 surnames over 800 rows: repeated, so not an ID, but far too many for one-hot.
+        wide += &format!("{line},Name{}\n", (i * 7) % 300);
+    }
+    let path = dir.join("surnames.csv");
+    std::fs::write(&path, wide).unwrap();
+    let out = churnlab(&["inspect", path.to_str().unwrap(), "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = &json["preprocessing"];
+    let surname = p["encoding"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["column"] == "Surname")
+        .expect("Surname is a feature");
+    assert_eq!(surname["encoding"], "frequency");
+    assert!(surname["training_levels"].as_u64().unwrap() > 250);
+    let names = p["feature_names"].as_array().unwrap();
+    let surnames = |prefix: &str| {
+        names
+            .iter()
+            .filter(|n| n.as_str().unwrap().starts_with(prefix))
+            .count()
+    };
+    assert_eq!(surnames("Surname"), 1, "one input for Surname");
+    let text = churnlab(&["inspect", path.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("frequency Surname: "));
+    // With a higher bound it is one-hot again.
+    let out = churnlab(&[
+        "inspect",
+        path.to_str().unwrap(),
+        "--json",
+        "--one-hot-max",
+        "1000",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names = json["preprocessing"]["feature_names"].as_array().unwrap();
+    let one_hot = names
+        .iter()
+        .filter(|n| n.as_str().unwrap().starts_with("Surname="))
+        .count();
+    assert!(one_hot > 250, "{one_hot} inputs");
+    let run = churnlab(&[
+        "run",
+        path.to_str().unwrap(),
+        "--models",
+        "lr,rf,gbdt",
+        "--json",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}

@@ -76,7 +76,9 @@ export function renderCleaning(r) {
     ...p.imputation.map((i) => `${i.column}: ${i.train_missing} missing in train, ${i.test_missing} in test → ${i.fill}`),
     ...p.outliers.columns.filter((o) => o.train_outside + o.test_outside > 0)
       .map((o) => `${o.column}: ${o.train_outside} training and ${o.test_outside} test values outside [${fmt(o.lo)}, ${fmt(o.hi)}] (${p.outliers.method})`),
-    ...p.encoding.map((e) => `${e.column}: one-hot over ${e.levels.length} levels` + (e.unseen_test_rows ? `, ${e.unseen_test_rows} test rows with unseen levels` : '')),
+    ...p.encoding.map((e) => (e.encoding === 'frequency'
+      ? `${e.column}: ${e.training_levels} levels, too many for one input each: encoded as one input, each level's share of the training rows`
+      : `${e.column}: one-hot over ${e.training_levels} levels`) + (e.unseen_test_rows ? `, ${e.unseen_test_rows} test rows with unseen levels` : '')),
     `${p.feature_names.length} model inputs${p.scaled ? ', standardised' : ''}, all fitted on the ${p.train_rows} training rows only`,
   ]);
   const scores = $('scores').tBodies[0];
