@@ -224,14 +224,7 @@ cpu_classifier!(Forest, attributed);
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn matrix(rows: &[&[f32]]) -> Matrix {
-        Matrix {
-            rows: rows.len(),
-            cols: rows[0].len(),
-            data: rows.concat(),
-        }
-    }
+    use crate::models::testing::matrix;
 
     #[test]
     fn bins_are_exact_for_few_values_and_quantiles_for_many() {

@@ -555,4 +555,13 @@ pub(crate) mod testing {
     pub fn proba(m: &dyn Classifier, x: &Matrix) -> Result<Vec<f64>, Error> {
         block_on(m.predict_proba(x))
     }
+
+    /// A matrix of these rows.
+    pub fn matrix(rows: &[&[f32]]) -> Matrix {
+        Matrix {
+            rows: rows.len(),
+            cols: rows[0].len(),
+            data: rows.concat(),
+        }
+    }
 }

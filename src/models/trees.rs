@@ -413,14 +413,7 @@ fn shap_leaf(v: f64, path: &Path, phi: &mut [f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn matrix(rows: &[&[f32]]) -> Matrix {
-        Matrix {
-            rows: rows.len(),
-            cols: rows[0].len(),
-            data: rows.concat(),
-        }
-    }
+    use crate::models::testing::matrix;
 
     #[test]
     fn treeshap_on_a_two_tree_forest_equals_brute_force_shapley_values() {
