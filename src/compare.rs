@@ -67,6 +67,52 @@ pub struct ModelResult {
     pub label: String,
     pub runs: Vec<SeedRun>,
     pub summary: Summary,
+    /// With two seeds or more: the per-seed difference (this model minus the best classical
+    /// model by mean F1, on the same split), for every model but that one.
+    pub paired: Option<Paired>,
+}
+
+/// A model against another on the same splits: the mean and spread of the per-seed
+/// differences, in points (accuracy and F1 × 100).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Paired {
+    pub against: String,
+    pub accuracy: MeanStd,
+    pub f1: MeanStd,
+    /// Seeds on which this model's F1 was higher.
+    pub wins: usize,
+}
+
+/// The best classical (non-network, not augmented) model by mean F1, and every other model's
+/// per-seed difference against it.
+fn pair_against_best(models: &mut [ModelResult]) {
+    if models.first().is_none_or(|m| m.runs.len() < 2) {
+        return;
+    }
+    let Some(best) = models
+        .iter()
+        .filter(|m| !m.model.is_network() && !m.augmented)
+        .max_by(|a, b| a.summary.f1.mean.total_cmp(&b.summary.f1.mean))
+        .map(|m| (m.label.clone(), m.runs.clone()))
+    else {
+        return;
+    };
+    for m in models.iter_mut().filter(|m| m.label != best.0) {
+        let diff = |f: &dyn Fn(&SeedRun) -> f64| -> Vec<f64> {
+            m.runs
+                .iter()
+                .zip(&best.1)
+                .map(|(a, b)| 100.0 * (f(a) - f(b)))
+                .collect()
+        };
+        let f1 = diff(&|r| r.scores.f1);
+        m.paired = Some(Paired {
+            against: best.0.clone(),
+            accuracy: MeanStd::of(&diff(&|r| r.scores.accuracy)),
+            wins: f1.iter().filter(|d| **d > 0.0).count(),
+            f1: MeanStd::of(&f1),
+        });
+    }
 }
 
 /// What `churnlab run` prints.
@@ -265,7 +311,7 @@ pub async fn compare(
         }
         fits.push(fit);
     }
-    let models: Vec<ModelResult> = variants
+    let mut models: Vec<ModelResult> = variants
         .iter()
         .zip(runs)
         .map(|(&(model, augmented), runs)| ModelResult {
@@ -278,8 +324,10 @@ pub async fn compare(
             },
             summary: summarize(&runs),
             runs,
+            paired: None,
         })
         .collect();
+    pair_against_best(&mut models);
     let first = &fits[0];
     let too_good = warning(p, &models, &first.prep_report, None);
     let report = RunReport {
@@ -451,4 +499,69 @@ async fn augmented_rows(
     _: u64,
 ) -> Result<(Matrix, Vec<bool>), Error> {
     Err(Error::config("augmentation needs the GAN (feature 'nn')"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::evaluate;
+
+    fn result(model: ModelKind, f1s: &[(bool, bool)]) -> ModelResult {
+        // Each seed: one churner and one other, predicted (churner right, other right).
+        let runs: Vec<SeedRun> = f1s
+            .iter()
+            .enumerate()
+            .map(|(seed, &(tp, tn))| {
+                let p = [if tp { 0.9 } else { 0.1 }, if tn { 0.1 } else { 0.9 }];
+                SeedRun {
+                    seed: seed as u64,
+                    scores: evaluate(&[true, false], &p, 0.5),
+                    train_seconds: 0.0,
+                    roc: Vec::new(),
+                    history: Vec::new(),
+                    test_probabilities: p.to_vec(),
+                }
+            })
+            .collect();
+        ModelResult {
+            model,
+            augmented: false,
+            label: model.label().into(),
+            summary: summarize(&runs),
+            runs,
+            paired: None,
+        }
+    }
+
+    #[test]
+    fn every_model_is_paired_with_the_best_classical_one_seed_by_seed() {
+        let mut models = vec![
+            result(ModelKind::Gan, &[(true, true), (true, false)]),
+            result(
+                ModelKind::LogisticRegression,
+                &[(false, true), (false, true)],
+            ),
+            result(ModelKind::RandomForest, &[(true, false), (true, true)]),
+        ];
+        pair_against_best(&mut models);
+        // The forest (F1 2/3 and 1) is the best classical model; it is not paired with itself.
+        assert!(models[2].paired.is_none());
+        let gan = models[0].paired.as_ref().unwrap();
+        assert_eq!(gan.against, "Random Forest");
+        // Seed 0: GAN F1 1 vs 2/3; seed 1: 2/3 vs 1 → +33.3 and −33.3 points.
+        assert!(
+            gan.f1.mean.abs() < 1e-9 && (gan.f1.std - 47.14).abs() < 0.01,
+            "{gan:?}"
+        );
+        assert_eq!(gan.wins, 1);
+        let lr = models[1].paired.as_ref().unwrap();
+        assert_eq!((lr.wins, lr.accuracy.mean), (0, -25.0));
+        // One seed: nothing to pair.
+        let mut one = vec![
+            result(ModelKind::Gan, &[(true, true)]),
+            result(ModelKind::Knn, &[(true, true)]),
+        ];
+        pair_against_best(&mut one);
+        assert!(one.iter().all(|m| m.paired.is_none()));
+    }
 }

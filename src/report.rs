@@ -370,6 +370,22 @@ pub fn run_text(r: &crate::compare::RunReport) -> String {
         r.majority_accuracy * 100.0
     );
     for m in &r.models {
+        if let Some(p) = &m.paired {
+            let _ = writeln!(
+                o,
+                "{:<34}  paired with {} per seed: accuracy {:+.2} ± {:.2} points, F1 {:+.2} ± {:.2}; higher F1 on {} of {} seeds",
+                m.label,
+                p.against,
+                p.accuracy.mean,
+                p.accuracy.std,
+                p.f1.mean,
+                p.f1.std,
+                p.wins,
+                m.runs.len()
+            );
+        }
+    }
+    for m in &r.models {
         let c = &m.runs[0].scores.confusion;
         let _ = writeln!(
             o,
