@@ -46,6 +46,9 @@ pub struct SeedRun {
     /// The test rows' churn probabilities (for the threshold what-if).
     #[serde(skip)]
     pub test_probabilities: Vec<f64>,
+    /// How the fitted model predicts, where the report should say (KNN's sample of rows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -458,6 +461,7 @@ async fn fit_one(
         train_seconds,
         history: model.history().to_vec(),
         test_probabilities: p,
+        note: model.note(),
     };
     Ok((model, run))
 }
@@ -520,6 +524,7 @@ mod tests {
                     roc: Vec::new(),
                     history: Vec::new(),
                     test_probabilities: p.to_vec(),
+                    note: None,
                 }
             })
             .collect();

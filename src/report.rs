@@ -369,6 +369,13 @@ pub fn run_text(r: &crate::compare::RunReport) -> String {
         "majority class",
         r.majority_accuracy * 100.0
     );
+    for note in r
+        .models
+        .iter()
+        .filter_map(|m| m.runs.first()?.note.as_ref())
+    {
+        let _ = writeln!(o, "note: {note}");
+    }
     for m in &r.models {
         if let Some(p) = &m.paired {
             let _ = writeln!(

@@ -205,3 +205,37 @@ fn suggested_merges_include_the_presets_four() {
         merged.cleaning.suggested_merges
     );
 }
+
+#[test]
+fn blocked_knn_finds_the_brute_force_neighbours() {
+    use churnlab::models::Classifier;
+    let Some(bytes) = data(CSV) else { return };
+    let mut c = Config::default();
+    c.clean.preset = Some("ecommerce-churn".into());
+    let (session, _, cfg) = inspect(&bytes, c);
+    let p = session.prepared();
+    let (split, _, pre, _) = split_and_fit(p, &cfg, 0).unwrap();
+    let x = pre.transform(&p.table, &split.train).unwrap();
+    let y = p.schema.churned(&split.train);
+    let test = pre.transform(&p.table, &split.test).unwrap();
+    let mut knn = churnlab::models::knn::Knn::new(5);
+    block_on(knn.fit(&x, &y, 0, &mut churnlab::models::Hooks::none())).unwrap();
+    let got = block_on(knn.predict_proba(&test)).unwrap();
+    // Every training row's exact distance; ties to the earlier row.
+    for (i, p) in got.iter().enumerate() {
+        let mut d: Vec<(f64, usize)> = (0..x.rows)
+            .map(|j| {
+                let s = test
+                    .row(i)
+                    .iter()
+                    .zip(x.row(j))
+                    .map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2))
+                    .sum::<f64>();
+                (s, j)
+            })
+            .collect();
+        d.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let want = d[..5].iter().filter(|(_, j)| y[*j]).count() as f64 / 5.0;
+        assert_eq!(*p, want, "test row {i}");
+    }
+}

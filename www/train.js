@@ -171,8 +171,10 @@ export async function train() {
   state.runReport = reply.report;
   showComparison(reply.report);
   showTooGood(reply.report);
+  const notes = reply.report.models.map((m) => m.runs[0]?.note).filter(Boolean);
   $('train-status').textContent =
-    `Trained in ${bar.elapsed().toFixed(1)} s. Majority class: ${(100 * reply.report.majority_accuracy).toFixed(2)} %.`;
+    `Trained in ${bar.elapsed().toFixed(1)} s. Majority class: ${(100 * reply.report.majority_accuracy).toFixed(2)} %.` +
+    (notes.length ? ` Note: ${notes.join('; ')}.` : '');
 }
 
 export function wireTrain() {

@@ -1,13 +1,11 @@
-//! The classical baselines: logistic regression and k-nearest neighbours through smartcore,
-//! Gaussian naive Bayes here (the random forest is in [`super::forest`]). smartcore predicts
-//! labels only, so logistic regression's churn probabilities are computed from its fitted
-//! parameters; KNN's are smartcore's neighbour shares.
+//! The classical baselines: logistic regression through smartcore, Gaussian naive Bayes here
+//! (the random forest is in [`super::forest`], boosting in [`super::boosting`], KNN in
+//! [`super::knn`]). smartcore predicts labels only, so logistic regression's churn
+//! probabilities are computed from its fitted parameters.
 
 use smartcore::linalg::basic::arrays::Array;
 use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegressionParameters};
-use smartcore::metrics::distance::euclidian::Euclidian;
-use smartcore::neighbors::knn_classifier::{KNNClassifier, KNNClassifierParameters};
 
 use serde::{Deserialize, Serialize};
 
@@ -213,70 +211,6 @@ impl NaiveBayes {
 
 cpu_classifier!(NaiveBayes);
 
-/// k-nearest neighbours (Euclidean, majority of k).
-/// Its training rows are its parameters: a model file stores them, and the neighbour index
-/// (smartcore's cover tree) is built from them again when the file is loaded.
-pub struct Knn {
-    k: usize,
-    fitted: Option<(KnnIndex, Matrix, Vec<bool>)>,
-}
-
-type KnnIndex = KNNClassifier<f64, u32, X, Y, Euclidian<f64>>;
-
-impl Knn {
-    pub fn new(k: usize) -> Self {
-        Knn { k, fitted: None }
-    }
-
-    /// The KNN of a model file: its rows and classes, indexed again.
-    pub fn restore(k: usize, x: Matrix, y: Vec<bool>, inputs: usize) -> Result<Self, Error> {
-        check_width("KNN", x.cols, inputs)?;
-        if y.len() != x.rows {
-            return Err(Error::input(
-                "the model file's KNN rows and classes differ in number",
-            ));
-        }
-        let mut knn = Knn::new(k);
-        knn.train(&x, &y, 0)?;
-        Ok(knn)
-    }
-
-    fn saved(&self, blobs: &mut Blobs) -> Result<Saved, Error> {
-        let (_, x, y) = self.fitted.as_ref().ok_or_else(not_fitted)?;
-        Ok(Saved::Knn {
-            k: self.k,
-            rows: x.rows,
-            cols: x.cols,
-            x: blobs.push(x.to_bytes()),
-            y: y.clone(),
-        })
-    }
-
-    fn train(&mut self, x: &Matrix, y: &[bool], _seed: u64) -> Result<(), Error> {
-        if self.k == 0 || self.k > x.rows {
-            return Err(Error::config(format!(
-                "k must be between 1 and {} rows, not {}",
-                x.rows, self.k
-            )));
-        }
-        let params = KNNClassifierParameters::default().with_k(self.k);
-        let index = KNNClassifier::fit(&dense(x)?, &labels(y), params).map_err(failed)?;
-        self.fitted = Some((index, x.clone(), y.to_vec()));
-        Ok(())
-    }
-
-    pub fn probabilities(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
-        let (model, _, _) = self.fitted.as_ref().ok_or_else(not_fitted)?;
-        let p = model.predict_proba(&dense(x)?).map_err(failed)?;
-        // Columns follow the sorted classes (0, 1).
-        Ok(p.into_iter()
-            .map(|row| if row.len() > 1 { row[1] } else { 0.0 })
-            .collect())
-    }
-}
-
-cpu_classifier!(Knn);
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,7 +248,7 @@ mod tests {
             ("lr", Box::new(Logistic::new(1.0))),
             ("rf", Box::new(Forest::new(30, None))),
             ("nb", Box::<NaiveBayes>::default()),
-            ("knn", Box::new(Knn::new(5))),
+            ("knn", Box::new(super::super::knn::Knn::new(5))),
         ];
         for (name, mut m) in models {
             fit(m.as_mut(), &x, &y, 0).unwrap();
@@ -364,6 +298,6 @@ mod tests {
         fit(&mut b, &x, &y, 7).unwrap();
         assert_eq!(proba(&a, &x).unwrap(), proba(&b, &x).unwrap());
         assert!(proba(&Logistic::new(1.0), &x).is_err());
-        assert!(fit(&mut Knn::new(0), &x, &y, 0).is_err());
+        assert!(fit(&mut super::super::knn::Knn::new(0), &x, &y, 0).is_err());
     }
 }

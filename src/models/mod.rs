@@ -1,10 +1,12 @@
 //! Models: every classifier sits behind [`Classifier`]; [`ModelKind`] names them and
-//! [`ModelOptions`] holds their settings. The smartcore baselines are in [`baselines`], the
-//! burn networks (MLP and the semi-supervised GAN) in [`nn`].
+//! [`ModelOptions`] holds their settings. Logistic regression (smartcore) and naive Bayes are in
+//! [`baselines`], the forest in [`forest`], boosting in [`boosting`] (both on [`trees`]), KNN in
+//! [`knn`], the burn networks (MLP and the semi-supervised GAN) in [`nn`].
 
 pub mod baselines;
 pub mod boosting;
 pub mod forest;
+pub mod knn;
 #[cfg(feature = "nn")]
 pub mod nn;
 pub mod trees;
@@ -301,6 +303,10 @@ pub trait Classifier {
     fn attribution(&self) -> Option<Attribution<'_>> {
         None
     }
+    /// What a report should say about how this fitted model predicts, if anything.
+    fn note(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A model whose output decomposes exactly into per-input contributions.
@@ -365,7 +371,7 @@ pub fn build(kind: ModelKind, opts: &ModelOptions) -> Result<Box<dyn Classifier>
             Box::new(forest::Forest::new(opts.rf_trees, opts.rf_max_features))
         }
         ModelKind::NaiveBayes => Box::new(baselines::NaiveBayes::default()),
-        ModelKind::Knn => Box::new(baselines::Knn::new(opts.knn_k)),
+        ModelKind::Knn => Box::new(knn::Knn::new(opts.knn_k)),
         ModelKind::GradientBoosting => Box::new(boosting::Boosting::new(opts.gbdt.clone())),
         #[cfg(feature = "nn")]
         ModelKind::Mlp => Box::new(nn::Mlp::new(opts.nn.clone())),
@@ -439,8 +445,8 @@ impl Saved {
         }
     }
 
-    /// The model again, fitted as it was saved (nothing is fitted anew: KNN's neighbour index
-    /// over its stored rows is rebuilt). `inputs` is the width of the rows it will see.
+    /// The model again, fitted as it was saved (nothing is fitted anew: KNN keeps its stored
+    /// rows and their norms). `inputs` is the width of the rows it will see.
     pub fn restore(self, blobs: &Blobs, inputs: usize) -> Result<Box<dyn Classifier>, Error> {
         Ok(match self {
             Saved::LogisticRegression { weights, intercept } => {
@@ -469,7 +475,7 @@ impl Saved {
             } => {
                 let x = Matrix::from_bytes(rows, cols, blobs.get(x)?)
                     .ok_or_else(|| Error::input("the model file's KNN rows are cut short"))?;
-                Box::new(baselines::Knn::restore(k, x, y, inputs)?)
+                Box::new(knn::Knn::restore(k, x, y, inputs)?)
             }
             #[cfg(feature = "nn")]
             Saved::Mlp {
