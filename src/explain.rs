@@ -230,27 +230,22 @@ fn trees(ensemble: &Ensemble, x: &Matrix, background: &Matrix, groups: &Groups) 
 /// Model evaluations per batch of the sampling estimator.
 const BATCH: usize = 1 << 15;
 
-/// The hybrid rows of one customer: per background row used, a random column order walked from
-/// the reference row to the customer's, then the reverse order: `pairs · 2 · (groups + 1)`
-/// rows.
-fn walks(x: &[f32], background: &Matrix, pairs: usize, groups: &Groups, rng: &mut Rng) -> Vec<f32> {
+/// The hybrid rows of one customer: walk `w` goes from background row `w / 2` to the
+/// customer's row, switching the columns in `orders[w]` one at a time — `orders.len() ·
+/// (groups + 1)` rows.
+fn walks(x: &[f32], background: &Matrix, orders: &[Vec<usize>], groups: &Groups) -> Vec<f32> {
     let g = groups.len();
-    let mut order: Vec<usize> = (0..g).collect();
-    let mut out = Vec::with_capacity(pairs * 2 * (g + 1) * x.len());
-    for b in 0..pairs {
-        rng.shuffle(&mut order);
-        for reverse in [false, true] {
-            let mut row = background.row(b).to_vec();
-            out.extend_from_slice(&row);
-            for k in 0..g {
-                let col = if reverse { order[g - 1 - k] } else { order[k] };
-                for (j, v) in row.iter_mut().enumerate() {
-                    if groups.of_input[j] == col {
-                        *v = x[j];
-                    }
+    let mut out = Vec::with_capacity(orders.len() * (g + 1) * x.len());
+    for (w, order) in orders.iter().enumerate() {
+        let mut row = background.row(w / 2).to_vec();
+        out.extend_from_slice(&row);
+        for &col in order {
+            for (j, v) in row.iter_mut().enumerate() {
+                if groups.of_input[j] == col {
+                    *v = x[j];
                 }
-                out.extend_from_slice(&row);
             }
+            out.extend_from_slice(&row);
         }
     }
     out
@@ -303,9 +298,9 @@ async fn sampled(
         let mut data = Vec::new();
         let mut orders = Vec::new();
         for i in rows.clone() {
-            let mut rng = Rng::new(0x5eed ^ i as u64);
-            data.extend(walks(x.row(i), background, pairs, groups, &mut rng));
-            orders.push(walk_orders(pairs, g, i));
+            let mine = walk_orders(pairs, g, i);
+            data.extend(walks(x.row(i), background, &mine, groups));
+            orders.push(mine);
         }
         let hybrids = Matrix {
             rows: rows.len() * per_row,
@@ -338,7 +333,8 @@ async fn sampled(
     })
 }
 
-/// The column orders [`walks`] used for row `i` (the same generator, replayed).
+/// The column orders of row `i`'s walks: per pair a random order (seeded by the row), then
+/// its reverse.
 fn walk_orders(pairs: usize, g: usize, i: usize) -> Vec<Vec<usize>> {
     let mut rng = Rng::new(0x5eed ^ i as u64);
     let mut order: Vec<usize> = (0..g).collect();

@@ -310,11 +310,7 @@ impl Pipeline {
         Ok(ScoredReport {
             model: kind,
             rows: p.len(),
-            segments: [
-                ("high".into(), counts[0]),
-                ("medium".into(), counts[1]),
-                ("low".into(), counts[2]),
-            ],
+            segments: std::array::from_fn(|k| (crate::metrics::SEGMENTS[k].to_string(), counts[k])),
             notes,
             probabilities: p,
             csv,
@@ -453,12 +449,12 @@ fn scored_csv(
                     .unwrap_or_default()
             })
             .collect();
-        let seg = crate::metrics::segment(prob);
-        counts[["high", "medium", "low"]
-            .iter()
-            .position(|s| *s == seg)
-            .unwrap_or(2)] += 1;
-        cells.extend([format!("{prob:.4}"), seg.to_string()]);
+        let k = crate::metrics::segment_index(prob);
+        counts[k] += 1;
+        cells.extend([
+            format!("{prob:.4}"),
+            crate::metrics::SEGMENTS[k].to_string(),
+        ]);
         if reasons > 0 {
             let c = customers.get(next).filter(|c| c.row == row);
             next += usize::from(c.is_some());

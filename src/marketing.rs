@@ -279,10 +279,7 @@ pub fn segments(customers: &[Customer], churned: Option<&[Option<bool>]>) -> Vec
     type Acc = (usize, f64, usize, usize, Option<String>, Option<bool>);
     let mut groups: BTreeMap<(usize, String), Acc> = BTreeMap::new();
     for c in customers {
-        let risk = ["high", "medium", "low"]
-            .iter()
-            .position(|r| *r == c.segment)
-            .unwrap_or(2);
+        let risk = crate::metrics::segment_index(c.probability);
         let top = c.reasons.iter().find(|r| r.contribution > 0.0);
         let reason = top.map_or_else(|| "no single factor".to_string(), |r| r.theme.clone());
         let e = groups.entry((risk, reason)).or_insert((
@@ -303,7 +300,7 @@ pub fn segments(customers: &[Customer], churned: Option<&[Option<bool>]>) -> Vec
     let mut out: Vec<(usize, Segment)> = groups
         .into_iter()
         .map(|((risk, reason), (n, sum, known, churned, column, high))| {
-            let level = ["high", "medium", "low"][risk];
+            let level = crate::metrics::SEGMENTS[risk];
             (
                 risk,
                 Segment {

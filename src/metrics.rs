@@ -59,15 +59,24 @@ fn descending(scores: &[f64]) -> Vec<usize> {
     order
 }
 
+/// The risk segments, highest first.
+pub const SEGMENTS: [&str; 3] = ["high", "medium", "low"];
+
+/// The index in [`SEGMENTS`] of a churn probability's segment: `high` p ≥ 0.5, `medium`
+/// p ≥ 0.2, else `low`.
+pub fn segment_index(p: f64) -> usize {
+    if p >= 0.5 {
+        0
+    } else if p >= 0.2 {
+        1
+    } else {
+        2
+    }
+}
+
 /// The risk segment of a churn probability.
 pub fn segment(p: f64) -> &'static str {
-    if p >= 0.5 {
-        "high"
-    } else if p >= 0.2 {
-        "medium"
-    } else {
-        "low"
-    }
+    SEGMENTS[segment_index(p)]
 }
 
 /// Area under the ROC curve (ties count one half); `None` without both classes.

@@ -9,7 +9,7 @@ use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegress
 
 use serde::{Deserialize, Serialize};
 
-use super::{Blobs, Saved, check_width, cpu_classifier};
+use super::{Blobs, Saved, check_width, cpu_classifier, sigmoid};
 use crate::Error;
 use crate::matrix::Matrix;
 
@@ -31,10 +31,6 @@ fn failed(e: smartcore::error::Failed) -> Error {
 
 fn not_fitted() -> Error {
     Error::config("the model is not fitted yet")
-}
-
-fn sigmoid(z: f64) -> f64 {
-    1.0 / (1.0 + (-z).exp())
 }
 
 /// Logistic regression with an L2 penalty.

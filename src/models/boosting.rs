@@ -12,11 +12,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::trees::{Ensemble, MAX_BINS, Node, Tree, bin_edges, bin_of};
-use super::{Blobs, Saved, cpu_classifier};
+use super::{Blobs, Saved, cpu_classifier, sigmoid};
 use crate::Error;
 use crate::matrix::Matrix;
 use crate::rng::Rng;
-use crate::split::{SplitOptions, stratified};
 
 /// Settings of gradient boosting; each may be left out.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -235,10 +234,6 @@ fn boost(
 
 cpu_classifier!(Boosting, attributed);
 
-fn sigmoid(z: f64) -> f64 {
-    1.0 / (1.0 + (-z).exp())
-}
-
 fn log_loss(rows: &[usize], y: &[bool], margin: &[f64]) -> f64 {
     let sum: f64 = rows
         .iter()
@@ -250,20 +245,12 @@ fn log_loss(rows: &[usize], y: &[bool], margin: &[f64]) -> f64 {
     sum / rows.len().max(1) as f64
 }
 
-/// The rows that fit and the rows that decide when to stop.
+/// The rows that fit and the rows that decide when to stop: none held out from a table too
+/// small or of one class.
 fn carve(y: &[bool], fraction: f64, seed: u64) -> Result<(Vec<usize>, Vec<usize>), Error> {
-    let rows: Vec<usize> = (0..y.len()).collect();
     let both = y.iter().any(|&b| b) && y.iter().any(|&b| !b);
-    if fraction <= 0.0 || y.len() < 20 || !both {
-        return Ok((rows, Vec::new()));
-    }
-    let labels: Vec<Option<bool>> = y.iter().map(|&b| Some(b)).collect();
-    let opts = SplitOptions {
-        test_fraction: fraction,
-        seed: seed ^ 0x5EED,
-    };
-    let s = stratified(&rows, &labels, &opts)?;
-    Ok((s.train, s.test))
+    let fraction = if y.len() < 20 || !both { 0.0 } else { fraction };
+    super::validation_split(y, fraction, seed)
 }
 
 /// Every feature's bin edges and every row's bin, column by column.

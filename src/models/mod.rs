@@ -503,6 +503,31 @@ impl Saved {
     }
 }
 
+/// The logistic function: log-odds to a probability.
+pub(crate) fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// The training rows that fit and the rows held out to decide (stratified, `fraction` of them;
+/// none when `fraction` is 0), by position in `y`.
+pub(crate) fn validation_split(
+    y: &[bool],
+    fraction: f64,
+    seed: u64,
+) -> Result<(Vec<usize>, Vec<usize>), Error> {
+    let rows: Vec<usize> = (0..y.len()).collect();
+    if fraction <= 0.0 {
+        return Ok((rows, Vec::new()));
+    }
+    let labels: Vec<Option<bool>> = y.iter().map(|&b| Some(b)).collect();
+    let opts = crate::split::SplitOptions {
+        test_fraction: fraction,
+        seed: seed ^ 0x5EED,
+    };
+    let s = crate::split::stratified(&rows, &labels, &opts)?;
+    Ok((s.train, s.test))
+}
+
 /// A saved model's width against the inputs it is given.
 pub(crate) fn check_width(what: &str, saved: usize, inputs: usize) -> Result<(), Error> {
     if saved == inputs {

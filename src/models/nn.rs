@@ -20,7 +20,6 @@ use burn::tensor::{Device, Tensor, TensorData, Transaction};
 use super::{Backend, Blobs, Classifier, EpochStats, Hooks, Local, NnOptions, Saved, check_width};
 use crate::matrix::{Layout, Matrix};
 use crate::rng::Rng;
-use crate::split::{SplitOptions, stratified};
 use crate::{Error, now};
 
 const SLOPE: f64 = 0.2;
@@ -274,18 +273,7 @@ struct Parts {
 }
 
 fn carve(x: &Matrix, y: &[bool], fraction: f64, seed: u64) -> Result<Parts, Error> {
-    let labels: Vec<Option<bool>> = y.iter().map(|&b| Some(b)).collect();
-    let rows: Vec<usize> = (0..y.len()).collect();
-    let (train, val) = if fraction <= 0.0 {
-        (rows, Vec::new())
-    } else {
-        let opts = SplitOptions {
-            test_fraction: fraction,
-            seed: seed ^ 0x5EED,
-        };
-        let s = stratified(&rows, &labels, &opts)?;
-        (s.train, s.test)
-    };
+    let (train, val) = super::validation_split(y, fraction, seed)?;
     let pick = |idx: &[usize]| (gather(x, y, idx).0, idx.iter().map(|&i| y[i]).collect());
     let (train_x, train_y) = pick(&train);
     let (val_x, val_y) = pick(&val);
