@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use crate::matrix::Matrix;
+use crate::models::knn::Neighbours;
 
 /// Held-out rows compared at most (enough for a percentile; the cost grows with rows × rows).
 const MAX_HOLDOUT: usize = 1000;
@@ -30,22 +31,10 @@ pub struct Privacy {
 
 /// Per row of `points`, the Euclidean distance to its nearest row of `reference`.
 pub fn closest(points: &Matrix, reference: &Matrix) -> Vec<f64> {
-    (0..points.rows)
-        .map(|i| {
-            let a = points.row(i);
-            let mut best = f32::INFINITY;
-            for j in 0..reference.rows {
-                let mut d = 0.0f32;
-                for (x, y) in a.iter().zip(reference.row(j)) {
-                    d += (x - y) * (x - y);
-                    if d >= best {
-                        break;
-                    }
-                }
-                best = best.min(d);
-            }
-            f64::from(best).sqrt()
-        })
+    Neighbours::new(reference.clone(), usize::MAX)
+        .nearest(points, 1)
+        .iter()
+        .map(|near| near.first().map_or(f64::INFINITY, |n| n.0.sqrt()))
         .collect()
 }
 

@@ -3,7 +3,8 @@
 //! product over rows in cache), a running top-k per customer with every candidate within the
 //! fast formula's rounding of the k-th, and those measured again exactly, so that ties go to the earlier training row as in a
 //! brute-force search. Above [`MAX_REFERENCE`] training rows the neighbours come from a seeded
-//! sample of that many (stated by [`Knn::reference`]). The churn probability is the share of
+//! sample of that many (stated by [`Knn::reference`]). [`Neighbours`] is the search, also
+//! used for the synthetic rows' distance to the closest real customer ([`crate::privacy`]). The churn probability is the share of
 //! churners among the k neighbours (uniform weights, as scikit-learn's and smartcore's).
 
 use super::{Blobs, Saved, check_width, cpu_classifier};
@@ -28,11 +29,15 @@ pub struct Knn {
 }
 
 struct Fitted {
-    x: Matrix,
+    rows: Neighbours,
     y: Vec<bool>,
-    /// Every training row's squared norm.
+}
+
+/// Rows to find the nearest of: their squared norms, and which of them a search compares
+/// with (all, or a seeded sample).
+pub struct Neighbours {
+    x: Matrix,
     norms: Vec<f32>,
-    /// Rows of `x` the predictions compare with (all, or a sample).
     reference: Vec<u32>,
 }
 
@@ -77,16 +82,18 @@ impl Knn {
 
     /// Training rows the predictions compare with, and all of them.
     pub fn reference(&self) -> Option<(usize, usize)> {
-        self.fitted.as_ref().map(|f| (f.reference.len(), f.x.rows))
+        self.fitted
+            .as_ref()
+            .map(|f| (f.rows.reference.len(), f.rows.x.rows))
     }
 
     fn saved(&self, blobs: &mut Blobs) -> Result<Saved, Error> {
         let f = self.fitted.as_ref().ok_or_else(not_fitted)?;
         Ok(Saved::Knn {
             k: self.k,
-            rows: f.x.rows,
-            cols: f.x.cols,
-            x: blobs.push(f.x.to_bytes()),
+            rows: f.rows.x.rows,
+            cols: f.rows.x.cols,
+            x: blobs.push(f.rows.x.to_bytes()),
             y: f.y.clone(),
         })
     }
@@ -98,44 +105,61 @@ impl Knn {
                 x.rows, self.k
             )));
         }
-        let norms = (0..x.rows)
-            .map(|i| x.row(i).iter().map(|v| v * v).sum())
-            .collect();
-        let mut reference: Vec<u32> = (0..x.rows as u32).collect();
-        if reference.len() > self.max_reference {
-            // The same sample for the same rows, whatever the seed of the run.
-            Rng::new(0x4EA5_0001 ^ x.rows as u64).shuffle(&mut reference);
-            reference.truncate(self.max_reference);
-            reference.sort_unstable();
-        }
         self.fitted = Some(Fitted {
-            x: x.clone(),
+            rows: Neighbours::new(x.clone(), self.max_reference),
             y: y.to_vec(),
-            norms,
-            reference,
         });
         Ok(())
     }
 
     pub fn probabilities(&self, x: &Matrix) -> Result<Vec<f64>, Error> {
         let f = self.fitted.as_ref().ok_or_else(not_fitted)?;
-        check_width("KNN", f.x.cols, x.cols)?;
-        let mut out = Vec::with_capacity(x.rows);
-        for start in (0..x.rows).step_by(BLOCK_ROWS) {
-            let rows: Vec<usize> = (start..(start + BLOCK_ROWS).min(x.rows)).collect();
-            for near in f.nearest(x, &rows, self.k) {
-                let churners = near.iter().filter(|&&j| f.y[j as usize]).count();
-                out.push(churners as f64 / self.k as f64);
-            }
-        }
-        Ok(out)
+        check_width("KNN", f.rows.x.cols, x.cols)?;
+        Ok(f.rows
+            .nearest(x, self.k)
+            .iter()
+            .map(|near| {
+                let churners = near.iter().filter(|(_, j)| f.y[*j as usize]).count();
+                churners as f64 / self.k as f64
+            })
+            .collect())
     }
 }
 
-impl Fitted {
-    /// The k nearest reference rows of each of `rows` of `x`, nearest first (ties: the earlier
-    /// training row).
-    fn nearest(&self, x: &Matrix, rows: &[usize], k: usize) -> Vec<Vec<u32>> {
+impl Neighbours {
+    /// The rows of `x`; a search compares with at most `max_reference` of them (a seeded
+    /// sample beyond).
+    pub fn new(x: Matrix, max_reference: usize) -> Neighbours {
+        let norms = (0..x.rows)
+            .map(|i| x.row(i).iter().map(|v| v * v).sum())
+            .collect();
+        let mut reference: Vec<u32> = (0..x.rows as u32).collect();
+        if reference.len() > max_reference {
+            // The same sample for the same rows, whatever the seed of the run.
+            Rng::new(0x4EA5_0001 ^ x.rows as u64).shuffle(&mut reference);
+            reference.truncate(max_reference);
+            reference.sort_unstable();
+        }
+        Neighbours {
+            x,
+            norms,
+            reference,
+        }
+    }
+
+    /// For every row of `x`, its `k` nearest rows (exact squared distance, row), nearest first;
+    /// ties go to the earlier row.
+    pub fn nearest(&self, x: &Matrix, k: usize) -> Vec<Vec<(f64, u32)>> {
+        let mut out = Vec::with_capacity(x.rows);
+        for start in (0..x.rows).step_by(BLOCK_ROWS) {
+            let rows: Vec<usize> = (start..(start + BLOCK_ROWS).min(x.rows)).collect();
+            out.extend(self.block(x, &rows, k));
+        }
+        out
+    }
+
+    /// [`Neighbours::nearest`] for the rows `rows` of `x`, one block.
+    fn block(&self, x: &Matrix, rows: &[usize], k: usize) -> Vec<Vec<(f64, u32)>> {
         // Per customer: the candidates (fast squared distance, training row), sorted.
         let mut best: Vec<Vec<(f32, u32)>> = vec![Vec::with_capacity(2 * k + 1); rows.len()];
         let qnorm: Vec<f32> = rows
@@ -180,13 +204,14 @@ impl Fitted {
     }
 
     /// The k nearest of the candidates by exact distance, ties to the earlier row.
-    fn exact_top(&self, q: &[f32], cand: Vec<(f32, u32)>, k: usize) -> Vec<u32> {
+    fn exact_top(&self, q: &[f32], cand: Vec<(f32, u32)>, k: usize) -> Vec<(f64, u32)> {
         let mut exact: Vec<(f64, u32)> = cand
             .into_iter()
             .map(|(_, j)| (exact_distance(q, self.x.row(j as usize)), j))
             .collect();
         exact.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        exact.into_iter().take(k).map(|(_, j)| j).collect()
+        exact.truncate(k);
+        exact
     }
 }
 
@@ -278,7 +303,7 @@ mod tests {
         );
         // Brute force over the sample gives the same shares.
         let f = knn.fitted.as_ref().unwrap();
-        let idx: Vec<usize> = f.reference.iter().map(|&j| j as usize).collect();
+        let idx: Vec<usize> = f.rows.reference.iter().map(|&j| j as usize).collect();
         let sample = x.pick(&idx);
         let ys: Vec<bool> = idx.iter().map(|&j| y[j]).collect();
         assert_eq!(proba(&knn, &x).unwrap(), brute(&sample, &ys, &x, 3));
