@@ -55,7 +55,7 @@ impl Groups {
 }
 
 /// What a contribution is measured in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Units {
     /// The churn log-odds (logistic regression).

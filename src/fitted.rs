@@ -284,8 +284,12 @@ impl Pipeline {
             )
         }));
         let p = model.predict_proba(&encoded.x).await?;
-        let (explanation, customers) = if opts.explain && kind == ModelKind::Knn {
-            notes.push("no reasons for KNN: each estimate would need thousands of neighbour searches per customer; choose another model for reasons".into());
+        let refused = opts.explain.then(|| model.unexplained()).flatten();
+        let (explanation, customers) = if let Some(why) = refused {
+            notes.push(format!(
+                "no reasons for {}: {why}; choose another model for reasons",
+                kind.label()
+            ));
             (None, Vec::new())
         } else if opts.explain {
             let (summary, customers) = self.explain(model, &encoded.x, &table, &p, opts).await?;

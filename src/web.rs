@@ -418,13 +418,10 @@ pub fn chart_roc(curves: JsValue) -> Result<String, JsError> {
 pub fn chart_waterfall(
     base: f64,
     score: f64,
-    units: &str,
+    units: JsValue,
     reasons: JsValue,
 ) -> Result<String, JsError> {
-    let units = match units {
-        "log_odds" => crate::explain::Units::LogOdds,
-        _ => crate::explain::Units::Probability,
-    };
+    let units: crate::explain::Units = from_js(units, "units")?;
     let reasons: Vec<crate::explain::Reason> = from_js(reasons, "reasons")?;
     Ok(crate::charts::waterfall(base, score, units, &reasons)?)
 }

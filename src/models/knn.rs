@@ -229,6 +229,10 @@ cpu_classifier!(Knn, {
     fn note(&self) -> Option<String> {
         self.note()
     }
+
+    fn unexplained(&self) -> Option<&'static str> {
+        Some("each estimate would need thousands of neighbour searches per customer")
+    }
 });
 
 #[cfg(test)]

@@ -307,6 +307,11 @@ pub trait Classifier {
     fn note(&self) -> Option<String> {
         None
     }
+    /// Why this model's scores are not explained, where they are not (their estimate would
+    /// cost too much).
+    fn unexplained(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// A model whose output decomposes exactly into per-input contributions.
