@@ -5,7 +5,7 @@
 
 use churnlab::block_on;
 use churnlab::compare::Control;
-use churnlab::config::{Checked, Config};
+use churnlab::config::Config;
 use churnlab::fitted::ScoreOptions;
 use churnlab::lesson::Protocol;
 use churnlab::marketing::Campaign;
@@ -14,20 +14,8 @@ use churnlab::models::ModelKind;
 use churnlab::sample::sample_csv;
 use churnlab::session::Session;
 
-fn quick(models: &[ModelKind]) -> Checked {
-    let mut c = Config::default();
-    c.models.models = models.to_vec();
-    c.models.nn.epochs = 2;
-    c.models.nn.hidden = 16;
-    c.check().unwrap()
-}
-
-fn trained(csv: &str, models: &[ModelKind]) -> (Session, Checked) {
-    let cfg = quick(models);
-    let mut session = Session::load(csv.as_bytes(), "sample.csv", &cfg).unwrap();
-    block_on(session.run(&cfg, Control::none())).unwrap();
-    (session, cfg)
-}
+mod common;
+use common::{quick, trained_on as trained};
 
 fn explained() -> ScoreOptions {
     ScoreOptions {

@@ -5,7 +5,7 @@
 
 use churnlab::block_on;
 use churnlab::compare::Control;
-use churnlab::config::{Checked, Config};
+use churnlab::config::Checked;
 use churnlab::metrics::evaluate;
 use churnlab::model_file::{self, FORMAT_VERSION, MAGIC};
 use churnlab::models::ModelKind;
@@ -17,21 +17,11 @@ fn plain() -> churnlab::fitted::ScoreOptions {
     churnlab::fitted::ScoreOptions::default()
 }
 
-/// A quick config: two epochs of small networks and every other model.
-fn quick(models: &[ModelKind]) -> Checked {
-    let mut c = Config::default();
-    c.models.models = models.to_vec();
-    c.models.nn.epochs = 2;
-    c.models.nn.hidden = 16;
-    c.check().unwrap()
-}
+mod common;
+use common::quick;
 
 fn trained(rows: usize, models: &[ModelKind]) -> (Session, Checked) {
-    let cfg = quick(models);
-    let bytes = sample_csv(rows, 3).into_bytes();
-    let mut session = Session::load(&bytes, "sample.csv", &cfg).unwrap();
-    block_on(session.run(&cfg, Control::none())).unwrap();
-    (session, cfg)
+    common::trained_on(&sample_csv(rows, 3), models)
 }
 
 const ALL: [ModelKind; 7] = ModelKind::ALL;

@@ -1,0 +1,24 @@
+//! What the session tests share: a quick configuration and a session trained with it.
+
+use churnlab::block_on;
+use churnlab::compare::Control;
+use churnlab::config::{Checked, Config};
+use churnlab::models::ModelKind;
+use churnlab::session::Session;
+
+/// A quick config: two epochs of small networks and the given models.
+pub fn quick(models: &[ModelKind]) -> Checked {
+    let mut c = Config::default();
+    c.models.models = models.to_vec();
+    c.models.nn.epochs = 2;
+    c.models.nn.hidden = 16;
+    c.check().unwrap()
+}
+
+/// A session of the table `csv`, with `models` trained on it by [`quick`].
+pub fn trained_on(csv: &str, models: &[ModelKind]) -> (Session, Checked) {
+    let cfg = quick(models);
+    let mut session = Session::load(csv.as_bytes(), "sample.csv", &cfg).unwrap();
+    block_on(session.run(&cfg, Control::none())).unwrap();
+    (session, cfg)
+}
