@@ -112,6 +112,10 @@ struct ScoreArgs {
     /// Write the customer segments (risk × dominant reason, with actions) as CSV to FILE.
     #[arg(long, value_name = "FILE")]
     segments: Option<PathBuf>,
+    /// Also write the importance charts (with --reasons) and the campaign's net value by
+    /// threshold as SVG files into DIR.
+    #[arg(long, value_name = "DIR")]
+    charts: Option<PathBuf>,
     #[command(flatten)]
     campaign: CampaignArgs,
 }
@@ -519,6 +523,36 @@ fn write_run_charts(dir: &Path, r: &RunReport) -> Result<usize, Error> {
     Ok(n + 1)
 }
 
+/// Writes a score's charts into `dir`: importance by mean |contribution| and by permutation
+/// (when explained) and the campaign's net value by threshold (when there is a what-if).
+fn write_score_charts(
+    dir: &Path,
+    r: &churnlab::fitted::ScoredReport,
+    importance: Option<&churnlab::explain::Importance>,
+) -> Result<usize, Error> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::input(format!("cannot create '{}': {e}", dir.display())))?;
+    let mut charts: Vec<(&str, String)> = Vec::new();
+    if let Some(e) = &r.explanation {
+        let title = format!("Mean |contribution| ({})", r.model.label());
+        let svg = charts::importance(&title, e.method.units.name(), &e.columns, &e.mean_abs)?;
+        charts.push(("importance-contributions.svg", svg));
+    }
+    if let Some(i) = importance {
+        let title = format!("Permutation importance ({} test rows)", i.test_rows);
+        let svg = charts::importance(&title, "drop of ROC-AUC", &i.columns, &i.auc_drop)?;
+        charts.push(("importance-permutation.svg", svg));
+    }
+    if let Some(w) = &r.whatif {
+        let svg = charts::net_value(&w.curve, w.threshold, w.best_threshold)?;
+        charts.push(("net-value.svg", svg));
+    }
+    for (name, svg) in &charts {
+        write_file(&dir.join(name), svg.as_bytes())?;
+    }
+    Ok(charts.len())
+}
+
 fn inspect(a: &InspectArgs) -> Result<(), Error> {
     let cfg = checked(a.table.config()?)?;
     let (bytes, name) = a.table.read()?;
@@ -659,7 +693,7 @@ fn score(a: &ScoreArgs) -> Result<(), Error> {
         samples: a.samples.max(2),
     };
     let threshold = c.threshold;
-    let report = match &a.load {
+    let (report, importance) = match &a.load {
         Some(path) => {
             let (bytes, name) = read_file(path)?;
             let file = churnlab::model_file::read(&bytes, &name)?;
@@ -684,7 +718,7 @@ fn score(a: &ScoreArgs) -> Result<(), Error> {
                     .unzip();
                 report.whatif = churnlab::marketing::whatif(&y, &p, threshold, &campaign).ok();
             }
-            report
+            (report, None)
         }
         None => {
             let model = a.model.unwrap_or(ModelKind::Gan);
@@ -692,17 +726,19 @@ fn score(a: &ScoreArgs) -> Result<(), Error> {
             let session = trained(&a.table, &checked(c)?, Control::none())?;
             let mut report = block_on(session.score(model, &opts))?;
             report.whatif = Some(session.whatif(model, threshold, &campaign)?);
-            if opts.explain && !a.table.json {
-                let imp = block_on(session.importance(model))?;
-                eprintln!(
-                    "permutation importance ({} test rows, drop of ROC-AUC): {}",
-                    imp.test_rows,
-                    top(&imp.columns, &imp.auc_drop)
-                );
-            }
-            report
+            // Printed as text, or drawn.
+            let wanted = !a.table.json || a.charts.is_some();
+            let importance = match report.explanation {
+                Some(_) if wanted => Some(block_on(session.importance(model))?),
+                _ => None,
+            };
+            (report, importance)
         }
     };
+    if let Some(dir) = &a.charts {
+        let n = write_score_charts(dir, &report, importance.as_ref())?;
+        eprintln!("{n} charts written to {}", dir.display());
+    }
     emit_csv(a.out.as_deref(), a.table.json, &report.csv)?;
     if let Some(path) = &a.segments {
         let text = churnlab::marketing::segments_csv(&report.action_segments)?;
@@ -733,6 +769,13 @@ fn score(a: &ScoreArgs) -> Result<(), Error> {
             "mean |contribution| over {} customers: {}",
             e.rows,
             top(&e.columns, &e.mean_abs)
+        );
+    }
+    if let Some(imp) = &importance {
+        eprintln!(
+            "permutation importance ({} test rows, drop of ROC-AUC): {}",
+            imp.test_rows,
+            top(&imp.columns, &imp.auc_drop)
         );
     }
     if let Some(w) = &report.whatif {

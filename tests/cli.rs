@@ -537,7 +537,11 @@ fn a_bad_value_in_a_config_file_is_named_by_its_option() {
 fn score_with_reasons_writes_reason_columns_segments_and_the_whatif() {
     let dir = temp_dir("reasons");
     let file = sample_file(&dir);
-    let (scored, segments) = (dir.join("scored.csv"), dir.join("segments.csv"));
+    let (scored, segments, charts) = (
+        dir.join("scored.csv"),
+        dir.join("segments.csv"),
+        dir.join("charts"),
+    );
     let out = churnlab(&[
         "score",
         &file,
@@ -553,6 +557,8 @@ fn score_with_reasons_writes_reason_columns_segments_and_the_whatif() {
         "0.3",
         "--offer-cost",
         "5",
+        "--charts",
+        charts.to_str().unwrap(),
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
@@ -576,6 +582,14 @@ fn score_with_reasons_writes_reason_columns_segments_and_the_whatif() {
     );
     assert!(err.contains("threshold 0.30 on "), "{err}");
     assert!(err.contains("permutation importance"), "{err}");
+    for chart in [
+        "importance-contributions.svg",
+        "importance-permutation.svg",
+        "net-value.svg",
+    ] {
+        let svg = std::fs::read_to_string(charts.join(chart)).unwrap();
+        assert!(svg.starts_with("<svg"), "{chart}");
+    }
     let bad = churnlab(&["score", &file, "--reasons", "0"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--reasons needs at least 1"));
