@@ -39,6 +39,8 @@ pub struct SeedRun {
     pub seed: u64,
     pub scores: Scores,
     pub train_seconds: f64,
+    /// Seconds to predict the test rows.
+    pub predict_seconds: f64,
     /// ROC points (false positive rate, true positive rate) on the test rows.
     pub roc: Vec<(f64, f64)>,
     /// Per-epoch statistics (neural models).
@@ -60,6 +62,7 @@ pub struct Summary {
     pub roc_auc: MeanStd,
     pub pr_auc: MeanStd,
     pub train_seconds: MeanStd,
+    pub predict_seconds: MeanStd,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -136,7 +139,7 @@ pub struct RunReport {
 /// Progress of a run, for live displays.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Progress<'a> {
+pub enum Progress {
     /// A model starts fitting on a seed.
     Fit {
         model: ModelKind,
@@ -147,14 +150,14 @@ pub enum Progress<'a> {
     Epoch {
         model: ModelKind,
         seed: u64,
-        stats: &'a EpochStats,
+        stats: EpochStats,
     },
     /// A model was scored on a seed's test rows.
     Scored {
         model: ModelKind,
         seed: u64,
         augmented: bool,
-        scores: &'a Scores,
+        scores: Scores,
     },
 }
 
@@ -248,6 +251,7 @@ fn summarize(runs: &[SeedRun]) -> Summary {
         roc_auc: pick(&|r| r.scores.roc_auc.unwrap_or(f64::NAN)),
         pr_auc: pick(&|r| r.scores.pr_auc.unwrap_or(f64::NAN)),
         train_seconds: pick(&|r| r.train_seconds),
+        predict_seconds: pick(&|r| r.predict_seconds),
     }
 }
 
@@ -289,7 +293,116 @@ pub(crate) fn warning(
     )
 }
 
-/// Fits and scores every configured model on `cfg.seeds` leak-free splits of `p`.
+/// What one seed's models are fitted on and scored against.
+struct SeedInputs {
+    split: Split,
+    split_report: SplitReport,
+    pre: Preprocessor,
+    prep_report: PrepReport,
+    opts: ModelOptions,
+    x_train: Matrix,
+    y_train: Vec<bool>,
+    x_test: Matrix,
+    y_test: Vec<bool>,
+    /// The training rows plus GAN-generated churners (`--augment`).
+    augmented: Option<(Matrix, Vec<bool>)>,
+}
+
+impl SeedInputs {
+    async fn new(p: &Prepared, cfg: &Checked, seed: u64) -> Result<SeedInputs, Error> {
+        let (split, split_report, pre, prep_report) = split_and_fit(p, cfg, seed)?;
+        let (y_train, y_test) = (
+            p.schema.churned(&split.train),
+            p.schema.churned(&split.test),
+        );
+        let x_train = pre.transform(&p.table, &split.train)?;
+        let x_test = pre.transform(&p.table, &split.test)?;
+        let opts = model_options(&cfg.models, &pre);
+        let augmented = if cfg.augment {
+            Some(augmented_rows(p, &pre, &opts, &x_train, &y_train, seed).await?)
+        } else {
+            None
+        };
+        Ok(SeedInputs {
+            split,
+            split_report,
+            pre,
+            prep_report,
+            opts,
+            x_train,
+            y_train,
+            x_test,
+            y_test,
+            augmented,
+        })
+    }
+
+    /// The test rows' churn share.
+    fn share(&self) -> f64 {
+        self.y_test.iter().filter(|&&b| b).count() as f64 / self.y_test.len().max(1) as f64
+    }
+
+    /// Fits and scores one model on these inputs.
+    async fn fit(
+        &self,
+        (kind, aug): (ModelKind, bool),
+        seed: u64,
+        threshold: f64,
+        control: &mut Control<'_>,
+    ) -> Result<(FittedModel, SeedRun), Error> {
+        let (x, y) = match (&self.augmented, aug) {
+            (Some((x, y)), true) => (x, y.as_slice()),
+            _ => (&self.x_train, self.y_train.as_slice()),
+        };
+        let data = Data {
+            x,
+            y,
+            x_test: &self.x_test,
+            y_test: &self.y_test,
+        };
+        let (model, run) = fit_one(kind, aug, &self.opts, data, seed, threshold, control).await?;
+        let model = FittedModel {
+            kind,
+            augmented: aug,
+            model,
+        };
+        Ok((model, run))
+    }
+
+    /// The seed's kept pipeline, holding `models`.
+    fn into_fit(self, p: &Prepared, seed: u64, models: Vec<FittedModel>) -> SeedFit {
+        let schema = leakage::without_leaks(&p.schema, &self.prep_report.leaks);
+        let pipeline = Pipeline {
+            spec: TableSpec::of(&schema, &p.clean),
+            background: crate::fitted::background(&self.x_train, seed),
+            preprocessor: self.pre,
+            seed,
+            models,
+        };
+        SeedFit {
+            split: self.split,
+            split_report: self.split_report,
+            prep_report: self.prep_report,
+            pipeline,
+        }
+    }
+}
+
+/// One (model, augmented) pair per slot, in the order they are reported.
+fn variants(cfg: &Checked) -> Vec<(ModelKind, bool)> {
+    [false, true]
+        .iter()
+        .filter(|&&aug| !aug || cfg.augment)
+        .flat_map(|&aug| cfg.models.models.iter().map(move |&m| (m, aug)))
+        .collect()
+}
+
+/// A fitted model and its scores, or why it failed.
+type Fitted = Result<(FittedModel, SeedRun), Error>;
+
+/// Fits and scores every configured model on `cfg.seeds` leak-free splits of `p`. With
+/// `cfg.jobs` other than 1 (natively), the seeds' inputs and then the (seed, model) fits run
+/// on threads; the report is the same, timings aside.
 pub async fn compare(
     p: &Prepared,
     cfg: &Checked,
@@ -297,22 +410,27 @@ pub async fn compare(
 ) -> Result<(RunReport, Vec<SeedFit>), Error> {
     let t0 = now();
     let seeds: Vec<u64> = (0..cfg.seeds as u64).map(|k| cfg.split.seed + k).collect();
-    // One slot per (model, augmented) pair, in the order they are reported.
-    let variants: Vec<(ModelKind, bool)> = [false, true]
-        .iter()
-        .filter(|&&aug| !aug || cfg.augment)
-        .flat_map(|&aug| cfg.models.models.iter().map(move |&m| (m, aug)))
-        .collect();
+    let variants = variants(cfg);
+    let threads = crate::jobs::threads(cfg.jobs).min(seeds.len() * variants.len());
+    let (inputs, fitted) = if threads > 1 && cfg!(not(target_arch = "wasm32")) {
+        on_threads(p, cfg, &seeds, &variants, threads, control)?
+    } else {
+        in_turn(p, cfg, &seeds, &variants, control).await?
+    };
     let mut runs: Vec<Vec<SeedRun>> = vec![Vec::new(); variants.len()];
     let mut majority = Vec::new();
     let mut fits = Vec::new();
-    for &seed in &seeds {
-        let (fit, seed_runs, share) = one_seed(p, cfg, seed, &variants, control).await?;
+    let mut fitted = fitted.into_iter();
+    for (input, &seed) in inputs.into_iter().zip(&seeds) {
+        let share = input.share();
         majority.push(share.max(1.0 - share));
-        for (k, r) in seed_runs.into_iter().enumerate() {
-            runs[k].push(r);
+        let mut models = Vec::new();
+        for runs in runs.iter_mut() {
+            let (model, run) = fitted.next().expect("one fit per seed and variant")?;
+            runs.push(run);
+            models.push(model);
         }
-        fits.push(fit);
+        fits.push(input.into_fit(p, seed, models));
     }
     let mut models: Vec<ModelResult> = variants
         .iter()
@@ -345,84 +463,92 @@ pub async fn compare(
     Ok((report, fits))
 }
 
-/// Every variant fitted and scored on one seed's split; also the test rows' churn share.
-async fn one_seed(
+/// Every seed's inputs and fits one after another (the page's worker, `--jobs 1`), seed by
+/// seed: fits in (seed, variant) order.
+async fn in_turn(
     p: &Prepared,
     cfg: &Checked,
-    seed: u64,
+    seeds: &[u64],
     variants: &[(ModelKind, bool)],
     control: &mut Control<'_>,
-) -> Result<(SeedFit, Vec<SeedRun>, f64), Error> {
-    let (split, split_report, pre, prep_report) = split_and_fit(p, cfg, seed)?;
-    let (y_train, y_test) = (
-        p.schema.churned(&split.train),
-        p.schema.churned(&split.test),
-    );
-    let x_train = pre.transform(&p.table, &split.train)?;
-    let x_test = pre.transform(&p.table, &split.test)?;
-    let share = y_test.iter().filter(|&&b| b).count() as f64 / y_test.len().max(1) as f64;
-    let opts = model_options(&cfg.models, &pre);
-    let augmented = if cfg.augment {
-        Some(augmented_rows(p, &pre, &opts, &x_train, &y_train, seed).await?)
-    } else {
-        None
-    };
-    let mut runs = Vec::new();
-    let mut models = Vec::new();
-    for &(kind, aug) in variants {
-        let (x, y) = match (&augmented, aug) {
-            (Some((x, y)), true) => (x, y.as_slice()),
-            _ => (&x_train, y_train.as_slice()),
-        };
-        let (model, run) = fit_one(
-            kind,
-            aug,
-            &opts,
-            x,
-            y,
-            &x_test,
-            &y_test,
-            seed,
-            cfg.threshold,
-            control,
-        )
-        .await?;
-        runs.push(run);
-        models.push(FittedModel {
-            kind,
-            augmented: aug,
-            model,
-        });
+) -> Result<(Vec<SeedInputs>, Vec<Fitted>), Error> {
+    let mut inputs = Vec::new();
+    let mut fitted = Vec::new();
+    for &seed in seeds {
+        let input = SeedInputs::new(p, cfg, seed).await?;
+        for &variant in variants {
+            fitted.push(Ok(input.fit(variant, seed, cfg.threshold, control).await?));
+        }
+        inputs.push(input);
     }
-    let pipeline = Pipeline {
-        spec: TableSpec::of(
-            &leakage::without_leaks(&p.schema, &prep_report.leaks),
-            &p.clean,
-        ),
-        preprocessor: pre,
-        seed,
-        models,
-        background: crate::fitted::background(&x_train, seed),
-    };
-    let fit = SeedFit {
-        split,
-        split_report,
-        prep_report,
-        pipeline,
-    };
-    Ok((fit, runs, share))
+    Ok((inputs, fitted))
 }
 
-/// One model fitted on `x`, `y` and scored on the test rows.
-#[allow(clippy::too_many_arguments)]
+/// The same on `threads` threads: first every seed's inputs, then every (seed, variant) fit,
+/// the networks first (they take longest). Progress comes to `control` on this thread; there
+/// is no pause (the command line has none).
+#[cfg(not(target_arch = "wasm32"))]
+fn on_threads(
+    p: &Prepared,
+    cfg: &Checked,
+    seeds: &[u64],
+    variants: &[(ModelKind, bool)],
+    threads: usize,
+    control: &mut Control<'_>,
+) -> Result<(Vec<SeedInputs>, Vec<Fitted>), Error> {
+    use crate::{block_on, jobs::parallel};
+    let order: Vec<usize> = (0..seeds.len()).collect();
+    let mut report = |m: Progress| control.report(m);
+    let inputs = parallel(
+        threads,
+        &order,
+        |k, _| block_on(SeedInputs::new(p, cfg, seeds[k])),
+        &mut report,
+    );
+    let inputs = inputs.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let v = variants.len();
+    let mut order: Vec<usize> = (0..seeds.len() * v).collect();
+    order.sort_by_key(|&i| !variants[i % v].0.is_network());
+    let fitted = parallel(
+        threads,
+        &order,
+        |i, tell| {
+            let (k, variant) = (i / v, variants[i % v]);
+            let mut told = |m: Progress| tell(m);
+            let mut control = Control::new(&mut told);
+            block_on(inputs[k].fit(variant, seeds[k], cfg.threshold, &mut control))
+        },
+        &mut report,
+    );
+    Ok((inputs, fitted))
+}
+
+#[cfg(target_arch = "wasm32")]
+fn on_threads(
+    _: &Prepared,
+    _: &Checked,
+    _: &[u64],
+    _: &[(ModelKind, bool)],
+    _: usize,
+    _: &mut Control<'_>,
+) -> Result<(Vec<SeedInputs>, Vec<Fitted>), Error> {
+    unreachable!("the page runs its jobs on a pool of workers, not threads")
+}
+
+/// The rows a model is fitted on and scored against.
+struct Data<'a> {
+    x: &'a Matrix,
+    y: &'a [bool],
+    x_test: &'a Matrix,
+    y_test: &'a [bool],
+}
+
+/// One model fitted on `data.x`, `data.y` and scored on the test rows.
 async fn fit_one(
     kind: ModelKind,
     augmented: bool,
     opts: &ModelOptions,
-    x: &Matrix,
-    y: &[bool],
-    x_test: &Matrix,
-    y_test: &[bool],
+    data: Data<'_>,
     seed: u64,
     threshold: f64,
     control: &mut Control<'_>,
@@ -439,26 +565,29 @@ async fn fit_one(
         control.report(Progress::Epoch {
             model: kind,
             seed,
-            stats,
+            stats: stats.clone(),
         })
     };
     let mut hooks = Hooks::new(&mut on_epoch, pause);
-    model.fit(x, y, seed, &mut hooks).await?;
+    model.fit(data.x, data.y, seed, &mut hooks).await?;
     let train_seconds = (now() - start - hooks.paused()).as_secs_f64();
-    let p = model.predict_proba(x_test).await?;
-    let scores = evaluate(y_test, &p, threshold);
+    let start = now();
+    let p = model.predict_proba(data.x_test).await?;
+    let predict_seconds = (now() - start).as_secs_f64();
+    let scores = evaluate(data.y_test, &p, threshold);
     control.report(Progress::Scored {
         model: kind,
         seed,
         augmented,
-        scores: &scores,
+        scores: scores.clone(),
     });
     wait(control.pause).await;
     let run = SeedRun {
         seed,
-        roc: roc_curve(y_test, &p),
+        roc: roc_curve(data.y_test, &p),
         scores,
         train_seconds,
+        predict_seconds,
         history: model.history().to_vec(),
         test_probabilities: p,
         note: model.note(),
@@ -521,6 +650,7 @@ mod tests {
                     seed: seed as u64,
                     scores: evaluate(&[true, false], &p, 0.5),
                     train_seconds: 0.0,
+                    predict_seconds: 0.0,
                     roc: Vec::new(),
                     history: Vec::new(),
                     test_probabilities: p.to_vec(),

@@ -33,6 +33,9 @@ pub struct Config {
     /// Also fit every model on the training rows plus GAN-generated churners (as many as
     /// balance the classes), reported as rows of their own.
     pub augment: bool,
+    /// Threads for the independent fits of `run` (natively; 0: every core). Results do not
+    /// depend on it; the page runs its jobs on a pool of workers instead.
+    pub jobs: usize,
 }
 
 impl Default for Config {
@@ -47,6 +50,7 @@ impl Default for Config {
             seeds: 1,
             threshold: 0.5,
             augment: false,
+            jobs: 0,
         }
     }
 }

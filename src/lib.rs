@@ -17,6 +17,7 @@ pub mod explain;
 pub mod explore;
 pub mod fitted;
 pub mod ingest;
+pub mod jobs;
 pub mod leakage;
 pub mod lesson;
 pub mod marketing;

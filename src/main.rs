@@ -277,6 +277,10 @@ struct TrainArgs {
     /// Churn at probability ≥ P (default 0.5).
     #[arg(long, value_name = "P")]
     threshold: Option<f64>,
+    /// Threads for the independent fits (seeds × models; default 0: every core). The results
+    /// are the same for any N; fit times measured side by side share the cores.
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -442,6 +446,7 @@ impl TrainArgs {
         set(&mut c.models.rf_max_features, self.rf_features.map(Some));
         set(&mut c.models.knn_k, self.knn_k);
         set(&mut c.threshold, self.threshold);
+        set(&mut c.jobs, self.jobs);
     }
 }
 

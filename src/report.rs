@@ -346,21 +346,29 @@ pub fn run_text(r: &crate::compare::RunReport) -> String {
     );
     let _ = writeln!(
         o,
-        "\n{:<34}  {:>15}  {:>15}  {:>15}  {:>15}  {:>15}  {:>12}",
-        "model (test rows, %)", "accuracy", "precision", "recall", "F1", "ROC-AUC", "train s"
+        "\n{:<34}  {:>15}  {:>15}  {:>15}  {:>15}  {:>15}  {:>12}  {:>12}",
+        "model (test rows, %)",
+        "accuracy",
+        "precision",
+        "recall",
+        "F1",
+        "ROC-AUC",
+        "train s",
+        "predict s"
     );
     for m in &r.models {
         let x = &m.summary;
         let _ = writeln!(
             o,
-            "{:<34}  {:>15}  {:>15}  {:>15}  {:>15}  {:>15}  {:>12}",
+            "{:<34}  {:>15}  {:>15}  {:>15}  {:>15}  {:>15}  {:>12}  {:>12}",
             m.label,
             cell(&x.accuracy, true, seeds),
             cell(&x.precision, true, seeds),
             cell(&x.recall, true, seeds),
             cell(&x.f1, true, seeds),
             cell(&x.roc_auc, true, seeds),
-            cell(&x.train_seconds, false, seeds)
+            cell(&x.train_seconds, false, seeds),
+            cell(&x.predict_seconds, false, seeds)
         );
     }
     let _ = writeln!(

@@ -699,3 +699,47 @@ fn a_text_column_of_many_values_becomes_one_input_not_hundreds() {
         String::from_utf8_lossy(&run.stderr)
     );
 }
+
+/// The report without what depends on the clock (every `*seconds` key).
+fn untimed(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            map.retain(|k, _| !k.ends_with("seconds"));
+            map.values_mut().for_each(untimed);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(untimed),
+        _ => {}
+    }
+}
+
+#[test]
+fn jobs_1_and_jobs_3_give_the_same_report() {
+    let dir = temp_dir("jobs");
+    let file = sample_file(&dir);
+    let report = |jobs: &str| {
+        let out = churnlab(&[
+            "run",
+            &file,
+            "--json",
+            "--epochs",
+            "2",
+            "--seeds",
+            "2",
+            "--augment",
+            "--jobs",
+            jobs,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        untimed(&mut v);
+        v
+    };
+    let one = report("1");
+    // Every model and its GAN-augmented twin on two seeds: 2 × 2 × 7 fits.
+    assert_eq!(one["models"].as_array().unwrap().len(), 14);
+    assert_eq!(one, report("3"));
+}

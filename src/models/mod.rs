@@ -277,7 +277,7 @@ pub enum Backend {
 ///
 /// Asynchronous throughout: a GPU is read asynchronously (in the page it cannot be waited for);
 /// the CPU models finish at once. The CLI waits for them with [`crate::block_on`].
-pub trait Classifier {
+pub trait Classifier: Send {
     /// `seed` drives every random choice of the fit; `hooks` sees each epoch of neural models.
     fn fit<'a>(
         &'a mut self,
