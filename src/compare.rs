@@ -2,7 +2,7 @@
 //! keeps what it fitted — per seed, the split and the [`Pipeline`] — for the session to score
 //! and generate from later.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Checked;
 use crate::fitted::{FittedModel, Pipeline, TableSpec};
@@ -293,8 +293,10 @@ pub(crate) fn warning(
     )
 }
 
-/// What one seed's models are fitted on and scored against.
-struct SeedInputs {
+/// What one seed's models are fitted on and scored against: the split, the preprocessing
+/// fitted on its training rows and the model inputs. A pool worker keeps its last one.
+pub struct SeedInputs {
+    seed: u64,
     split: Split,
     split_report: SplitReport,
     pre: Preprocessor,
@@ -304,12 +306,13 @@ struct SeedInputs {
     y_train: Vec<bool>,
     x_test: Matrix,
     y_test: Vec<bool>,
-    /// The training rows plus GAN-generated churners (`--augment`).
+    /// The training rows plus GAN-generated churners, once an augmented model needs them.
     augmented: Option<(Matrix, Vec<bool>)>,
 }
 
 impl SeedInputs {
-    async fn new(p: &Prepared, cfg: &Checked, seed: u64) -> Result<SeedInputs, Error> {
+    /// The seed's split and inputs (no augmentation rows yet).
+    pub fn new(p: &Prepared, cfg: &Checked, seed: u64) -> Result<SeedInputs, Error> {
         let (split, split_report, pre, prep_report) = split_and_fit(p, cfg, seed)?;
         let (y_train, y_test) = (
             p.schema.churned(&split.train),
@@ -318,12 +321,8 @@ impl SeedInputs {
         let x_train = pre.transform(&p.table, &split.train)?;
         let x_test = pre.transform(&p.table, &split.test)?;
         let opts = model_options(&cfg.models, &pre);
-        let augmented = if cfg.augment {
-            Some(augmented_rows(p, &pre, &opts, &x_train, &y_train, seed).await?)
-        } else {
-            None
-        };
         Ok(SeedInputs {
+            seed,
             split,
             split_report,
             pre,
@@ -333,8 +332,22 @@ impl SeedInputs {
             y_train,
             x_test,
             y_test,
-            augmented,
+            augmented: None,
         })
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// With the GAN-augmented training rows made (one GAN fit), if they are not yet.
+    async fn augment(&mut self, p: &Prepared) -> Result<(), Error> {
+        if self.augmented.is_none() {
+            let (x, y) = (&self.x_train, &self.y_train);
+            let rows = augmented_rows(p, &self.pre, &self.opts, x, y, self.seed).await?;
+            self.augmented = Some(rows);
+        }
+        Ok(())
     }
 
     /// The test rows' churn share.
@@ -342,41 +355,71 @@ impl SeedInputs {
         self.y_test.iter().filter(|&&b| b).count() as f64 / self.y_test.len().max(1) as f64
     }
 
-    /// Fits and scores one model on these inputs.
-    async fn fit(
-        &self,
-        (kind, aug): (ModelKind, bool),
-        seed: u64,
+    /// Fits and scores one model of `job` (whose seed is this one's), making the augmented rows
+    /// first where it needs them.
+    pub async fn fit_job(
+        &mut self,
+        p: &Prepared,
+        job: Job,
         threshold: f64,
         control: &mut Control<'_>,
     ) -> Result<(FittedModel, SeedRun), Error> {
-        let (x, y) = match (&self.augmented, aug) {
+        if job.augmented {
+            self.augment(p).await?;
+        }
+        self.fit(job, threshold, control).await
+    }
+
+    /// Fits and scores one model (the augmented rows made already where it needs them).
+    async fn fit(
+        &self,
+        job: Job,
+        threshold: f64,
+        control: &mut Control<'_>,
+    ) -> Result<(FittedModel, SeedRun), Error> {
+        let (x, y) = match (&self.augmented, job.augmented) {
             (Some((x, y)), true) => (x, y.as_slice()),
             _ => (&self.x_train, self.y_train.as_slice()),
         };
-        let data = Data {
-            x,
-            y,
-            x_test: &self.x_test,
-            y_test: &self.y_test,
-        };
-        let (model, run) = fit_one(kind, aug, &self.opts, data, seed, threshold, control).await?;
+        let (model, record, p) = fit_one(job, &self.opts, x, y, &self.x_test, control).await?;
+        let run = self.run(record, p, threshold);
+        control.report(Progress::Scored {
+            model: job.model,
+            seed: job.seed,
+            augmented: job.augmented,
+            scores: run.scores.clone(),
+        });
+        wait(control.pause).await;
         let model = FittedModel {
-            kind,
-            augmented: aug,
+            kind: job.model,
+            augmented: job.augmented,
             model,
         };
         Ok((model, run))
     }
 
+    /// A fit's run: its record, scored on these test rows.
+    pub fn run(&self, record: FitRecord, p: Vec<f64>, threshold: f64) -> SeedRun {
+        SeedRun {
+            seed: self.seed,
+            scores: evaluate(&self.y_test, &p, threshold),
+            roc: roc_curve(&self.y_test, &p),
+            train_seconds: record.train_seconds,
+            predict_seconds: record.predict_seconds,
+            history: record.history,
+            test_probabilities: p,
+            note: record.note,
+        }
+    }
+
     /// The seed's kept pipeline, holding `models`.
-    fn into_fit(self, p: &Prepared, seed: u64, models: Vec<FittedModel>) -> SeedFit {
+    fn into_fit(self, p: &Prepared, models: Vec<FittedModel>) -> SeedFit {
         let schema = leakage::without_leaks(&p.schema, &self.prep_report.leaks);
         let pipeline = Pipeline {
             spec: TableSpec::of(&schema, &p.clean),
-            background: crate::fitted::background(&self.x_train, seed),
+            background: crate::fitted::background(&self.x_train, self.seed),
             preprocessor: self.pre,
-            seed,
+            seed: self.seed,
             models,
         };
         SeedFit {
@@ -386,6 +429,43 @@ impl SeedInputs {
             pipeline,
         }
     }
+}
+
+/// What a fit leaves besides the model and its test probabilities: enough to rebuild its
+/// [`SeedRun`] on the same test rows (a pool worker sends it to the session's worker).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FitRecord {
+    pub train_seconds: f64,
+    pub predict_seconds: f64,
+    pub history: Vec<EpochStats>,
+    pub note: Option<String>,
+}
+
+/// One fit of a comparison: a seed and a model, on the training rows or the augmented ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    pub seed: u64,
+    pub model: ModelKind,
+    pub augmented: bool,
+}
+
+/// Every fit of a run of `cfg` in report order (seed by seed, each seed's variants in order),
+/// and the order to start them in: the networks, which take longest, first; each seed's
+/// augmented fits after its plain ones (they share the seed's one augmenting GAN).
+pub fn jobs(cfg: &Checked) -> (Vec<Job>, Vec<usize>) {
+    let variants = variants(cfg);
+    let jobs: Vec<Job> = (0..cfg.seeds as u64)
+        .flat_map(|k| {
+            variants.iter().map(move |&(model, augmented)| Job {
+                seed: cfg.split.seed + k,
+                model,
+                augmented,
+            })
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&i| (jobs[i].augmented, !jobs[i].model.is_network()));
+    (jobs, order)
 }
 
 /// One (model, augmented) pair per slot, in the order they are reported.
@@ -409,29 +489,75 @@ pub async fn compare(
     control: &mut Control<'_>,
 ) -> Result<(RunReport, Vec<SeedFit>), Error> {
     let t0 = now();
-    let seeds: Vec<u64> = (0..cfg.seeds as u64).map(|k| cfg.split.seed + k).collect();
-    let variants = variants(cfg);
-    let threads = crate::jobs::threads(cfg.jobs).min(seeds.len() * variants.len());
+    let (jobs, order) = jobs(cfg);
+    let threads = crate::jobs::threads(cfg.jobs).min(jobs.len());
     let (inputs, fitted) = if threads > 1 && cfg!(not(target_arch = "wasm32")) {
-        on_threads(p, cfg, &seeds, &variants, threads, control)?
+        on_threads(p, cfg, &jobs, &order, threads, control)?
     } else {
-        in_turn(p, cfg, &seeds, &variants, control).await?
+        in_turn(p, cfg, &jobs, control).await?
     };
+    let fitted = fitted.into_iter().collect::<Result<Vec<_>, _>>()?;
+    finish(p, cfg, inputs, fitted, (now() - t0).as_secs_f64())
+}
+
+/// The run of `cfg` from fits made elsewhere (the page's pool of workers): `fitted(i, width)`
+/// gives job `i` of [`jobs`] (its model restored for rows `width` wide). The seeds' splits are
+/// made again (no model is fitted) and the fits scored on their test rows, so the report is
+/// the one [`compare`] makes.
+pub fn adopt(
+    p: &Prepared,
+    cfg: &Checked,
+    mut fitted: impl FnMut(usize, usize) -> Result<(FittedModel, FitRecord, Vec<f64>), Error>,
+    seconds: f64,
+) -> Result<(RunReport, Vec<SeedFit>), Error> {
+    let (jobs, _) = jobs(cfg);
+    let mut inputs: Vec<SeedInputs> = Vec::new();
+    let mut runs = Vec::new();
+    for (i, job) in jobs.iter().enumerate() {
+        if inputs.last().is_none_or(|i| i.seed != job.seed) {
+            inputs.push(SeedInputs::new(p, cfg, job.seed)?);
+        }
+        let input = inputs.last().expect("just made");
+        let (model, record, probabilities) = fitted(i, input.pre.feature_names().len())?;
+        if (model.kind, model.augmented) != (job.model, job.augmented)
+            || probabilities.len() != input.y_test.len()
+        {
+            return Err(Error::config(format!(
+                "the fit sent for {} on seed {} is another model's",
+                job.model.label(),
+                job.seed
+            )));
+        }
+        runs.push((model, input.run(record, probabilities, cfg.threshold)));
+    }
+    finish(p, cfg, inputs, runs, seconds)
+}
+
+/// The report and the kept pipelines of every seed's fits (`fitted` in job order).
+fn finish(
+    p: &Prepared,
+    cfg: &Checked,
+    inputs: Vec<SeedInputs>,
+    fitted: Vec<(FittedModel, SeedRun)>,
+    seconds: f64,
+) -> Result<(RunReport, Vec<SeedFit>), Error> {
+    let variants = variants(cfg);
     let mut runs: Vec<Vec<SeedRun>> = vec![Vec::new(); variants.len()];
     let mut majority = Vec::new();
     let mut fits = Vec::new();
     let mut fitted = fitted.into_iter();
-    for (input, &seed) in inputs.into_iter().zip(&seeds) {
+    for input in inputs {
         let share = input.share();
         majority.push(share.max(1.0 - share));
         let mut models = Vec::new();
         for runs in runs.iter_mut() {
-            let (model, run) = fitted.next().expect("one fit per seed and variant")?;
+            let (model, run) = fitted.next().expect("one fit per seed and variant");
             runs.push(run);
             models.push(model);
         }
-        fits.push(input.into_fit(p, seed, models));
+        fits.push(input.into_fit(p, models));
     }
+    let seeds = fits.iter().map(|f| f.pipeline.seed).collect();
     let mut models: Vec<ModelResult> = variants
         .iter()
         .zip(runs)
@@ -458,68 +584,63 @@ pub async fn compare(
         majority_accuracy: MeanStd::of(&majority).mean,
         models,
         too_good,
-        total_seconds: (now() - t0).as_secs_f64(),
+        total_seconds: seconds,
     };
     Ok((report, fits))
 }
 
-/// Every seed's inputs and fits one after another (the page's worker, `--jobs 1`), seed by
-/// seed: fits in (seed, variant) order.
+/// Every seed's inputs and fits one after another (the page's worker, `--jobs 1`), in job
+/// order.
 async fn in_turn(
     p: &Prepared,
     cfg: &Checked,
-    seeds: &[u64],
-    variants: &[(ModelKind, bool)],
+    jobs: &[Job],
     control: &mut Control<'_>,
 ) -> Result<(Vec<SeedInputs>, Vec<Fitted>), Error> {
-    let mut inputs = Vec::new();
+    let mut inputs: Vec<SeedInputs> = Vec::new();
     let mut fitted = Vec::new();
-    for &seed in seeds {
-        let input = SeedInputs::new(p, cfg, seed).await?;
-        for &variant in variants {
-            fitted.push(Ok(input.fit(variant, seed, cfg.threshold, control).await?));
+    for &job in jobs {
+        if inputs.last().is_none_or(|i| i.seed != job.seed) {
+            inputs.push(SeedInputs::new(p, cfg, job.seed)?);
         }
-        inputs.push(input);
+        let input = inputs.last_mut().expect("just made");
+        fitted.push(Ok(input.fit_job(p, job, cfg.threshold, control).await?));
     }
     Ok((inputs, fitted))
 }
 
-/// The same on `threads` threads: first every seed's inputs, then every (seed, variant) fit,
-/// the networks first (they take longest). Progress comes to `control` on this thread; there
+/// The same on `threads` threads: first every seed's inputs (with the augmented rows where
+/// asked for), then every fit in `order`. Progress comes to `control` on this thread; there
 /// is no pause (the command line has none).
 #[cfg(not(target_arch = "wasm32"))]
 fn on_threads(
     p: &Prepared,
     cfg: &Checked,
-    seeds: &[u64],
-    variants: &[(ModelKind, bool)],
+    jobs: &[Job],
+    order: &[usize],
     threads: usize,
     control: &mut Control<'_>,
 ) -> Result<(Vec<SeedInputs>, Vec<Fitted>), Error> {
     use crate::{block_on, jobs::parallel};
-    let order: Vec<usize> = (0..seeds.len()).collect();
+    let seeds: Vec<u64> = (0..cfg.seeds as u64).map(|k| cfg.split.seed + k).collect();
     let mut report = |m: Progress| control.report(m);
-    let inputs = parallel(
-        threads,
-        &order,
-        |k, _| block_on(SeedInputs::new(p, cfg, seeds[k])),
-        &mut report,
-    );
+    let make = |k: usize, _: &dyn Fn(Progress)| {
+        let mut input = SeedInputs::new(p, cfg, seeds[k])?;
+        if cfg.augment {
+            block_on(input.augment(p))?;
+        }
+        Ok::<_, Error>(input)
+    };
+    let all: Vec<usize> = (0..seeds.len()).collect();
+    let inputs = parallel(threads, &all, make, &mut report);
     let inputs = inputs.into_iter().collect::<Result<Vec<_>, _>>()?;
-    let v = variants.len();
-    let mut order: Vec<usize> = (0..seeds.len() * v).collect();
-    order.sort_by_key(|&i| !variants[i % v].0.is_network());
-    let fitted = parallel(
-        threads,
-        &order,
-        |i, tell| {
-            let (k, variant) = (i / v, variants[i % v]);
-            let mut told = |m: Progress| tell(m);
-            let mut control = Control::new(&mut told);
-            block_on(inputs[k].fit(variant, seeds[k], cfg.threshold, &mut control))
-        },
-        &mut report,
-    );
+    let per_seed = jobs.len() / seeds.len();
+    let fit = |i: usize, tell: &dyn Fn(Progress)| {
+        let mut told = |m: Progress| tell(m);
+        let mut control = Control::new(&mut told);
+        block_on(inputs[i / per_seed].fit(jobs[i], cfg.threshold, &mut control))
+    };
+    let fitted = parallel(threads, order, fit, &mut report);
     Ok((inputs, fitted))
 }
 
@@ -527,32 +648,28 @@ fn on_threads(
 fn on_threads(
     _: &Prepared,
     _: &Checked,
-    _: &[u64],
-    _: &[(ModelKind, bool)],
+    _: &[Job],
+    _: &[usize],
     _: usize,
     _: &mut Control<'_>,
 ) -> Result<(Vec<SeedInputs>, Vec<Fitted>), Error> {
     unreachable!("the page runs its jobs on a pool of workers, not threads")
 }
 
-/// The rows a model is fitted on and scored against.
-struct Data<'a> {
-    x: &'a Matrix,
-    y: &'a [bool],
-    x_test: &'a Matrix,
-    y_test: &'a [bool],
-}
-
-/// One model fitted on `data.x`, `data.y` and scored on the test rows.
+/// One model of `job` fitted on `x`, `y`; its record and the test rows' probabilities.
 async fn fit_one(
-    kind: ModelKind,
-    augmented: bool,
+    job: Job,
     opts: &ModelOptions,
-    data: Data<'_>,
-    seed: u64,
-    threshold: f64,
+    x: &Matrix,
+    y: &[bool],
+    x_test: &Matrix,
     control: &mut Control<'_>,
-) -> Result<(Box<dyn crate::models::Classifier>, SeedRun), Error> {
+) -> Result<(Box<dyn crate::models::Classifier>, FitRecord, Vec<f64>), Error> {
+    let Job {
+        seed,
+        model: kind,
+        augmented,
+    } = job;
     control.report(Progress::Fit {
         model: kind,
         seed,
@@ -569,33 +686,19 @@ async fn fit_one(
         })
     };
     let mut hooks = Hooks::new(&mut on_epoch, pause);
-    model.fit(data.x, data.y, seed, &mut hooks).await?;
+    model.fit(x, y, seed, &mut hooks).await?;
     let train_seconds = (now() - start - hooks.paused()).as_secs_f64();
     let start = now();
-    let p = model.predict_proba(data.x_test).await?;
-    let predict_seconds = (now() - start).as_secs_f64();
-    let scores = evaluate(data.y_test, &p, threshold);
-    control.report(Progress::Scored {
-        model: kind,
-        seed,
-        augmented,
-        scores: scores.clone(),
-    });
-    wait(control.pause).await;
-    let run = SeedRun {
-        seed,
-        roc: roc_curve(data.y_test, &p),
-        scores,
+    let p = model.predict_proba(x_test).await?;
+    let record = FitRecord {
         train_seconds,
-        predict_seconds,
+        predict_seconds: (now() - start).as_secs_f64(),
         history: model.history().to_vec(),
-        test_probabilities: p,
         note: model.note(),
     };
-    Ok((model, run))
+    Ok((model, record, p))
 }
 
-/// The training rows plus GAN-generated churners, up to as many as the non-churners.
 #[cfg(feature = "nn")]
 async fn augmented_rows(
     p: &Prepared,

@@ -128,7 +128,31 @@ pub fn roc_curve(truth: &[bool], scores: &[f64]) -> Vec<(f64, f64)> {
             points.push((fp as f64 / neg, tp as f64 / pos));
         }
     }
-    points
+    thin(points, ROC_STEP)
+}
+
+/// The ROC curve's resolution: consecutive points kept at least this far apart (in FPR + TPR),
+/// so a curve has at most `2 / ROC_STEP + 2` points whatever the number of test rows.
+pub const ROC_STEP: f64 = 1.0 / 256.0;
+
+/// The points of a monotone curve at least `step` apart (L1), first and last always kept.
+fn thin(points: Vec<(f64, f64)>, step: f64) -> Vec<(f64, f64)> {
+    let Some(&last) = points.last() else {
+        return points;
+    };
+    let mut kept: Vec<(f64, f64)> = Vec::new();
+    for p in points {
+        if kept
+            .last()
+            .is_none_or(|q| (p.0 - q.0) + (p.1 - q.1) >= step)
+        {
+            kept.push(p);
+        }
+    }
+    if kept.last() != Some(&last) {
+        kept.push(last);
+    }
+    kept
 }
 
 /// Average precision: Σ (Rₖ − Rₖ₋₁)·Pₖ over distinct thresholds (scikit-learn's definition).
@@ -290,6 +314,26 @@ pub fn check_reported(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_roc_curve_has_a_bounded_number_of_points() {
+        let truth: Vec<bool> = (0..300_000).map(|i| i % 5 == 0).collect();
+        let scores: Vec<f64> = (0..300_000u64)
+            .map(|i| ((i * 7919) % 300_007) as f64)
+            .collect();
+        let curve = roc_curve(&truth, &scores);
+        assert!(curve.len() <= 2 * 256 + 2, "{}", curve.len());
+        assert_eq!(curve.first(), Some(&(0.0, 0.0)));
+        assert_eq!(curve.last(), Some(&(1.0, 1.0)));
+        assert!(
+            curve
+                .windows(2)
+                .all(|w| w[1].0 >= w[0].0 && w[1].1 >= w[0].1)
+        );
+        // A small curve keeps every point.
+        let small = roc_curve(&[true, false, true, false], &[0.9, 0.8, 0.7, 0.1]);
+        assert_eq!(small.len(), 5);
+    }
 
     #[test]
     fn roc_auc_of_a_large_table_does_not_overflow() {

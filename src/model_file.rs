@@ -19,7 +19,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::compare::RunReport;
+use crate::compare::{FitRecord, RunReport};
 use crate::fitted::{FittedModel, Pipeline, TableSpec};
 use crate::matrix::Matrix;
 use crate::models::{Blob, Blobs, ModelKind, Saved};
@@ -147,6 +147,77 @@ pub async fn write(
     let sum = fnv1a(&out);
     out.extend_from_slice(&sum.to_le_bytes());
     Ok(out)
+}
+
+/// The start of a fit packet: one fitted model with its record, as a pool worker sends it.
+const FIT_MAGIC: &[u8; 16] = b"churnlab-fit\n\0\0\0";
+
+#[derive(Serialize, Deserialize)]
+struct FitManifest {
+    record: FitRecord,
+    augmented: bool,
+    model: Saved,
+    /// The test rows' probabilities: a blob of little-endian f64.
+    probabilities: Blob,
+}
+
+/// One fitted model, its record and its test probabilities as bytes (a pool worker's answer;
+/// the same layout as a model file, without the checksum).
+pub async fn pack_fit(
+    model: &FittedModel,
+    record: &FitRecord,
+    probabilities: &[f64],
+) -> Result<Vec<u8>, Error> {
+    let mut blobs = Blobs::default();
+    let manifest = FitManifest {
+        record: record.clone(),
+        augmented: model.augmented,
+        model: model.model.save(&mut blobs).await?,
+        probabilities: blobs.push(probabilities.iter().flat_map(|p| p.to_le_bytes()).collect()),
+    };
+    let json = serde_json::to_vec(&manifest).map_err(|e| Error::input(e.to_string()))?;
+    let mut out = FIT_MAGIC.to_vec();
+    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    out.extend_from_slice(&json);
+    out.extend_from_slice(&(blobs.0.len() as u32).to_le_bytes());
+    for b in &blobs.0 {
+        out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+        out.extend_from_slice(b);
+    }
+    Ok(out)
+}
+
+/// A fit packet read back, its model restored for rows `inputs` wide.
+pub fn unpack_fit(
+    bytes: &[u8],
+    inputs: usize,
+) -> Result<(FittedModel, FitRecord, Vec<f64>), Error> {
+    let bad = || Error::input("a pool worker's answer is damaged");
+    if !bytes.starts_with(FIT_MAGIC) {
+        return Err(bad());
+    }
+    let mut r = Reader {
+        bytes,
+        at: FIT_MAGIC.len(),
+    };
+    let n = r.len()?;
+    let m: FitManifest = serde_json::from_slice(r.take(n)?).map_err(|_| bad())?;
+    let mut blobs = Blobs::default();
+    for _ in 0..r.u32()? {
+        let n = r.len()?;
+        blobs.push(r.take(n)?.to_vec());
+    }
+    let probabilities = blobs
+        .get(m.probabilities)?
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+        .collect();
+    let model = FittedModel {
+        kind: m.model.kind(),
+        augmented: m.augmented,
+        model: m.model.restore(&blobs, inputs)?,
+    };
+    Ok((model, m.record, probabilities))
 }
 
 /// Reads the parts of a model file in order, each check naming what is wrong.

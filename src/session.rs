@@ -9,7 +9,7 @@ use std::rc::Rc;
 use serde::Serialize;
 
 use crate::Error;
-use crate::compare::{Control, RunReport, SeedFit, compare, split_and_fit};
+use crate::compare::{Control, Job, RunReport, SeedFit, SeedInputs, adopt, compare, split_and_fit};
 use crate::config::Checked;
 use crate::explain::Customer;
 use crate::explain::{Groups, Importance, permutation_importance};
@@ -52,6 +52,8 @@ pub struct Session {
     ingest: IngestOptions,
     prepared: Rc<Prepared>,
     trained: Option<Trained>,
+    /// A pool worker's last seed inputs, and the options and table they were made for.
+    job_inputs: Option<(Checked, Rc<Prepared>, SeedInputs)>,
     counts: Counts,
 }
 
@@ -65,6 +67,7 @@ impl Session {
             ingest: cfg.ingest.clone(),
             prepared: Rc::new(prepared),
             trained: None,
+            job_inputs: None,
             counts: Counts {
                 parses: 1,
                 preparations: 1,
@@ -114,6 +117,73 @@ impl Session {
         // Every model of every seed, and per seed the GAN that made augmentation rows.
         let models: usize = fits.iter().map(|f| f.pipeline.models.len()).sum();
         self.counts.model_fits += models + if cfg.augment { fits.len() } else { 0 };
+        let trained = self.trained.insert(Trained {
+            report,
+            fits,
+            table,
+            real_f1: RefCell::default(),
+        });
+        Ok(&trained.report)
+    }
+
+    /// One fit of a run of `cfg` (a pool worker's job), packed for the session's worker to
+    /// [`Session::adopt`]. The seed's inputs are kept for the next job of the same seed.
+    pub async fn fit_job(
+        &mut self,
+        cfg: &Checked,
+        job: Job,
+        mut control: Control<'_>,
+    ) -> Result<Vec<u8>, Error> {
+        self.edit(cfg)?;
+        let table = Rc::clone(&self.prepared);
+        let kept = self
+            .job_inputs
+            .take()
+            .filter(|(c, t, i)| **c == **cfg && Rc::ptr_eq(t, &table) && i.seed() == job.seed);
+        let mut inputs = match kept {
+            Some((_, _, inputs)) => inputs,
+            None => {
+                self.counts.preprocessor_fits += 1;
+                SeedInputs::new(&table, cfg, job.seed)?
+            }
+        };
+        let fitted = inputs
+            .fit_job(&table, job, cfg.threshold, &mut control)
+            .await;
+        self.job_inputs = Some((cfg.clone(), table, inputs));
+        let (model, run) = fitted?;
+        self.counts.model_fits += 1;
+        let record = crate::compare::FitRecord {
+            train_seconds: run.train_seconds,
+            predict_seconds: run.predict_seconds,
+            history: run.history,
+            note: run.note,
+        };
+        crate::model_file::pack_fit(&model, &record, &run.test_probabilities).await
+    }
+
+    /// Keeps the run of `cfg` whose fits were made by pool workers (`packets` in the order of
+    /// [`crate::compare::jobs`]), as if [`Session::run`] had made them; `seconds` is the
+    /// run's wall time. Nothing is fitted here.
+    pub fn adopt(
+        &mut self,
+        cfg: &Checked,
+        packets: &[Vec<u8>],
+        seconds: f64,
+    ) -> Result<&RunReport, Error> {
+        self.edit(cfg)?;
+        let table = Rc::clone(&self.prepared);
+        let (jobs, _) = crate::compare::jobs(cfg);
+        if packets.len() != jobs.len() {
+            return Err(Error::config(format!(
+                "a run of these options has {} fits, not {}",
+                jobs.len(),
+                packets.len()
+            )));
+        }
+        let unpack = |i: usize, width| crate::model_file::unpack_fit(&packets[i], width);
+        let (report, fits) = adopt(&table, cfg, unpack, seconds)?;
+        self.counts.preprocessor_fits += fits.len();
         let trained = self.trained.insert(Trained {
             report,
             fits,

@@ -43,6 +43,34 @@ pub fn start() {
     }));
 }
 
+/// What training awaits after every epoch and model: the page's `pause` function, whose
+/// promise settles when training may go on.
+fn pause_point(pause: Option<js_sys::Function>) -> Option<impl Fn() -> Local<'static, ()>> {
+    pause.map(|pause| {
+        move || -> Local<'static, ()> {
+            let waited = pause
+                .call0(&JsValue::NULL)
+                .map(|v| js_sys::Promise::resolve(&v));
+            Box::pin(async move {
+                if let Ok(promise) = waited {
+                    // A rejected promise resumes too: Stop is the way to end a run.
+                    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+                }
+            })
+        }
+    })
+}
+
+/// Each progress event to the page's `progress` function.
+fn reporter(progress: &js_sys::Function) -> impl FnMut(Progress) + '_ {
+    |p: Progress| {
+        if let Ok(value) = to_js(&p) {
+            // A failing callback must not stop the training; the page shows the final report.
+            let _ = progress.call1(&JsValue::NULL, &value);
+        }
+    }
+}
+
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
@@ -173,31 +201,57 @@ impl WebSession {
         pause: Option<js_sys::Function>,
     ) -> Result<JsValue, JsError> {
         let cfg = config(options)?;
-        let wait = pause.map(|pause| {
-            move || -> Local<'static, ()> {
-                let waited = pause
-                    .call0(&JsValue::NULL)
-                    .map(|v| js_sys::Promise::resolve(&v));
-                Box::pin(async move {
-                    if let Ok(promise) = waited {
-                        // A rejected promise resumes too: Stop is the way to end a run.
-                        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-                    }
-                })
-            }
-        });
-        let mut report_progress = |p: Progress| {
-            if let Ok(value) = to_js(&p) {
-                // A failing callback must not stop the training; the page shows the final report.
-                let _ = progress.call1(&JsValue::NULL, &value);
-            }
-        };
+        let wait = pause_point(pause);
+        let mut report_progress = reporter(&progress);
         let control = Control {
             progress: Some(&mut report_progress),
             pause: wait.as_ref().map(|w| w as &dyn Fn() -> Local<'static, ()>),
         };
         let report = self.session.run(&cfg, control).await?;
         to_js(report)
+    }
+
+    /// The fits of a run of `options` in report order (`[{seed, model, augmented}]`, as
+    /// `fitJob` takes them) and the order to start them in (`order`: job indices).
+    pub fn jobs(&self, options: JsValue) -> Result<JsValue, JsError> {
+        let (jobs, order) = crate::compare::jobs(&config(options)?);
+        to_js(&serde_json::json!({ "jobs": jobs, "order": order }))
+    }
+
+    /// One fit of a run of `options` (a pool worker's job `{seed, model, augmented}`), with
+    /// `progress` and `pause` as in `run`: the fitted model and its scores as bytes, for the
+    /// session's worker to `adopt`.
+    #[wasm_bindgen(js_name = fitJob)]
+    pub async fn fit_job(
+        &mut self,
+        options: JsValue,
+        job: JsValue,
+        progress: js_sys::Function,
+        pause: Option<js_sys::Function>,
+    ) -> Result<Vec<u8>, JsError> {
+        let cfg = config(options)?;
+        let job = from_js(job, "job")?;
+        let wait = pause_point(pause);
+        let mut report_progress = reporter(&progress);
+        let control = Control {
+            progress: Some(&mut report_progress),
+            pause: wait.as_ref().map(|w| w as &dyn Fn() -> Local<'static, ()>),
+        };
+        Ok(self.session.fit_job(&cfg, job, control).await?)
+    }
+
+    /// Keeps the run of `options` whose fits pool workers made (`packets`: one `fitJob`
+    /// answer per job, in the order of `jobs`; `seconds`: the run's wall time), as if `run`
+    /// had trained them: the same report. Nothing is fitted.
+    pub fn adopt(
+        &mut self,
+        options: JsValue,
+        packets: Vec<js_sys::Uint8Array>,
+        seconds: f64,
+    ) -> Result<JsValue, JsError> {
+        let cfg = config(options)?;
+        let packets: Vec<Vec<u8>> = packets.iter().map(js_sys::Uint8Array::to_vec).collect();
+        to_js(self.session.adopt(&cfg, &packets, seconds)?)
     }
 
     /// Every customer scored by the kept model `model`, explained if `options.explain`:

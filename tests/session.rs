@@ -247,3 +247,59 @@ fn scoring_or_generating_before_training_says_to_train_first() {
     assert!(e.message.contains("train and compare first"), "{e}");
     assert!(block_on(s.synthesize(10, 0)).is_err());
 }
+
+/// A report as JSON without what depends on the clock (every `*seconds` key).
+fn untimed(report: &churnlab::compare::RunReport) -> serde_json::Value {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                map.retain(|k, _| !k.ends_with("seconds"));
+                map.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::to_value(report).unwrap();
+    strip(&mut v);
+    v
+}
+
+#[test]
+fn fits_made_by_pool_workers_and_adopted_give_the_serial_report_and_models() {
+    let mut c = (*quick(&ALL)).clone();
+    c.seeds = 3;
+    c.augment = true;
+    c.jobs = 1;
+    let cfg = c.check().unwrap();
+    let bytes = sample_csv(500, 3).into_bytes();
+    let mut serial = Session::load(&bytes, "sample.csv", &cfg).unwrap();
+    let expected = untimed(block_on(serial.run(&cfg, Control::none())).unwrap());
+    // Two "workers", each with its own session of the same file, take the jobs in start order.
+    let (jobs, order) = churnlab::compare::jobs(&cfg);
+    assert_eq!(jobs.len(), 3 * 2 * ALL.len());
+    let mut workers: Vec<Session> = (0..2)
+        .map(|_| Session::load(&bytes, "sample.csv", &cfg).unwrap())
+        .collect();
+    let mut packets = vec![Vec::new(); jobs.len()];
+    for (k, &i) in order.iter().enumerate() {
+        let w = &mut workers[k % 2];
+        packets[i] = block_on(w.fit_job(&cfg, jobs[i], Control::none())).unwrap();
+    }
+    let mut main = Session::load(&bytes, "sample.csv", &cfg).unwrap();
+    let adopted = untimed(main.adopt(&cfg, &packets, 1.0).unwrap());
+    assert_eq!(adopted, expected);
+    // The adopted models score every customer as the serial session's own do.
+    for kind in ALL {
+        let a = block_on(main.score(kind, &plain())).unwrap();
+        let b = block_on(serial.score(kind, &plain())).unwrap();
+        assert_eq!(a.probabilities, b.probabilities, "{kind:?}");
+        assert_eq!(a.csv, b.csv);
+    }
+    assert_eq!(main.counts().model_fits, 0, "adopting fits nothing");
+    // Fits in the wrong order are refused by name.
+    packets.swap(0, 1);
+    let err = main.adopt(&cfg, &packets, 1.0).unwrap_err();
+    assert!(err.message.contains("another model's"), "{}", err.message);
+    assert!(main.adopt(&cfg, &packets[1..], 1.0).is_err());
+}

@@ -19,6 +19,8 @@ export const state = {
   modelFile: null,
   paused: false,
   warmedWorker: false,
+  /** Bytes of WebAssembly memory the session's worker holds (its last reply). */
+  workerMemory: 0,
   /** Set by app.js: draws a new inspect report in every section. */
   render: () => {},
 };
@@ -44,7 +46,10 @@ export function startWorker(ready = onReady) {
       compiled.module = data.module;
       return data.module ? compiled.resolve(data.module) : compiled.reject(new Error(data.error));
     }
-    if (data.memory) $('memory').textContent = `Worker memory (WebAssembly): ${(data.memory / 2 ** 20).toFixed(0)} MiB.`;
+    if (data.memory) {
+      state.workerMemory = data.memory;
+      $('memory').textContent = `Worker memory (WebAssembly): ${(data.memory / 2 ** 20).toFixed(0)} MiB.`;
+    }
     if (data.counts) {
       const c = data.counts;
       $('counts').textContent = `This table was read ${c.parses}× and prepared ${c.preparations}×; ` +

@@ -7,6 +7,7 @@ import { chartsReady, draw, showChart, clearCharts } from './charts-host.js';
 import { warmUp } from './warm.js';
 import { showTooGood } from './lesson.js';
 import { resetCustomers } from './customers.js';
+import { poolSize, poolCanLoad, runOnPool, pausePool, stopPool, showPoolChoice } from './pool.js';
 
 const pctCell = (s) => `${(100 * s.mean).toFixed(2)}${s.std ? ` ± ${(100 * s.std).toFixed(2)}` : ''}`;
 
@@ -26,6 +27,7 @@ export function setPaused(on) {
   if (on === state.paused) return;
   state.paused = on;
   state.worker.postMessage({ type: on ? 'pause' : 'resume' });
+  pausePool(on);
   $('pause').textContent = on ? 'Resume' : 'Pause';
   $('pause').setAttribute('aria-pressed', String(on));
 }
@@ -33,6 +35,7 @@ export function setPaused(on) {
 /** Stops whatever the worker is doing: a fresh worker takes over, with the same table. */
 export function stop() {
   setPaused(false);
+  stopPool();
   state.worker.terminate();
   dropPending('Stopped.');
   startWorker();
@@ -162,7 +165,11 @@ export async function train() {
   await chartsReady;
   const total = options.seeds * models.reduce((n, m) => n + (isNetwork(m) ? options.models.nn.epochs : 1), 0);
   const { handle, bar } = onProgress(total);
-  const reply = await request({ type: 'run', options }, handle);
+  // Independent fits (models × seeds) go to a pool of workers when there are cores for it.
+  const fits = options.seeds * models.length;
+  const size = poolCanLoad() ? poolSize(fits) : 1;
+  $('pool-status').textContent = '';
+  const reply = size > 1 ? await runOnPool(options, size, handle) : await request({ type: 'run', options }, handle);
   setPaused(false);
   running(false);
   bar.end();
@@ -171,13 +178,25 @@ export async function train() {
   state.runReport = reply.report;
   showComparison(reply.report);
   showTooGood(reply.report);
+  showPool(reply);
   const notes = reply.report.models.map((m) => m.runs[0]?.note).filter(Boolean);
   $('train-status').textContent =
     `Trained in ${bar.elapsed().toFixed(1)} s. Majority class: ${(100 * reply.report.majority_accuracy).toFixed(2)} %.` +
     (notes.length ? ` Note: ${notes.join('; ')}.` : '');
 }
 
+/** How many workers trained, and each one's memory. */
+function showPool(reply) {
+  const mib = (b) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+  const memory = reply.memory;
+  $('pool-status').textContent = reply.workers > 1
+    ? `Trained on ${reply.workers} workers in parallel (WebAssembly memory: session's worker ${mib(memory[0])}, ` +
+      `${memory.slice(1).map((m, i) => `helper ${i + 1} ${mib(m)}`).join(', ')}).`
+    : `Trained on one worker (WebAssembly memory ${mib(memory ?? state.workerMemory)}).`;
+}
+
 export function wireTrain() {
+  showPoolChoice();
   $('train').addEventListener('click', train);
   $('stop').addEventListener('click', stop);
   $('pause').addEventListener('click', () => setPaused(!state.paused));

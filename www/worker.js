@@ -1,7 +1,8 @@
 // Runs the wasm library off the main thread and holds the session: the table read once and the
 // models trained on it. Messages in: {type: 'module', module} first (see below), then
 // {id, type, ...} requests, answered one at a time in order: 'sample' | 'load' (a new table and
-// session), 'inspect' (the table again with new options: no re-parse), 'run', 'score',
+// session), 'inspect' (the table again with new options: no re-parse), 'run', 'jobs' |
+// 'fitJob' | 'adopt' (a run on the page's pool of workers, see pool.js), 'score',
 // 'synthesize', 'whatif', 'importance', 'explainCustomer', 'lesson', 'saveModel', 'loadModel', 'checkReported',
 // 'warmUp'; and
 // {type: 'pause'|'resume'} during a run, answered at once.
@@ -122,6 +123,21 @@ const handlers = {
     const s = current();
     const report = await s.run(await resolved(msg), (event) => self.postMessage({ id: msg.id, type: 'progress', event }), pausePoint(msg.id));
     return { report, counts: s.counts() };
+  },
+  // The page's pool: the fits of a run (the options resolved here once, for every worker),
+  // one fit as a packet, and the run adopted from the packets.
+  async jobs(msg) {
+    const options = await resolved(msg);
+    return { report: { ...current().jobs(options), options } };
+  },
+  async fitJob(msg) {
+    const s = current();
+    const packet = await s.fitJob(msg.options, msg.job, (event) => self.postMessage({ id: msg.id, type: 'progress', event }), pausePoint(msg.id));
+    return { report: null, packet, transfer: [packet.buffer] };
+  },
+  adopt(msg) {
+    const s = current();
+    return { report: s.adopt(msg.options, msg.packets, msg.seconds), counts: s.counts() };
   },
   async score(msg) {
     const s = current();

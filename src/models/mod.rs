@@ -193,14 +193,24 @@ impl NnOptions {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochStats {
     pub epoch: usize,
+    #[serde(deserialize_with = "nan_or")]
     pub train_loss: f64,
+    #[serde(deserialize_with = "nan_or")]
     pub train_accuracy: f64,
+    /// NaN without validation rows.
+    #[serde(deserialize_with = "nan_or")]
     pub val_loss: f64,
+    #[serde(deserialize_with = "nan_or")]
     pub val_accuracy: f64,
     /// GAN only: mean discriminator and generator losses of the epoch.
     pub d_loss: Option<f64>,
     pub g_loss: Option<f64>,
     pub seconds: f64,
+}
+
+/// An `f64` that JSON holds as `null` (serde_json writes NaN so) is NaN again.
+fn nan_or<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 /// A future run on the caller's thread (the page's worker has just one).

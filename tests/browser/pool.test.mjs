@@ -1,0 +1,105 @@
+// The page's pool of workers: a run's fits spread over workers give the report and the kept
+// models of a run on one worker; Pause, Stop and the status work across the pool.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, chooseModels, download, train } from './harness.mjs';
+
+let srv, browser;
+
+before(async () => {
+  srv = await serve();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.context.close();
+  srv?.server.close();
+});
+
+/** The report without what depends on the clock (every `*seconds` key). */
+function untimed(v) {
+  if (Array.isArray(v)) return v.map(untimed);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).filter(([k]) => !k.endsWith('seconds')).map(([k, x]) => [k, untimed(x)]));
+  }
+  return v;
+}
+
+async function sample(page) {
+  await page.goto(`${srv.origin}/`);
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Read the sample'), null, { timeout: 60_000 });
+}
+
+/** The kept GAN's (or else the forest's) scores of every customer, as the page downloads them. */
+async function scored(page, model) {
+  await page.selectOption('#score-model', `session:${model}`);
+  await page.setChecked('#score-reasons', false);
+  await page.click('#score');
+  await page.waitForSelector('#score-download:not([hidden])', { timeout: 120_000 });
+  const csv = await download(page, '#score-download');
+  await page.evaluate(() => { document.getElementById('score-download').hidden = true; });
+  return csv;
+}
+
+test('a 3-seed run on a pool of workers gives the report and models of one worker', async () => {
+  const { page, errors } = browser;
+  await sample(page);
+  const available = await chooseModels(page, ['gan', 'logistic_regression', 'random_forest', 'gradient_boosting', 'naive_bayes', 'knn', 'mlp']);
+  const model = available.includes('gan') ? 'gan' : 'random_forest';
+  await page.fill('#epochs', '2');
+  await page.fill('#hidden', '32');
+  await page.fill('#seeds', '3');
+  await page.selectOption('#workers', '1');
+  const one = await train(page, 300_000);
+  assert.ok(one.report, one.error);
+  assert.match(await page.textContent('#pool-status'), /^Trained on one worker/);
+  const oneScores = await scored(page, model);
+
+  await page.selectOption('#workers', '3');
+  const pool = await train(page, 300_000);
+  assert.ok(pool.report, pool.error);
+  assert.match(await page.textContent('#pool-status'), /^Trained on 3 workers in parallel \(WebAssembly memory: session's worker \d+ MiB, helper 1 \d+ MiB, helper 2 \d+ MiB\)/);
+  assert.equal(pool.report.models.length, available.length);
+  assert.deepEqual(untimed(pool.report), untimed(one.report));
+  // The kept (adopted) models score every customer as the one worker's own did.
+  assert.equal(await scored(page, model), oneScores);
+  // Every epoch of both networks on every seed reached the page's epoch table.
+  const networks = available.filter((m) => m === 'gan' || m === 'mlp').length;
+  assert.equal(await page.$$eval('#epoch-table tbody tr', (trs) => trs.length), 3 * 2 * networks);
+  assert.deepEqual(errors, []);
+});
+
+test('Pause holds every worker of the pool and Stop ends them all', async (t) => {
+  const { page, errors } = browser;
+  await sample(page);
+  const available = await chooseModels(page, ['mlp']);
+  if (!available.includes('mlp')) return t.skip('this build has no neural networks');
+  // Two seeds of a wide MLP: two jobs, one per worker, each a while per epoch.
+  await page.fill('#epochs', '12');
+  await page.fill('#hidden', '256');
+  await page.fill('#seeds', '2');
+  await page.selectOption('#workers', '2');
+  const rows = () => page.$$eval('#epoch-table tbody tr', (trs) => trs.map((tr) => tr.cells[1].textContent));
+  await page.click('#train');
+  // Both workers train: epochs of both seeds arrive.
+  await page.waitForFunction(() => new Set([...document.querySelectorAll('#epoch-table tbody tr')].map((tr) => tr.cells[1].textContent)).size === 2, null, { timeout: 120_000 });
+  await page.click('#pause');
+  await page.waitForFunction(() => document.getElementById('train-status').textContent.startsWith('Paused'), null, { timeout: 60_000 });
+  // Each worker finishes the epoch it is in, then holds.
+  await page.waitForTimeout(1500);
+  const held = (await rows()).length;
+  await page.waitForTimeout(3000);
+  assert.equal((await rows()).length, held, 'no epoch runs on any worker while paused');
+  await page.click('#pause');
+  await page.waitForFunction((n) => document.querySelectorAll('#epoch-table tbody tr').length > n, held, { timeout: 60_000 });
+  await page.click('#stop');
+  await page.waitForFunction(() => document.getElementById('error').textContent.includes('Stopped'), null, { timeout: 30_000 });
+  // After Stop the pool starts afresh and a run finishes.
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Read the sample') || !document.getElementById('train').disabled, null, { timeout: 60_000 });
+  await page.fill('#epochs', '2');
+  await page.fill('#hidden', '32');
+  const after = await train(page, 120_000);
+  assert.ok(after.report, after.error);
+  assert.match(await page.textContent('#pool-status'), /^Trained on 2 workers/);
+  assert.deepEqual(errors, []);
+});
