@@ -87,6 +87,7 @@ fn measure(rows: usize, epochs: Option<usize>) {
         rows: cleaned.rows,
         schema_options: cfg.schema.clone(),
         clean: cfg.clean.clone(),
+        stages: Vec::new(),
     };
     drop(raw);
     let (split, _, pre, _) = st.stage("split, leak screen, preprocessing fit", || {

@@ -35,6 +35,7 @@ pub mod sample;
 pub mod schema;
 pub mod session;
 pub mod split;
+pub mod stages;
 pub mod synthetic;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -11,6 +11,7 @@ use crate::ingest::{SourceReport, Table};
 use crate::preprocess::PrepReport;
 use crate::schema::{Schema, SchemaOptions, infer};
 use crate::split::SplitReport;
+use crate::stages::{Stage, timed};
 
 /// What `churnlab inspect` prints: one part per stage.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -21,6 +22,9 @@ pub struct InspectReport {
     pub cleaning: CleanReport,
     pub split: SplitReport,
     pub preprocessing: PrepReport,
+    /// Each stage's time and the peak memory by its end (the file's parse where the session
+    /// read it; a preparation again after an edit shows the parse it did not repeat).
+    pub stages: Vec<Stage>,
 }
 
 /// The table after the stages that fit nothing: kinds and roles (schema), exploration, label
@@ -38,19 +42,23 @@ pub struct Prepared {
     /// The options that made it.
     pub schema_options: SchemaOptions,
     pub clean: CleanOptions,
+    /// The times of the stages that made it.
+    pub stages: Vec<Stage>,
 }
 
 impl Prepared {
     pub fn new(raw: &Table, source: &SourceReport, cfg: &Checked) -> Result<Prepared, Error> {
         let mut table = raw.clone();
-        let schema = infer(&mut table, &cfg.schema)?;
+        let (schema, s1) = timed("schema", || infer(&mut table, &cfg.schema));
+        let schema = schema?;
         if schema.features().is_empty() {
             return Err(Error::input(
                 "no feature columns to learn from: every column is the target, an ID, constant, empty or ignored",
             ));
         }
-        let exploration = explore(&table, &schema);
-        let cleaned = clean(&mut table, &schema, &cfg.clean)?;
+        let (exploration, s2) = timed("exploration", || explore(&table, &schema));
+        let (cleaned, s3) = timed("cleaning", || clean(&mut table, &schema, &cfg.clean));
+        let cleaned = cleaned?;
         Ok(Prepared {
             source: source.clone(),
             table,
@@ -60,6 +68,7 @@ impl Prepared {
             rows: cleaned.rows,
             schema_options: cfg.schema.clone(),
             clean: cfg.clean.clone(),
+            stages: vec![s1, s2, s3],
         })
     }
 
@@ -72,6 +81,7 @@ impl Prepared {
             cleaning: self.cleaning.clone(),
             split,
             preprocessing,
+            stages: self.stages.clone(),
         }
     }
 }

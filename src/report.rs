@@ -317,6 +317,13 @@ pub fn inspect_text(r: &InspectReport) -> String {
         p.feature_names.len(),
         if p.scaled { ", standardised" } else { "" }
     );
+    let _ = writeln!(o, "\nStages (time; peak memory by the end)");
+    for st in &r.stages {
+        let peak = st
+            .peak_mib
+            .map_or(String::new(), |m| format!("; {m:.0} MiB"));
+        let _ = writeln!(o, "  {:<24} {:>8.3} s{peak}", st.name, st.seconds);
+    }
     o
 }
 

@@ -49,6 +49,8 @@ pub struct Trained {
 /// One loaded table and what was trained on it.
 pub struct Session {
     raw: Table,
+    /// The file's parse (done once).
+    parse: crate::stages::Stage,
     ingest: IngestOptions,
     prepared: Rc<Prepared>,
     trained: Option<Trained>,
@@ -60,10 +62,12 @@ pub struct Session {
 impl Session {
     /// Parses `bytes` (a CSV or spreadsheet named `file_name`) and prepares it with `cfg`.
     pub fn load(bytes: &[u8], file_name: &str, cfg: &Checked) -> Result<Session, Error> {
-        let (raw, source) = load(bytes, file_name, &cfg.ingest)?;
+        let (loaded, parse) = crate::stages::timed("parse", || load(bytes, file_name, &cfg.ingest));
+        let (raw, source) = loaded?;
         let prepared = Prepared::new(&raw, &source, cfg)?;
         Ok(Session {
             raw,
+            parse,
             ingest: cfg.ingest.clone(),
             prepared: Rc::new(prepared),
             trained: None,
@@ -99,9 +103,15 @@ impl Session {
     /// table options).
     pub fn inspect(&mut self, cfg: &Checked) -> Result<InspectReport, Error> {
         self.edit(cfg)?;
-        let (_, split, _, prep) = split_and_fit(&self.prepared, cfg, cfg.split.seed)?;
+        let (fitted, stage) = crate::stages::timed("split and preprocessing", || {
+            split_and_fit(&self.prepared, cfg, cfg.split.seed)
+        });
+        let (_, split, _, prep) = fitted?;
         self.counts.preprocessor_fits += 1;
-        Ok(self.prepared.report(split, prep))
+        let mut report = self.prepared.report(split, prep);
+        report.stages.insert(0, self.parse.clone());
+        report.stages.push(stage);
+        Ok(report)
     }
 
     /// Trains and compares the models of `cfg` and keeps them; the report of the run.

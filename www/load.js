@@ -40,6 +40,13 @@ export async function loadTable(msg, label) {
   }
   state.render(reply.report);
   $('status').textContent = `Read ${label} in ${Math.round(performance.now() - t0)} ms.`;
+  showStages(reply.report.stages);
+}
+
+/** Each stage's time and the worker's memory by its end (the parse is the first load's). */
+export function showStages(stages) {
+  $('stages').textContent = `Stages: ${stages.map((s) => `${s.name} ${s.seconds.toFixed(2)} s` +
+    (s.peak_mib == null ? '' : ` (${Math.round(s.peak_mib)} MiB)`)).join(', ')}; memory is the worker's WebAssembly memory by the end of each.`;
 }
 
 export async function loadFile(file) {

@@ -3,7 +3,7 @@
 import { $, cells, choice, list, nextTurn, pct, showError } from './dom.js';
 import { state, request, tableOptions } from './state.js';
 import { chartsReady, draw, showChart, clearCharts } from './charts-host.js';
-import { busy } from './load.js';
+import { busy, showStages } from './load.js';
 
 const MAX_DISTRIBUTIONS = 60;
 // Tables of one row per column show at most this many rows: 10,000 rows of them took ~10 s
@@ -25,6 +25,7 @@ export async function reread(undo) {
   $('error').hidden = true;
   state.render(reply.report);
   $('status').textContent = 'Read the table again with your changes.';
+  showStages(reply.report.stages);
 }
 
 function override(column, what, value) {

@@ -20,7 +20,7 @@ after(async () => {
 function untimed(v) {
   if (Array.isArray(v)) return v.map(untimed);
   if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).filter(([k]) => !k.endsWith('seconds')).map(([k, x]) => [k, untimed(x)]));
+    return Object.fromEntries(Object.entries(v).filter(([k]) => !k.endsWith('seconds') && k !== 'peak_mib').map(([k, x]) => [k, untimed(x)]));
   }
   return v;
 }
