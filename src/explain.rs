@@ -156,6 +156,20 @@ pub async fn contributions(
     groups: &Groups,
     samples: usize,
 ) -> Result<Contributions, Error> {
+    contributions_from(model, x, background, groups, samples, 0).await
+}
+
+/// The same for rows `first`, `first + 1`, … of a larger table (a pool worker's part, see
+/// [`part`]): their sampled orders are seeded by those row numbers, so the parts joined are
+/// the whole table's contributions.
+pub async fn contributions_from(
+    model: &dyn Classifier,
+    x: &Matrix,
+    background: &Matrix,
+    groups: &Groups,
+    samples: usize,
+    first: usize,
+) -> Result<Contributions, Error> {
     if background.rows == 0 || background.cols != x.cols || groups.of_input.len() != x.cols {
         return Err(Error::input(
             "this model has no background rows to explain its scores against",
@@ -166,8 +180,116 @@ pub async fn contributions(
             linear(weights, intercept, x, background, groups)
         }
         Some(Attribution::Trees(ensemble)) => trees(&ensemble, x, background, groups),
-        None => sampled(model, x, background, groups, samples).await?,
+        None => sampled(model, x, background, groups, samples, first).await?,
     })
+}
+
+/// The rows of part `k` of `parts` of `n` rows to explain: whole batches of the sampling
+/// estimator (so that each batch holds the rows it holds in one piece, and the model's
+/// numbers are the same), spread as evenly as they go.
+pub fn part(
+    n: usize,
+    background: &Matrix,
+    groups: &Groups,
+    samples: usize,
+    k: usize,
+    parts: usize,
+) -> std::ops::Range<usize> {
+    let chunk = (BATCH / rows_per_customer(background, groups, samples)).max(1);
+    let chunks = n.div_ceil(chunk);
+    let parts = parts.max(1);
+    let at = |k: usize| (chunks * k / parts * chunk).min(n);
+    at(k)..at(k + 1)
+}
+
+/// Hybrid rows per customer of the sampling estimator.
+fn rows_per_customer(background: &Matrix, groups: &Groups, samples: usize) -> usize {
+    (samples / 2).clamp(1, background.rows.max(1)) * 2 * (groups.len() + 1)
+}
+
+impl Contributions {
+    /// The method's names, by their number in [`Contributions::to_bytes`].
+    const METHODS: [&'static str; 3] = ["exact (linear)", "exact (TreeSHAP)", "sampling"];
+
+    /// These rows' contributions and their method as bytes (little-endian u64 and f64), for
+    /// [`Contributions::from_parts`].
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let m = &self.method;
+        let name = Self::METHODS.iter().position(|n| *n == m.name).unwrap_or(2);
+        let units = usize::from(m.units == Units::Probability);
+        let head = [self.score.len(), self.groups, name, units, m.background];
+        let samples = [m.samples.unwrap_or(0), usize::from(m.bound.is_some())];
+        let mut out = Vec::new();
+        for n in head.iter().chain(&samples) {
+            out.extend_from_slice(&(*n as u64).to_le_bytes());
+        }
+        for v in [
+            &[self.base][..],
+            &self.score,
+            &self.values,
+            &self.half_width,
+        ] {
+            out.extend(v.iter().flat_map(|x| x.to_le_bytes()));
+        }
+        out
+    }
+
+    /// The parts of a table's rows, in row order, joined (as [`Contributions::to_bytes`]
+    /// wrote them; every part with the same method and columns).
+    pub fn from_parts(parts: &[Vec<u8>]) -> Result<Contributions, Error> {
+        let bad = || Error::input("a pool worker's explanations are damaged");
+        let mut joined: Option<Contributions> = None;
+        for bytes in parts {
+            let words: Vec<u64> = bytes
+                .chunks_exact(8)
+                .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
+                .collect();
+            let [rows, g, name, units, background, samples, bounded] =
+                *words.get(..7).ok_or_else(bad)?
+            else {
+                return Err(bad());
+            };
+            let (rows, g) = (rows as usize, g as usize);
+            let v: Vec<f64> = words[7..].iter().copied().map(f64::from_bits).collect();
+            if v.len() != 1 + rows * (g + 2) {
+                return Err(bad());
+            }
+            let method = Method {
+                name: Self::METHODS.get(name as usize).ok_or_else(bad)?,
+                units: if units == 1 {
+                    Units::Probability
+                } else {
+                    Units::LogOdds
+                },
+                background: background as usize,
+                samples: (samples > 0).then_some(samples as usize),
+                bound: (bounded == 1).then_some(0.0),
+            };
+            let part = Contributions {
+                method,
+                base: v[0],
+                score: v[1..1 + rows].to_vec(),
+                values: v[1 + rows..1 + rows + rows * g].to_vec(),
+                half_width: v[1 + rows + rows * g..].to_vec(),
+                groups: g,
+            };
+            joined = Some(match joined {
+                None => part,
+                Some(mut c) if c.groups == g && c.method == part.method => {
+                    c.score.extend(part.score);
+                    c.values.extend(part.values);
+                    c.half_width.extend(part.half_width);
+                    c
+                }
+                Some(_) => return Err(bad()),
+            });
+        }
+        let mut c = joined.ok_or_else(bad)?;
+        if let Some(b) = c.method.bound.as_mut() {
+            *b = c.half_width.iter().copied().fold(0.0, f64::max);
+        }
+        Ok(c)
+    }
 }
 
 /// Per input, its mean over the rows of `m`.
@@ -284,10 +406,11 @@ async fn sampled(
     background: &Matrix,
     groups: &Groups,
     samples: usize,
+    first: usize,
 ) -> Result<Contributions, Error> {
     let g = groups.len();
     let pairs = (samples / 2).clamp(1, background.rows);
-    let per_row = pairs * 2 * (g + 1);
+    let per_row = rows_per_customer(background, groups, samples);
     let used = background.pick(&(0..pairs).collect::<Vec<_>>());
     let base = model.predict_proba(&used).await?.iter().sum::<f64>() / pairs as f64;
     let chunk = (BATCH / per_row).max(1);
@@ -298,7 +421,7 @@ async fn sampled(
         let mut data = Vec::new();
         let mut orders = Vec::new();
         for i in rows.clone() {
-            let mine = walk_orders(pairs, g, i);
+            let mine = walk_orders(pairs, g, first + i);
             data.extend(walks(x.row(i), background, &mine, groups));
             orders.push(mine);
         }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::clean::{CleanOptions, label_key, relabel_features};
-use crate::explain::{Customer, Groups, Method, contributions, customers};
+use crate::explain::{Contributions, Customer, Groups, Method, contributions_from, customers};
 use crate::ingest::{MAX_STRAY_SHARE, Table, Values};
 use crate::marketing::{Segment, segments};
 use crate::matrix::Matrix;
@@ -184,6 +184,9 @@ pub struct ScoreOptions {
     /// Column orders per customer of the sampling estimator (models without exact Shapley
     /// values).
     pub samples: usize,
+    /// The explained rows' contributions computed elsewhere (the page's pool of workers), one
+    /// [`Pipeline::explain_part`] answer per part in order; empty: computed here.
+    pub parts: Vec<Vec<u8>>,
 }
 
 impl Default for ScoreOptions {
@@ -192,6 +195,7 @@ impl Default for ScoreOptions {
             explain: false,
             reasons: 3,
             samples: 16,
+            parts: Vec::new(),
         }
     }
 }
@@ -337,20 +341,46 @@ impl Pipeline {
         p: &[f64],
         opts: &ScoreOptions,
     ) -> Result<(ExplanationSummary, Vec<Customer>), Error> {
-        let mut rows: Vec<usize> = (0..x.rows).collect();
-        if rows.len() > MAX_EXPLAINED {
-            rows.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
-            rows.truncate(MAX_EXPLAINED);
-            rows.sort_unstable();
-        }
+        let rows = explained(p);
         let x = if rows.len() == x.rows {
             x.clone()
         } else {
             x.pick(&rows)
         };
         let mine: Vec<f64> = rows.iter().map(|&r| p[r]).collect();
-        self.explain_rows(model, &x, &rows, table, &mine, opts.samples)
-            .await
+        let start = crate::now();
+        let c = if opts.parts.is_empty() {
+            self.contributions(model, &x, opts.samples, 0).await?
+        } else {
+            Contributions::from_parts(&opts.parts)?
+        };
+        if c.score.len() != rows.len() {
+            return Err(Error::input("the pool's explanations are of another table"));
+        }
+        Ok(self.summarize(c, &x, &rows, table, &mine, start))
+    }
+
+    /// Part `part` of `parts` of what [`Pipeline::score`] with explanations computes for
+    /// `raw`: the contributions of a share of the explained rows, as bytes for its `parts`.
+    pub async fn explain_part(
+        &self,
+        raw: &Table,
+        kind: ModelKind,
+        samples: usize,
+        (part, parts): (usize, usize),
+    ) -> Result<Vec<u8>, Error> {
+        let model = self.model(kind)?;
+        let (table, _) = self.spec.conform(raw)?;
+        let all: Vec<usize> = (0..table.n_rows).collect();
+        let x = self.preprocessor.encode(&table, &all)?.x;
+        let p = model.predict_proba(&x).await?;
+        let rows = explained(&p);
+        let groups = Groups::of(&self.preprocessor);
+        let mine =
+            crate::explain::part(rows.len(), &self.background, &groups, samples, part, parts);
+        let x = x.pick(&rows[mine.clone()]);
+        let c = self.contributions(model, &x, samples, mine.start).await?;
+        Ok(c.to_bytes())
     }
 
     /// One customer (the data row `row` of `raw`, the table as read) explained by the model of
@@ -374,31 +404,41 @@ impl Pipeline {
         }
         let x = self.preprocessor.transform(&table, &[row])?;
         let p = model.predict_proba(&x).await?;
-        let (summary, mut customers) = self
-            .explain_rows(model, &x, &[row], &table, &p, samples)
-            .await?;
+        let start = crate::now();
+        let c = self.contributions(model, &x, samples, 0).await?;
+        let (summary, mut customers) = self.summarize(c, &x, &[row], &table, &p, start);
         Ok((summary, customers.remove(0)))
     }
 
-    /// Reasons for the data rows `rows` of `table`, whose model inputs are `x` and churn
-    /// probabilities `p`.
-    async fn explain_rows(
+    /// The contributions of the rows `x` (the first being row `first` of those explained).
+    async fn contributions(
         &self,
         model: &dyn Classifier,
         x: &Matrix,
-        rows: &[usize],
-        table: &Table,
-        p: &[f64],
         samples: usize,
-    ) -> Result<(ExplanationSummary, Vec<Customer>), Error> {
-        let start = crate::now();
+        first: usize,
+    ) -> Result<Contributions, Error> {
         let groups = Groups::of(&self.preprocessor);
-        let c = contributions(model, x, &self.background, &groups, samples)
+        contributions_from(model, x, &self.background, &groups, samples, first)
             .await
             .map_err(|e| match self.background.rows {
                 0 => Error::input("this model file has no background rows to explain against (saved before format 2): save it again"),
                 _ => e,
-            })?;
+            })
+    }
+
+    /// The data rows `rows` of `table` (model inputs `x`, churn probabilities `p`) explained
+    /// by their contributions `c`; `start`: when the explaining began.
+    fn summarize(
+        &self,
+        c: Contributions,
+        x: &Matrix,
+        rows: &[usize],
+        table: &Table,
+        p: &[f64],
+        start: std::time::Duration,
+    ) -> (ExplanationSummary, Vec<Customer>) {
+        let groups = Groups::of(&self.preprocessor);
         let customers = customers(&c, x, rows, &self.background, &self.preprocessor, table, p);
         let summary = ExplanationSummary {
             mean_abs: c.mean_abs(),
@@ -409,8 +449,20 @@ impl Pipeline {
             rows: rows.len(),
             seconds: (crate::now() - start).as_secs_f64(),
         };
-        Ok((summary, customers))
+        (summary, customers)
     }
+}
+
+/// The rows explained of a table scored `p`: every one, or the [`MAX_EXPLAINED`] at highest
+/// risk (in table order).
+fn explained(p: &[f64]) -> Vec<usize> {
+    let mut rows: Vec<usize> = (0..p.len()).collect();
+    if rows.len() > MAX_EXPLAINED {
+        rows.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+        rows.truncate(MAX_EXPLAINED);
+        rows.sort_unstable();
+    }
+    rows
 }
 
 fn median(v: &[f64]) -> f64 {

@@ -696,6 +696,7 @@ fn score(a: &ScoreArgs) -> Result<(), Error> {
         explain: a.reasons.is_some() || a.segments.is_some(),
         reasons: a.reasons.unwrap_or(0),
         samples: a.samples.max(2),
+        parts: Vec::new(),
     };
     let threshold = c.threshold;
     let (report, importance) = match &a.load {

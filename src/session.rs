@@ -31,6 +31,7 @@ pub struct Counts {
     /// Preprocessing fitted on a split's training rows.
     pub preprocessor_fits: usize,
     /// Models fitted (every model of every seed, and the GAN that makes augmentation rows).
+    /// A run on the page's pool counts its fits where they are adopted, not where they ran.
     pub model_fits: usize,
 }
 
@@ -162,7 +163,6 @@ impl Session {
             .await;
         self.job_inputs = Some((cfg.clone(), table, inputs));
         let (model, run) = fitted?;
-        self.counts.model_fits += 1;
         let record = crate::compare::FitRecord {
             train_seconds: run.train_seconds,
             predict_seconds: run.predict_seconds,
@@ -194,6 +194,8 @@ impl Session {
         let unpack = |i: usize, width| crate::model_file::unpack_fit(&packets[i], width);
         let (report, fits) = adopt(&table, cfg, unpack, seconds)?;
         self.counts.preprocessor_fits += fits.len();
+        // Every fit adopted, and per seed the GAN that made augmentation rows (once at least).
+        self.counts.model_fits += packets.len() + if cfg.augment { fits.len() } else { 0 };
         let trained = self.trained.insert(Trained {
             report,
             fits,
@@ -224,6 +226,23 @@ impl Session {
         opts: &ScoreOptions,
     ) -> Result<ScoredReport, Error> {
         file.pipeline.score(&self.raw, kind, opts).await
+    }
+
+    /// Part `part` of `parts` of the explanations a score of every customer by the kept
+    /// model of `kind` (or a model file's) computes, as bytes: the page's pool workers compute
+    /// the parts, and [`ScoreOptions::parts`] takes them.
+    pub async fn explain_part(
+        &self,
+        file: Option<&ModelFile>,
+        kind: ModelKind,
+        samples: usize,
+        part: (usize, usize),
+    ) -> Result<Vec<u8>, Error> {
+        let pipeline = match file {
+            Some(f) => &f.pipeline,
+            None => &self.trained()?.fits[0].pipeline,
+        };
+        pipeline.explain_part(&self.raw, kind, samples, part).await
     }
 
     /// One customer (data row `row`) explained by the kept model of `kind` (first seed), or by

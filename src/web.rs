@@ -115,6 +115,7 @@ fn score_options(options: JsValue) -> Result<ScoreOptions, JsError> {
         explain: asked.explain,
         reasons: asked.reasons.unwrap_or(d.reasons),
         samples: asked.samples.unwrap_or(d.samples).max(2),
+        parts: Vec::new(),
     })
 }
 
@@ -257,10 +258,51 @@ impl WebSession {
     /// Every customer scored by the kept model `model`, explained if `options.explain`:
     /// `{report, csv, customers, segmentsCsv}` (`report` as `churnlab score --json`). Nothing
     /// is trained.
-    pub async fn score(&self, model: String, options: JsValue) -> Result<JsValue, JsError> {
+    /// `parts` (optional): the explanations' parts computed by pool workers (`explainPart`
+    /// answers, in part order), instead of computing them here.
+    pub async fn score(
+        &self,
+        model: String,
+        options: JsValue,
+        parts: Option<Vec<js_sys::Uint8Array>>,
+    ) -> Result<JsValue, JsError> {
         let kind = ModelKind::parse(&model)?;
-        let report = self.session.score(kind, &score_options(options)?).await?;
+        let mut opts = score_options(options)?;
+        opts.parts = parts
+            .unwrap_or_default()
+            .iter()
+            .map(js_sys::Uint8Array::to_vec)
+            .collect();
+        let report = self.session.score(kind, &opts).await?;
         scored(&report)
+    }
+
+    /// Part `part` of `parts` of the explanations `score` with `options.explain` computes for
+    /// the kept model `model` (or the model file's, `fromFile`): bytes for `score`'s `parts`.
+    #[wasm_bindgen(js_name = explainPart)]
+    pub async fn explain_part(
+        &self,
+        model: String,
+        options: JsValue,
+        part: u32,
+        parts: u32,
+        from_file: bool,
+    ) -> Result<Vec<u8>, JsError> {
+        let kind = ModelKind::parse(&model)?;
+        let samples = score_options(options)?.samples;
+        let file = if from_file {
+            self.model_file.as_ref()
+        } else {
+            None
+        };
+        if from_file && file.is_none() {
+            return Err(JsError::new("load a model file first"));
+        }
+        let part = (part as usize, parts as usize);
+        Ok(self
+            .session
+            .explain_part(file.map(|f| f.as_ref()), kind, samples, part)
+            .await?)
     }
 
     /// The decision threshold's what-if on the test rows of the kept model `model`, for the
@@ -328,23 +370,27 @@ impl WebSession {
         self.model_file = Some(Rc::clone(&file.0));
     }
 
-    /// Every customer scored by the model file's model `model`: `{report, csv}`. Nothing is
-    /// fitted.
+    /// Every customer scored by the model file's model `model`: `{report, csv}` (`parts` as in
+    /// `score`). Nothing is fitted.
     #[wasm_bindgen(js_name = scoreWithModelFile)]
     pub async fn score_with_model_file(
         &self,
         model: String,
         options: JsValue,
+        parts: Option<Vec<js_sys::Uint8Array>>,
     ) -> Result<JsValue, JsError> {
         let kind = ModelKind::parse(&model)?;
         let file = self
             .model_file
             .as_ref()
             .ok_or_else(|| JsError::new("load a model file first"))?;
-        let report = self
-            .session
-            .score_with(file, kind, &score_options(options)?)
-            .await?;
+        let mut opts = score_options(options)?;
+        opts.parts = parts
+            .unwrap_or_default()
+            .iter()
+            .map(js_sys::Uint8Array::to_vec)
+            .collect();
+        let report = self.session.score_with(file, kind, &opts).await?;
         scored(&report)
     }
 

@@ -258,3 +258,52 @@ fn a_closer_look_at_one_customer_narrows_a_sampled_explanation() {
     assert_eq!(one.reasons, rf.customers[3].reasons);
     assert!(block_on(s.explain_customer(None, ModelKind::Mlp, 10_000, 16)).is_err());
 }
+
+#[test]
+fn explanations_computed_in_parts_by_pool_workers_are_the_whole_tables() {
+    let models = [
+        ModelKind::LogisticRegression,
+        ModelKind::RandomForest,
+        ModelKind::NaiveBayes,
+        ModelKind::Gan,
+    ];
+    let csv = sample_csv(700, 6);
+    let (s, cfg) = trained(&csv, &models);
+    // A pool worker: its own session of the same file, the kept models as a model file.
+    let helper = Session::load(csv.as_bytes(), "sample.csv", &cfg).unwrap();
+    let file = model_file::read(&block_on(s.save_model(&[])).unwrap(), "m.clm").unwrap();
+    let whole = |r: &churnlab::fitted::ScoredReport| {
+        let e = r.explanation.clone().unwrap();
+        (
+            r.csv.clone(),
+            r.customers.clone(),
+            r.action_segments.clone(),
+            e.mean_abs,
+            e.median_half_width,
+            e.method,
+            e.base,
+        )
+    };
+    for kind in models {
+        let serial = block_on(s.score(kind, &explained())).unwrap();
+        let samples = explained().samples;
+        let parts: Vec<Vec<u8>> = (0..3)
+            .map(|k| match k {
+                0 => block_on(s.explain_part(None, kind, samples, (k, 3))).unwrap(),
+                _ => block_on(helper.explain_part(Some(&file), kind, samples, (k, 3))).unwrap(),
+            })
+            .collect();
+        let opts = ScoreOptions {
+            parts: parts.clone(),
+            ..explained()
+        };
+        let pooled = block_on(s.score(kind, &opts)).unwrap();
+        assert_eq!(whole(&pooled), whole(&serial), "{kind:?}");
+        // Parts out of order or missing are refused.
+        let short = ScoreOptions {
+            parts: parts[..2].to_vec(),
+            ..explained()
+        };
+        assert!(block_on(s.score(kind, &short)).is_err(), "{kind:?}");
+    }
+}

@@ -4,6 +4,7 @@
 import { $, offer, offerReport, showError } from './dom.js';
 import { state, request, label } from './state.js';
 import { showScored, resetCustomers } from './customers.js';
+import { poolSize, poolCanLoad, explainOnPool } from './pool.js';
 
 /** A new table (or the same one, edited) was shown: what was made from the last one goes. */
 export function resetExport(r) {
@@ -53,13 +54,18 @@ async function scoreCustomers() {
   const t0 = performance.now();
   const explain = $('score-reasons').checked;
   if (explain) $('score-status').textContent += ' and explaining every score (a few seconds)…';
-  const reply = await request({ type: 'score', model, fromFile, explain });
+  // Sampled and TreeSHAP explanations are spread over the pool (linear ones cost nothing).
+  const size = explain && !fromFile && model !== 'logistic_regression' && poolCanLoad() ? poolSize(Infinity) : 1;
+  const pooled = size > 1 ? await explainOnPool(model, size) : null;
+  const reply = pooled?.type === 'error' ? pooled
+    : await request({ type: 'score', model, fromFile, explain, parts: pooled?.parts });
   $('score').disabled = false;
   if (reply.type === 'error') { $('score-status').textContent = ''; return showError(reply.message); }
   offer($('score-download'), reply.csv, 'text/csv');
   const seg = reply.report.segments.map(([s, n]) => `${n} ${s}`).join(', ');
   const notes = reply.report.notes.length ? ` Notes: ${reply.report.notes.join('; ')}.` : '';
-  const reasons = reply.report.explanation ? ' With reasons: see section 6.' : '';
+  const on = pooled?.parts ? ` (explained on ${size} workers in parallel)` : '';
+  const reasons = reply.report.explanation ? ` With reasons${on}: see section 6.` : '';
   $('score-status').textContent = `${reply.report.rows} customers scored in ${Math.round(performance.now() - t0)} ms: ${seg} risk (high: p ≥ 0.5, medium: p ≥ 0.2).${reasons}${notes}`;
   showScored(reply, model, fromFile);
 }

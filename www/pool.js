@@ -133,3 +133,23 @@ export async function runOnPool(options, size, onProgress) {
   const memory = [state.workerMemory, ...pool.slice(1).map((w) => w.helper.memory)];
   return { ...reply, workers: pool.length, memory };
 }
+
+/**
+ * The explanations of a score of every customer by the kept model `model`, computed in `size`
+ * parts: the session's worker saves the model as a model file, each helper loads it and
+ * explains its share of the rows, the session's worker its own. Resolves with the parts (for
+ * 'score', which joins them into what it would have computed alone) or an error reply.
+ */
+export async function explainOnPool(model, size) {
+  const saved = await request({ type: 'saveModel', models: [model] });
+  if (saved.type === 'error') return saved;
+  const workers = await helpersWithTable(size - 1);
+  const asks = [request({ type: 'explainPart', model, part: 0, parts: size })];
+  workers.forEach((h, k) => {
+    const bytes = saved.bytes.slice(0);
+    asks.push(ask(h, { type: 'loadModel', name: 'pool.clm', bytes }, null, [bytes.buffer])
+      .then((r) => (r.type === 'error' ? r : ask(h, { type: 'explainPart', model, part: k + 1, parts: size, fromFile: true }))));
+  });
+  const replies = await Promise.all(asks);
+  return replies.find((r) => r.type === 'error') ?? { type: 'parts', parts: replies.map((r) => r.packet) };
+}

@@ -3,6 +3,7 @@
 // {id, type, ...} requests, answered one at a time in order: 'sample' | 'load' (a new table and
 // session), 'inspect' (the table again with new options: no re-parse), 'run', 'jobs' |
 // 'fitJob' | 'adopt' (a run on the page's pool of workers, see pool.js), 'score',
+// 'explainPart' (a share of a score's explanations, for the pool),
 // 'synthesize', 'whatif', 'importance', 'explainCustomer', 'lesson', 'saveModel', 'loadModel', 'checkReported',
 // 'warmUp'; and
 // {type: 'pause'|'resume'} during a run, answered at once.
@@ -142,8 +143,14 @@ const handlers = {
   async score(msg) {
     const s = current();
     const options = { explain: msg.explain ?? false };
-    const scored = msg.fromFile ? await s.scoreWithModelFile(msg.model, options) : await s.score(msg.model, options);
+    const parts = msg.parts ?? null;
+    const scored = msg.fromFile ? await s.scoreWithModelFile(msg.model, options, parts) : await s.score(msg.model, options, parts);
     return { ...scored, counts: s.counts() };
+  },
+  // A share of the explanations of a score (the page's pool; 'score' takes the parts).
+  async explainPart(msg) {
+    const packet = await current().explainPart(msg.model, {}, msg.part, msg.parts, msg.fromFile ?? false);
+    return { report: null, packet, transfer: [packet.buffer] };
   },
   whatif: (msg) => ({ report: current().whatif(msg.model, msg.threshold, msg.campaign) }),
   importance: async (msg) => ({ report: await current().importance(msg.model) }),

@@ -324,6 +324,8 @@ test('the kept models score and generate without training; a model file scores t
   await waitForRead(page, 'ecommerce_churn.csv');
   const available = await chooseModels(page, ['logistic_regression', 'random_forest', 'gan']);
   await page.fill('#epochs', '2');
+  // One worker: its counts are all the work done (a pool's helpers count their own).
+  await page.selectOption('#workers', '1');
   const { report, error } = await train(page);
   assert.ok(report, error);
   assert.ok((await page.evaluate(() => window.progressEvents)).includes('fit'), 'the wrapper sees training events');

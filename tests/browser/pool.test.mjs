@@ -30,10 +30,10 @@ async function sample(page) {
   await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Read the sample'), null, { timeout: 60_000 });
 }
 
-/** The kept GAN's (or else the forest's) scores of every customer, as the page downloads them. */
-async function scored(page, model) {
+/** A kept model's scores of every customer (with their reasons if asked), as the page downloads them. */
+async function scored(page, model, reasons = false) {
   await page.selectOption('#score-model', `session:${model}`);
-  await page.setChecked('#score-reasons', false);
+  await page.setChecked('#score-reasons', reasons);
   await page.click('#score');
   await page.waitForSelector('#score-download:not([hidden])', { timeout: 120_000 });
   const csv = await download(page, '#score-download');
@@ -63,6 +63,15 @@ test('a 3-seed run on a pool of workers gives the report and models of one worke
   assert.deepEqual(untimed(pool.report), untimed(one.report));
   // The kept (adopted) models score every customer as the one worker's own did.
   assert.equal(await scored(page, model), oneScores);
+  // Reasons for every customer, explained on one worker and on the pool: the same.
+  for (const m of [model, 'random_forest']) {
+    await page.selectOption('#workers', '1');
+    const alone = await scored(page, m, true);
+    assert.doesNotMatch(await page.textContent('#score-status'), /workers in parallel/);
+    await page.selectOption('#workers', '3');
+    assert.equal(await scored(page, m, true), alone, m);
+    assert.match(await page.textContent('#score-status'), /With reasons \(explained on 3 workers in parallel\)/);
+  }
   // Every epoch of both networks on every seed reached the page's epoch table.
   const networks = available.filter((m) => m === 'gan' || m === 'mlp').length;
   assert.equal(await page.$$eval('#epoch-table tbody tr', (trs) => trs.length), 3 * 2 * networks);
