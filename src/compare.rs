@@ -340,6 +340,16 @@ impl SeedInputs {
         self.seed
     }
 
+    /// The training rows' model inputs and classes.
+    pub fn train(&self) -> (&Matrix, &[bool]) {
+        (&self.x_train, &self.y_train)
+    }
+
+    /// The test rows' model inputs and classes.
+    pub fn test(&self) -> (&Matrix, &[bool]) {
+        (&self.x_test, &self.y_test)
+    }
+
     /// With the GAN-augmented training rows made (one GAN fit), if they are not yet.
     async fn augment(&mut self, p: &Prepared) -> Result<(), Error> {
         if self.augmented.is_none() {

@@ -45,6 +45,9 @@ pub struct Trained {
     /// (the same for every batch of synthetic customers, so made once).
     #[cfg_attr(not(feature = "nn"), allow(dead_code))]
     real_f1: RefCell<Vec<(u64, f64)>>,
+    /// Synthetic customers made, waiting for their checks from the page's pool.
+    #[cfg(feature = "nn")]
+    draft: RefCell<Option<crate::synthetic::Draft>>,
 }
 
 /// One loaded table and what was trained on it.
@@ -133,6 +136,8 @@ impl Session {
             fits,
             table,
             real_f1: RefCell::default(),
+            #[cfg(feature = "nn")]
+            draft: RefCell::default(),
         });
         Ok(&trained.report)
     }
@@ -201,6 +206,8 @@ impl Session {
             fits,
             table,
             real_f1: RefCell::default(),
+            #[cfg(feature = "nn")]
+            draft: RefCell::default(),
         });
         Ok(&trained.report)
     }
@@ -314,13 +321,27 @@ impl Session {
         crate::lesson::lesson(&self.raw, &self.prepared, cfg, protocol).await
     }
 
-    /// `rows` synthetic customers from the kept GAN (its first seed's fit).
+    /// `rows` synthetic customers from the kept GAN (first seed), with every quality check.
     #[cfg(feature = "nn")]
     pub async fn synthesize(
         &self,
         rows: usize,
         seed: u64,
     ) -> Result<crate::synthetic::SyntheticReport, Error> {
+        self.synthesize_draft(rows, seed).await?;
+        self.finish_synthesis(&[])
+    }
+
+    /// The first part of [`Session::synthesize`]: the customers made and screened, kept here
+    /// until [`Session::finish_synthesis`]. Returns them as bytes for checks elsewhere, the
+    /// split seed those need, and the checks still to do (the real rows' forest is made once
+    /// per seed).
+    #[cfg(feature = "nn")]
+    pub async fn synthesize_draft(
+        &self,
+        rows: usize,
+        seed: u64,
+    ) -> Result<(Vec<u8>, u64, Vec<crate::synthetic::Check>), Error> {
         let trained = self.trained()?;
         let fit = &trained.fits[0];
         let gan = fit
@@ -328,22 +349,82 @@ impl Session {
             .model(ModelKind::Gan)?
             .gan()
             .ok_or_else(|| Error::config("the GAN's generator is not kept"))?;
-        let known = trained
-            .real_f1
-            .borrow()
-            .iter()
-            .find(|(s, _)| *s == seed)
-            .map(|k| k.1);
-        let report = crate::synthetic::synthesize(
-            &trained.table,
-            &fit.split,
-            &fit.pipeline.preprocessor,
-            gan,
-            rows,
-            seed,
-            known,
-        )
-        .await?;
+        let (table, pre) = (&trained.table, &fit.pipeline.preprocessor);
+        let draft = crate::synthetic::draft(table, &fit.split, pre, gan, rows, seed).await?;
+        let bytes = draft.fake_bytes();
+        trained.draft.replace(Some(draft));
+        let known = self.real_f1(seed)?.is_some();
+        let mut checks = crate::synthetic::Check::ALL.to_vec();
+        checks.retain(|c| !(known && *c == crate::synthetic::Check::RealForest));
+        Ok((bytes, fit.pipeline.seed, checks))
+    }
+
+    /// The real rows' forest F1 for the synthesis seed `seed`, where it was made already.
+    #[cfg(feature = "nn")]
+    fn real_f1(&self, seed: u64) -> Result<Option<f64>, Error> {
+        let known = self.trained()?.real_f1.borrow();
+        Ok(known.iter().find(|(s, _)| *s == seed).map(|k| k.1))
+    }
+
+    /// One check of the synthetic customers of [`Session::synthesize_draft`]: of this
+    /// session's draft (`fake: None`), or (a pool worker) of the rows `fake` sent from there,
+    /// against this session's split `split_seed` of the run options `cfg`.
+    #[cfg(feature = "nn")]
+    pub fn synthetic_check(
+        &mut self,
+        check: crate::synthetic::Check,
+        fake: Option<(&[u8], &Checked, u64)>,
+        seed: u64,
+    ) -> Result<Option<f64>, Error> {
+        let Some((bytes, cfg, split_seed)) = fake else {
+            let trained = self.trained()?;
+            let draft = trained.draft.borrow();
+            let draft = draft
+                .as_ref()
+                .ok_or_else(|| Error::config("make the synthetic customers first"))?;
+            return draft.check(check);
+        };
+        self.edit(cfg)?;
+        let table = Rc::clone(&self.prepared);
+        let kept = self
+            .job_inputs
+            .take()
+            .filter(|(c, t, i)| **c == **cfg && Rc::ptr_eq(t, &table) && i.seed() == split_seed);
+        let inputs = match kept {
+            Some((_, _, inputs)) => inputs,
+            None => SeedInputs::new(&table, cfg, split_seed)?,
+        };
+        let result =
+            crate::synthetic::check_elsewhere(check, inputs.train(), inputs.test(), bytes, seed);
+        self.job_inputs = Some((cfg.clone(), table, inputs));
+        result
+    }
+
+    /// The synthetic customers' report, with the checks `done` elsewhere; the others (and the
+    /// real rows' forest where it is not known yet) are made here.
+    #[cfg(feature = "nn")]
+    pub fn finish_synthesis(
+        &self,
+        done: &[(crate::synthetic::Check, Option<f64>)],
+    ) -> Result<crate::synthetic::SyntheticReport, Error> {
+        use crate::synthetic::Check;
+        let trained = self.trained()?;
+        let draft = trained
+            .draft
+            .take()
+            .ok_or_else(|| Error::config("make the synthetic customers first"))?;
+        let seed = draft.seed();
+        let known = self.real_f1(seed)?;
+        let mut results = Vec::new();
+        for check in Check::ALL {
+            let value = match done.iter().find(|(c, _)| *c == check) {
+                Some(&(_, v)) => v,
+                None if check == Check::RealForest && known.is_some() => known,
+                None => draft.check(check)?,
+            };
+            results.push((check, value));
+        }
+        let report = draft.finish(&results);
         if let (None, Some(f1)) = (known, report.quality.trtr_f1) {
             trained.real_f1.borrow_mut().push((seed, f1));
         }

@@ -275,6 +275,55 @@ pub async fn synthesize(
     seed: u64,
     real_f1: Option<f64>,
 ) -> Result<SyntheticReport, Error> {
+    let draft = draft(prepared, split, pre, gan, rows, seed).await?;
+    let mut results = Vec::new();
+    for check in Check::ALL {
+        let known = real_f1.filter(|_| check == Check::RealForest);
+        results.push((
+            check,
+            known.map_or_else(|| draft.check(check), |f1| Ok(Some(f1)))?,
+        ));
+    }
+    Ok(draft.finish(&results))
+}
+
+/// The quality checks that fit models of their own: independent jobs once the rows are made
+/// (the page's pool runs them on several workers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    /// Real training rows against synthetic ones: a logistic regression's ROC-AUC.
+    Detection,
+    /// Test F1 of a forest trained on the synthetic rows.
+    SyntheticForest,
+    /// Test F1 of a forest trained on the real training rows.
+    RealForest,
+}
+
+impl Check {
+    pub const ALL: [Check; 3] = [Check::Detection, Check::SyntheticForest, Check::RealForest];
+}
+
+/// Synthetic customers made and screened for privacy, before the checks that fit models.
+#[cfg(feature = "nn")]
+pub struct Draft {
+    report: SyntheticReport,
+    real: Labelled,
+    fake: Labelled,
+    test: Labelled,
+}
+
+/// The generated rows, screened: those too close to a real customer go before any other
+/// check sees them.
+#[cfg(feature = "nn")]
+pub async fn draft(
+    prepared: &crate::prepare::Prepared,
+    split: &crate::split::Split,
+    pre: &crate::preprocess::Preprocessor,
+    gan: &crate::models::nn::Gan,
+    rows: usize,
+    seed: u64,
+) -> Result<Draft, Error> {
     if rows == 0 {
         return Err(Error::config("ask for at least one synthetic row"));
     }
@@ -292,7 +341,6 @@ pub async fn synthesize(
         x: pre.transform(table, &split.test)?,
         y: schema.churned(&split.test),
     };
-    // Rows too close to a real customer go before any other check sees them.
     let (privacy, keep) = crate::privacy::assess(&x_synth, &real.x, &test.x);
     let kept: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
     if kept.is_empty() {
@@ -307,21 +355,92 @@ pub async fn synthesize(
         x: x_synth.pick(&kept),
         y: kept.iter().map(|&i| classes[i]).collect(),
     };
-    let churners = fake.y.iter().filter(|&&b| b).count();
     let mut quality = synth.quality(table, schema, &split.train);
     quality.privacy = Some(privacy);
-    let (detection_auc, tstr, trtr) = checks(&real, &fake, &test, seed, real_f1)?;
-    quality.detection_auc = detection_auc;
-    quality.detection_score = detection_auc.map(|a| 1.0 - (2.0 * a.max(0.5) - 1.0));
-    quality.tstr_f1 = Some(tstr);
-    quality.trtr_f1 = Some(trtr);
-    Ok(SyntheticReport {
+    let report = SyntheticReport {
         rows: kept.len(),
-        churners,
+        churners: fake.y.iter().filter(|&&b| b).count(),
         seed,
         quality,
         csv: synth.to_csv(table),
+    };
+    Ok(Draft {
+        report,
+        real,
+        fake,
+        test,
     })
+}
+
+#[cfg(feature = "nn")]
+impl Draft {
+    /// The synthesis seed.
+    pub fn seed(&self) -> u64 {
+        self.report.seed
+    }
+
+    /// One check here.
+    pub fn check(&self, check: Check) -> Result<Option<f64>, Error> {
+        run_check(check, &self.real, &self.fake, &self.test, self.report.seed)
+    }
+
+    /// The synthetic rows' model inputs and classes as bytes, for [`check_elsewhere`].
+    pub fn fake_bytes(&self) -> Vec<u8> {
+        let mut out = (self.fake.x.rows as u64).to_le_bytes().to_vec();
+        out.extend(self.fake.y.iter().map(|&b| u8::from(b)));
+        out.extend(self.fake.x.to_bytes());
+        out
+    }
+
+    /// The report with the checks' results (a check left out stays unknown).
+    pub fn finish(self, results: &[(Check, Option<f64>)]) -> SyntheticReport {
+        let mut report = self.report;
+        let q = &mut report.quality;
+        for &(check, value) in results {
+            match check {
+                Check::Detection => {
+                    q.detection_auc = value;
+                    q.detection_score = value.map(|a| 1.0 - (2.0 * a.max(0.5) - 1.0));
+                }
+                Check::SyntheticForest => q.tstr_f1 = value,
+                Check::RealForest => q.trtr_f1 = value,
+            }
+        }
+        report
+    }
+}
+
+/// One check of synthetic rows sent as [`Draft::fake_bytes`], against real training and
+/// test rows `real` and `test` (model inputs and classes) made here from the same split.
+#[cfg(feature = "nn")]
+pub fn check_elsewhere(
+    check: Check,
+    real: (&Matrix, &[bool]),
+    test: (&Matrix, &[bool]),
+    fake: &[u8],
+    seed: u64,
+) -> Result<Option<f64>, Error> {
+    let bad = || Error::input("the synthetic rows sent for a check are damaged");
+    let n =
+        u64::from_le_bytes(fake.get(..8).ok_or_else(bad)?.try_into().expect("8 bytes")) as usize;
+    let y: Vec<bool> = fake
+        .get(8..8 + n)
+        .ok_or_else(bad)?
+        .iter()
+        .map(|&b| b == 1)
+        .collect();
+    let x = Matrix::from_bytes(n, real.0.cols, &fake[8 + n..]).ok_or_else(bad)?;
+    let labelled = |(x, y): (&Matrix, &[bool])| Labelled {
+        x: x.clone(),
+        y: y.to_vec(),
+    };
+    run_check(
+        check,
+        &labelled(real),
+        &Labelled { x, y },
+        &labelled(test),
+        seed,
+    )
 }
 
 /// Model inputs and their classes.
@@ -331,20 +450,31 @@ struct Labelled {
     y: Vec<bool>,
 }
 
-/// Detection AUC (real training rows against synthetic rows, logistic regression, 30 % held
-/// out), then the test F1 of a 100-tree forest trained on synthetic rows and on real rows (unless
-/// `real_f1` gives the latter).
+/// One check: the detection AUC (real training rows against synthetic rows, logistic
+/// regression, 30 % held out), or the test F1 of a 100-tree forest trained on synthetic rows
+/// or on real rows.
 #[cfg(feature = "nn")]
-fn checks(
+fn run_check(
+    check: Check,
     real: &Labelled,
     fake: &Labelled,
     test: &Labelled,
     seed: u64,
-    real_f1: Option<f64>,
-) -> Result<(Option<f64>, f64, f64), Error> {
+) -> Result<Option<f64>, Error> {
     use crate::models::baselines::Logistic;
     use crate::models::forest::Forest;
     use crate::split::{SplitOptions, stratified};
+    let f1_of = |on: &Labelled| -> Result<Option<f64>, Error> {
+        let forest = Forest::fitted(&on.x, &on.y, 100, seed)?;
+        Ok(Some(
+            crate::metrics::evaluate(&test.y, &forest.probabilities(&test.x)?, 0.5).f1,
+        ))
+    };
+    match check {
+        Check::SyntheticForest => return f1_of(fake),
+        Check::RealForest => return f1_of(real),
+        Check::Detection => {}
+    }
     let both = real.x.stack(&fake.x);
     let is_synth: Vec<Option<bool>> = (0..both.rows).map(|i| Some(i >= real.x.rows)).collect();
     let all: Vec<usize> = (0..both.rows).collect();
@@ -355,19 +485,10 @@ fn checks(
     let parts = stratified(&all, &is_synth, &opts)?;
     let labels = |rows: &[usize]| -> Vec<bool> { rows.iter().map(|&r| r >= real.x.rows).collect() };
     let detector = Logistic::fitted(&both.pick(&parts.train), &labels(&parts.train), 1.0)?;
-    let auc = crate::metrics::roc_auc(
+    Ok(crate::metrics::roc_auc(
         &labels(&parts.test),
         &detector.probabilities(&both.pick(&parts.test))?,
-    );
-    let f1_of = |on: &Labelled| -> Result<f64, Error> {
-        let forest = Forest::fitted(&on.x, &on.y, 100, seed)?;
-        Ok(crate::metrics::evaluate(&test.y, &forest.probabilities(&test.x)?, 0.5).f1)
-    };
-    let real_f1 = match real_f1 {
-        Some(f1) => f1,
-        None => f1_of(real)?,
-    };
-    Ok((auc, f1_of(fake)?, real_f1))
+    ))
 }
 
 /// Generated customers of the given `(count, churn)` classes: assembled into the table's

@@ -405,6 +405,68 @@ impl WebSession {
         with_csv(&report, &report.csv)
     }
 
+    /// The page's pool makes synthetic customers in three steps: this one makes and screens
+    /// them here (`{packet, splitSeed, checks}`: the rows as bytes, the split the checks need,
+    /// the checks to do), `syntheticCheck` runs a check on any worker, `finishSynthesis` joins
+    /// their results (`[{check, value}]`) into `synthesize`'s answer.
+    #[cfg(feature = "nn")]
+    #[wasm_bindgen(js_name = synthesizeDraft)]
+    pub async fn synthesize_draft(&self, rows: u32, seed: u32) -> Result<JsValue, JsError> {
+        let (packet, split_seed, checks) = self
+            .session
+            .synthesize_draft(rows as usize, u64::from(seed))
+            .await?;
+        let out = js_sys::Object::new();
+        let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&out, &k.into(), v);
+        let _ = set(
+            "packet",
+            &js_sys::Uint8Array::from(packet.as_slice()).into(),
+        );
+        let _ = set("splitSeed", &JsValue::from_f64(split_seed as f64));
+        let _ = set("checks", &to_js(&checks)?);
+        Ok(out.into())
+    }
+
+    /// One check (`detection`, `synthetic_forest`, `real_forest`) of synthetic customers with
+    /// synthesis seed `seed`: of this session's draft when `packet` is absent, else of the
+    /// rows `packet` against this session's split `splitSeed` of the run options `options`.
+    #[cfg(feature = "nn")]
+    #[wasm_bindgen(js_name = syntheticCheck)]
+    pub fn synthetic_check(
+        &mut self,
+        check: JsValue,
+        seed: u32,
+        packet: Option<Vec<u8>>,
+        options: JsValue,
+        split_seed: u32,
+    ) -> Result<Option<f64>, JsError> {
+        let check = from_js(check, "check")?;
+        let cfg = match packet {
+            Some(_) => Some(config(options)?),
+            None => None,
+        };
+        let fake = packet
+            .as_deref()
+            .zip(cfg.as_ref())
+            .map(|(p, c)| (p, c, u64::from(split_seed)));
+        Ok(self.session.synthetic_check(check, fake, u64::from(seed))?)
+    }
+
+    /// `synthesize`'s answer from the draft and the checks done elsewhere.
+    #[cfg(feature = "nn")]
+    #[wasm_bindgen(js_name = finishSynthesis)]
+    pub fn finish_synthesis(&self, done: JsValue) -> Result<JsValue, JsError> {
+        #[derive(serde::Deserialize)]
+        struct Done {
+            check: crate::synthetic::Check,
+            value: Option<f64>,
+        }
+        let done: Vec<Done> = from_js(done, "checks")?;
+        let done: Vec<_> = done.into_iter().map(|d| (d.check, d.value)).collect();
+        let report = self.session.finish_synthesis(&done)?;
+        with_csv(&report, &report.csv)
+    }
+
     /// A model file of the kept models `models` (names; all when empty).
     #[wasm_bindgen(js_name = saveModel)]
     pub async fn save_model(&self, models: Vec<String>) -> Result<Vec<u8>, JsError> {

@@ -306,3 +306,31 @@ fn fits_made_by_pool_workers_and_adopted_give_the_serial_report_and_models() {
     assert!(err.message.contains("another model's"), "{}", err.message);
     assert!(main.adopt(&cfg, &packets[1..], 1.0).is_err());
 }
+
+#[test]
+fn synthetic_checks_made_by_pool_workers_give_the_same_report() {
+    use churnlab::synthetic::Check;
+    let csv = sample_csv(600, 4);
+    let (main, cfg) = common::trained_on(&csv, &[ModelKind::Gan]);
+    let (alone, _) = common::trained_on(&csv, &[ModelKind::Gan]);
+    let expected = block_on(alone.synthesize(300, 2)).unwrap();
+    // The pool: the rows made in the session's worker, each check on a helper of its own.
+    let (packet, split_seed, checks) = block_on(main.synthesize_draft(300, 2)).unwrap();
+    assert_eq!(checks, Check::ALL);
+    let done: Vec<(Check, Option<f64>)> = checks
+        .iter()
+        .map(|&c| {
+            let mut helper = Session::load(csv.as_bytes(), "sample.csv", &cfg).unwrap();
+            let fake = Some((packet.as_slice(), &cfg, split_seed));
+            (c, helper.synthetic_check(c, fake, 2).unwrap())
+        })
+        .collect();
+    let pooled = main.finish_synthesis(&done).unwrap();
+    assert_eq!(pooled, expected);
+    assert_eq!(pooled.csv, expected.csv);
+    // Again with the same seed: the real rows' forest is known now, so not asked for.
+    let (_, _, checks) = block_on(main.synthesize_draft(300, 2)).unwrap();
+    assert_eq!(checks, [Check::Detection, Check::SyntheticForest]);
+    assert_eq!(main.finish_synthesis(&[]).unwrap(), expected);
+    assert!(main.finish_synthesis(&[]).is_err(), "no draft waiting");
+}

@@ -4,7 +4,7 @@
 import { $, offer, offerReport, showError } from './dom.js';
 import { state, request, label } from './state.js';
 import { showScored, resetCustomers } from './customers.js';
-import { poolSize, poolCanLoad, explainOnPool } from './pool.js';
+import { poolSize, poolCanLoad, explainOnPool, synthesizeOnPool } from './pool.js';
 
 /** A new table (or the same one, edited) was shown: what was made from the last one goes. */
 export function resetExport(r) {
@@ -26,7 +26,9 @@ async function synthesizeCustomers() {
   $('synthesize').disabled = true;
   $('synth-status').textContent = `Generating ${rows} customers with the trained GAN…`;
   const t0 = performance.now();
-  const reply = await request({ type: 'synthesize', rows, seed: 0 });
+  // The checks go to the pool when there are cores for it (the first time it has three).
+  const size = poolCanLoad() && state.runOptions ? poolSize(3) : 1;
+  const reply = size > 1 ? await synthesizeOnPool(rows, 0, size) : await request({ type: 'synthesize', rows, seed: 0 });
   $('synthesize').disabled = false;
   if (reply.type === 'error') { $('synth-status').textContent = ''; return showError(reply.message); }
   const q = reply.report.quality;
@@ -34,7 +36,7 @@ async function synthesizeCustomers() {
   $('synth-status').textContent = `${reply.report.rows} synthetic customers (${reply.report.churners} churners) in ${Math.round(performance.now() - t0)} ms. ` +
     `Column-shape score ${q.shape_score.toFixed(3)}, correlation score ${q.correlation_score?.toFixed(3) ?? '–'}, ` +
     `real-vs-synthetic detection AUC ${q.detection_auc?.toFixed(3) ?? '–'}, F1 of a forest trained on them ${q.tstr_f1?.toFixed(3)} ` +
-    `(on real rows ${q.trtr_f1?.toFixed(3)}).` + privacyText(q.privacy);
+    `(on real rows ${q.trtr_f1?.toFixed(3)}).` + privacyText(q.privacy) + (reply.workers > 1 ? ` Checked on ${reply.workers} workers in parallel.` : '');
 }
 
 /** The privacy check of a synthesis: distance to the closest real customer. */

@@ -153,3 +153,29 @@ export async function explainOnPool(model, size) {
   const replies = await Promise.all(asks);
   return replies.find((r) => r.type === 'error') ?? { type: 'parts', parts: replies.map((r) => r.packet) };
 }
+
+/**
+ * `rows` synthetic customers from the kept GAN with their quality checks spread over `size`
+ * workers: the session's worker makes and screens the rows, the checks that fit models of
+ * their own (detection, forests on synthetic and on real rows) go round the workers, helpers
+ * getting the rows as bytes and the run's options to make the same split, and the session's
+ * worker joins their results. Resolves as 'synthesize' does.
+ */
+export async function synthesizeOnPool(rows, seed, size) {
+  const draft = await request({ type: 'synthDraft', rows, seed });
+  if (draft.type === 'error') return draft;
+  const { packet, splitSeed, checks } = draft;
+  // The checks fit no network: the run's options with the CPU named (not 'auto').
+  const options = structuredClone(state.runOptions);
+  options.models.nn.backend = 'cpu';
+  const workers = await helpersWithTable(Math.min(size, checks.length) - 1);
+  const results = await Promise.all(checks.map((check, k) => {
+    const h = workers[(k % (workers.length + 1)) - 1];
+    const msg = { type: 'synthCheck', check, seed };
+    return h ? ask(h, { ...msg, packet: packet.slice(0), options, splitSeed }) : request(msg);
+  }));
+  const failed = results.find((r) => r.type === 'error');
+  if (failed) return failed;
+  const reply = await request({ type: 'synthFinish', done: checks.map((check, k) => ({ check, value: results[k].report })) });
+  return { ...reply, workers: workers.length + 1 };
+}

@@ -16,6 +16,8 @@ export const state = {
   /** Whether the worker holds trained models (and the report of their run), and the model file it holds (its info). */
   trained: false,
   runReport: null,
+  /** The options of the run whose models the session's worker keeps. */
+  runOptions: null,
   modelFile: null,
   paused: false,
   warmedWorker: false,

@@ -176,6 +176,8 @@ export async function train() {
   if (reply.type === 'error') { $('train-status').textContent = ''; return showError(reply.message); }
   state.trained = true;
   state.runReport = reply.report;
+  // A pool worker checking synthetic customers makes the run's split again from these.
+  state.runOptions = options;
   showComparison(reply.report);
   showTooGood(reply.report);
   showPool(reply);

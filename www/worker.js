@@ -3,7 +3,8 @@
 // {id, type, ...} requests, answered one at a time in order: 'sample' | 'load' (a new table and
 // session), 'inspect' (the table again with new options: no re-parse), 'run', 'jobs' |
 // 'fitJob' | 'adopt' (a run on the page's pool of workers, see pool.js), 'score',
-// 'explainPart' (a share of a score's explanations, for the pool),
+// 'explainPart' (a share of a score's explanations, for the pool), 'synthDraft' |
+// 'synthCheck' | 'synthFinish' (synthetic customers checked on the pool),
 // 'synthesize', 'whatif', 'importance', 'explainCustomer', 'lesson', 'saveModel', 'loadModel', 'checkReported',
 // 'warmUp'; and
 // {type: 'pause'|'resume'} during a run, answered at once.
@@ -162,6 +163,17 @@ const handlers = {
   async synthesize(msg) {
     const s = current();
     const { report, csv } = await s.synthesize(msg.rows, msg.seed ?? 0);
+    return { report, csv, counts: s.counts() };
+  },
+  // Synthetic customers on the pool: made here, checked on any worker, joined here.
+  async synthDraft(msg) {
+    const { packet, splitSeed, checks } = await current().synthesizeDraft(msg.rows, msg.seed ?? 0);
+    return { report: null, packet, splitSeed, checks, transfer: [packet.buffer] };
+  },
+  synthCheck: (msg) => ({ report: current().syntheticCheck(msg.check, msg.seed ?? 0, msg.packet ?? null, msg.options ?? null, msg.splitSeed ?? 0) ?? null }),
+  synthFinish(msg) {
+    const s = current();
+    const { report, csv } = s.finishSynthesis(msg.done);
     return { report, csv, counts: s.counts() };
   },
   async saveModel(msg) {

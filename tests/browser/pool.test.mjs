@@ -72,6 +72,33 @@ test('a 3-seed run on a pool of workers gives the report and models of one worke
     assert.equal(await scored(page, m, true), alone, m);
     assert.match(await page.textContent('#score-status'), /With reasons \(explained on 3 workers in parallel\)/);
   }
+  // Synthetic customers with their checks, on one worker and on the pool: the same.
+  if (model === 'gan') {
+    const synth = async () => {
+      await page.evaluate(() => { document.getElementById('synth-download').hidden = true; });
+      await page.fill('#synth-rows', '400');
+      await page.click('#synthesize');
+      await page.waitForSelector('#synth-download:not([hidden])', { timeout: 120_000 });
+      const status = (await page.textContent('#synth-status')).replace(/ in \d+ ms/, '');
+      return [await download(page, '#synth-download'), status];
+    };
+    await page.selectOption('#workers', '1');
+    const alone = await synth();
+    await page.reload();
+    await sample(page);
+    await chooseModels(page, available);
+    await page.fill('#epochs', '2');
+    await page.fill('#hidden', '32');
+    await page.fill('#seeds', '3');
+    await page.selectOption('#workers', '3');
+    const again = await train(page, 300_000);
+    assert.deepEqual(untimed(again.report), untimed(one.report));
+    // The first synthesis of a session: all three checks, one per worker.
+    const pooled = await synth();
+    assert.equal(pooled[0], alone[0]);
+    assert.equal(pooled[1], `${alone[1]} Checked on 3 workers in parallel.`);
+    assert.match(alone[1], /detection AUC 0\.\d{3}, F1 of a forest trained on them 0\.\d{3} \(on real rows 0\.\d{3}\)/);
+  }
   // Every epoch of both networks on every seed reached the page's epoch table.
   const networks = available.filter((m) => m === 'gan' || m === 'mlp').length;
   assert.equal(await page.$$eval('#epoch-table tbody tr', (trs) => trs.length), 3 * 2 * networks);
