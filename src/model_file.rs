@@ -137,13 +137,7 @@ pub async fn write(
     let mut out = Vec::with_capacity(json.len() + blobs.0.iter().map(Vec::len).sum::<usize>() + 64);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
-    out.extend_from_slice(&json);
-    out.extend_from_slice(&(blobs.0.len() as u32).to_le_bytes());
-    for b in &blobs.0 {
-        out.extend_from_slice(&(b.len() as u64).to_le_bytes());
-        out.extend_from_slice(b);
-    }
+    write_body(&mut out, &json, &blobs);
     let sum = fnv1a(&out);
     out.extend_from_slice(&sum.to_le_bytes());
     Ok(out)
@@ -177,14 +171,20 @@ pub async fn pack_fit(
     };
     let json = serde_json::to_vec(&manifest).map_err(|e| Error::input(e.to_string()))?;
     let mut out = FIT_MAGIC.to_vec();
+    write_body(&mut out, &json, &blobs);
+    Ok(out)
+}
+
+/// The manifest (its length, then the JSON) and the blobs (their count, then each one's
+/// length and bytes).
+fn write_body(out: &mut Vec<u8>, json: &[u8], blobs: &Blobs) {
     out.extend_from_slice(&(json.len() as u64).to_le_bytes());
-    out.extend_from_slice(&json);
+    out.extend_from_slice(json);
     out.extend_from_slice(&(blobs.0.len() as u32).to_le_bytes());
     for b in &blobs.0 {
         out.extend_from_slice(&(b.len() as u64).to_le_bytes());
         out.extend_from_slice(b);
     }
-    Ok(out)
 }
 
 /// A fit packet read back, its model restored for rows `inputs` wide.
@@ -200,13 +200,8 @@ pub fn unpack_fit(
         bytes,
         at: FIT_MAGIC.len(),
     };
-    let n = r.len()?;
-    let m: FitManifest = serde_json::from_slice(r.take(n)?).map_err(|_| bad())?;
-    let mut blobs = Blobs::default();
-    for _ in 0..r.u32()? {
-        let n = r.len()?;
-        blobs.push(r.take(n)?.to_vec());
-    }
+    let (json, blobs) = r.body()?;
+    let m: FitManifest = serde_json::from_slice(json).map_err(|_| bad())?;
     let probabilities = blobs
         .get(m.probabilities)?
         .chunks_exact(8)
@@ -240,6 +235,18 @@ impl<'a> Reader<'a> {
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
+    /// What [`write_body`] wrote: the manifest's JSON and the blobs.
+    fn body(&mut self) -> Result<(&'a [u8], Blobs), Error> {
+        let n = self.len()?;
+        let json = self.take(n)?;
+        let mut blobs = Blobs::default();
+        for _ in 0..self.u32()? {
+            let n = self.len()?;
+            blobs.push(self.take(n)?.to_vec());
+        }
+        Ok((json, blobs))
+    }
+
     fn len(&mut self) -> Result<usize, Error> {
         let b = self.take(8)?;
         let n = u64::from_le_bytes(b.try_into().expect("8 bytes"));
@@ -266,14 +273,7 @@ pub fn read(bytes: &[u8], name: &str) -> Result<ModelFile, Error> {
         )));
     }
     let cut = |e: Error| Error::input(format!("'{name}': {e}"));
-    let n = r.len().map_err(cut)?;
-    let json = r.take(n).map_err(cut)?;
-    let count = r.u32().map_err(cut)? as usize;
-    let mut blobs = Blobs::default();
-    for _ in 0..count {
-        let n = r.len().map_err(cut)?;
-        blobs.push(r.take(n).map_err(cut)?.to_vec());
-    }
+    let (json, blobs) = r.body().map_err(cut)?;
     let body = r.at;
     let sum = r.take(8).map_err(cut)?;
     if r.at != bytes.len()

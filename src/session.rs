@@ -131,15 +131,7 @@ impl Session {
         // Every model of every seed, and per seed the GAN that made augmentation rows.
         let models: usize = fits.iter().map(|f| f.pipeline.models.len()).sum();
         self.counts.model_fits += models + if cfg.augment { fits.len() } else { 0 };
-        let trained = self.trained.insert(Trained {
-            report,
-            fits,
-            table,
-            real_f1: RefCell::default(),
-            #[cfg(feature = "nn")]
-            draft: RefCell::default(),
-        });
-        Ok(&trained.report)
+        Ok(self.keep(report, fits, table))
     }
 
     /// One fit of a run of `cfg` (a pool worker's job), packed for the session's worker to
@@ -201,6 +193,11 @@ impl Session {
         self.counts.preprocessor_fits += fits.len();
         // Every fit adopted, and per seed the GAN that made augmentation rows (once at least).
         self.counts.model_fits += packets.len() + if cfg.augment { fits.len() } else { 0 };
+        Ok(self.keep(report, fits, table))
+    }
+
+    /// Keeps a run's report and fits (made on the prepared `table`).
+    fn keep(&mut self, report: RunReport, fits: Vec<SeedFit>, table: Rc<Prepared>) -> &RunReport {
         let trained = self.trained.insert(Trained {
             report,
             fits,
@@ -209,7 +206,7 @@ impl Session {
             #[cfg(feature = "nn")]
             draft: RefCell::default(),
         });
-        Ok(&trained.report)
+        &trained.report
     }
 
     /// What the last run trained.

@@ -119,6 +119,15 @@ fn score_options(options: JsValue) -> Result<ScoreOptions, JsError> {
     })
 }
 
+/// Score options with the explanations' parts from the pool, if any.
+fn with_parts(opts: ScoreOptions, parts: Option<Vec<js_sys::Uint8Array>>) -> ScoreOptions {
+    let parts = parts.unwrap_or_default();
+    ScoreOptions {
+        parts: parts.iter().map(js_sys::Uint8Array::to_vec).collect(),
+        ..opts
+    }
+}
+
 /// `{report, csv}`: a report and the CSV it describes.
 fn with_csv<T: Serialize>(report: &T, csv: &str) -> Result<JsValue, JsError> {
     #[derive(Serialize)]
@@ -267,12 +276,7 @@ impl WebSession {
         parts: Option<Vec<js_sys::Uint8Array>>,
     ) -> Result<JsValue, JsError> {
         let kind = ModelKind::parse(&model)?;
-        let mut opts = score_options(options)?;
-        opts.parts = parts
-            .unwrap_or_default()
-            .iter()
-            .map(js_sys::Uint8Array::to_vec)
-            .collect();
+        let opts = with_parts(score_options(options)?, parts);
         let report = self.session.score(kind, &opts).await?;
         scored(&report)
     }
@@ -384,12 +388,7 @@ impl WebSession {
             .model_file
             .as_ref()
             .ok_or_else(|| JsError::new("load a model file first"))?;
-        let mut opts = score_options(options)?;
-        opts.parts = parts
-            .unwrap_or_default()
-            .iter()
-            .map(js_sys::Uint8Array::to_vec)
-            .collect();
+        let opts = with_parts(score_options(options)?, parts);
         let report = self.session.score_with(file, kind, &opts).await?;
         scored(&report)
     }
