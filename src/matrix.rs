@@ -29,6 +29,47 @@ impl Matrix {
         }
     }
 
+    /// Every row of this matrix dotted with every row of `other` (of the same width): a
+    /// `self.rows × other.rows` row-major block, by gemm's SIMD kernels (those burn's CPU
+    /// backend multiplies with).
+    pub fn dots(&self, other: &Matrix) -> Vec<f32> {
+        assert_eq!(self.cols, other.cols, "rows of one width");
+        assert_eq!(self.data.len(), self.rows * self.cols);
+        assert_eq!(other.data.len(), other.rows * other.cols);
+        let (m, n, k) = (self.rows, other.rows, self.cols);
+        let mut out = vec![0f32; m * n];
+        if m == 0 || n == 0 {
+            return out;
+        }
+        // SAFETY: the pointers and strides describe `self` (m × k, row-major), `other`
+        // transposed (k × n: element (p, j) at j·k + p) and `out` (m × n, row-major), all
+        // checked above to hold exactly those elements; gemm reads and writes nothing else.
+        unsafe {
+            gemm::gemm(
+                m,
+                n,
+                k,
+                out.as_mut_ptr(),
+                1,
+                n as isize,
+                false,
+                self.data.as_ptr(),
+                1,
+                k as isize,
+                other.data.as_ptr(),
+                k as isize,
+                1,
+                0.0,
+                1.0,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
+        }
+        out
+    }
+
     /// This matrix with the rows of `other` (of the same width) below it.
     pub fn stack(&self, other: &Matrix) -> Matrix {
         debug_assert_eq!(self.cols, other.cols);
@@ -73,6 +114,29 @@ pub struct Layout {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dots_are_every_row_against_every_row() {
+        let a = Matrix {
+            rows: 3,
+            cols: 2,
+            data: vec![1.0, 2.0, 0.0, -1.0, 3.0, 0.5],
+        };
+        let b = Matrix {
+            rows: 2,
+            cols: 2,
+            data: vec![2.0, 1.0, -1.0, 4.0],
+        };
+        assert_eq!(a.dots(&b), [4.0, 7.0, -1.0, -4.0, 6.5, -1.0]);
+        assert!(
+            a.dots(&Matrix {
+                rows: 0,
+                cols: 2,
+                data: vec![]
+            })
+            .is_empty()
+        );
+    }
 
     #[test]
     fn pick_stack_and_bytes_round_trip() {

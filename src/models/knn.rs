@@ -1,6 +1,6 @@
 //! k-nearest neighbours, computed in blocks: for a block of customers against a block of
-//! training rows, squared distances as ‖a‖² + ‖b‖² − 2·a·b (the dot products a small matrix
-//! product over rows in cache), a running top-k per customer with every candidate within the
+//! training rows, squared distances as ‖a‖² + ‖b‖² − 2·a·b (the dot products one matrix
+//! product by gemm's SIMD kernels, [`Matrix::dots`]), a running top-k per customer with every candidate within the
 //! fast formula's rounding of the k-th, and those measured again exactly, so that ties go to the earlier training row as in a
 //! brute-force search. Above [`MAX_REFERENCE`] training rows the neighbours come from a seeded
 //! sample of that many (stated by [`Knn::reference`]). [`Neighbours`] is the search, also
@@ -15,8 +15,8 @@ use crate::rng::Rng;
 /// Training rows a prediction compares with at most.
 pub const MAX_REFERENCE: usize = 50_000;
 /// Customers and training rows per block.
-const BLOCK_ROWS: usize = 64;
-const BLOCK_TRAIN: usize = 512;
+const BLOCK_ROWS: usize = 256;
+const BLOCK_TRAIN: usize = 1024;
 /// Relative error allowed for the fast squared distances: candidates within it of the k-th are
 /// kept and measured again exactly.
 const TOLERANCE: f32 = 1e-4;
@@ -39,6 +39,8 @@ pub struct Neighbours {
     x: Matrix,
     norms: Vec<f32>,
     reference: Vec<u32>,
+    /// The reference rows, in that order, one after another (the matrix product's operand).
+    compared: Matrix,
 }
 
 fn not_fitted() -> Error {
@@ -140,10 +142,12 @@ impl Neighbours {
             reference.truncate(max_reference);
             reference.sort_unstable();
         }
+        let compared = x.pick(&reference.iter().map(|&j| j as usize).collect::<Vec<_>>());
         Neighbours {
             x,
             norms,
             reference,
+            compared,
         }
     }
 
@@ -171,19 +175,20 @@ impl Neighbours {
             .iter()
             .map(|q| TOLERANCE * (q + largest) + 1e-6)
             .collect();
-        let mut dots = vec![0f32; rows.len() * BLOCK_TRAIN];
-        for block in self.reference.chunks(BLOCK_TRAIN) {
+        let customers = x.pick(rows);
+        let d = self.compared.cols;
+        for (c, block) in self.reference.chunks(BLOCK_TRAIN).enumerate() {
             // The block's dot products: customers × training rows.
-            for (a, &i) in rows.iter().enumerate() {
-                let q = x.row(i);
-                for (b, &j) in block.iter().enumerate() {
-                    let t = self.x.row(j as usize);
-                    dots[a * BLOCK_TRAIN + b] = q.iter().zip(t).map(|(u, v)| u * v).sum();
-                }
-            }
+            let start = c * BLOCK_TRAIN;
+            let training = Matrix {
+                rows: block.len(),
+                cols: d,
+                data: self.compared.data[start * d..(start + block.len()) * d].to_vec(),
+            };
+            let dots = customers.dots(&training);
             for (a, cand) in best.iter_mut().enumerate() {
                 for (b, &j) in block.iter().enumerate() {
-                    let d = qnorm[a] + self.norms[j as usize] - 2.0 * dots[a * BLOCK_TRAIN + b];
+                    let d = qnorm[a] + self.norms[j as usize] - 2.0 * dots[a * block.len() + b];
                     if cand.len() >= k && d > cand[k - 1].0 + slack[a] {
                         continue;
                     }
