@@ -8,7 +8,6 @@ import { state, request, tableOptions } from './state.js';
 // (measured: an 81 MiB CSV of 1,000,000 rows, 449 MiB).
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 // A file up to this size is copied, so that a replacement worker (after Stop) can read it again.
-const KEEP_COPY_BYTES = 64 * 1024 * 1024;
 
 export function busy(on, text) {
   $('sample').disabled = on;
@@ -18,12 +17,13 @@ export function busy(on, text) {
 }
 
 /** Sends a load request ('sample' or 'load') and shows the table's report. */
-export async function loadTable(msg, label) {
+export async function loadTable(msg, label, file) {
   // A new table starts without the previous one's edits.
   state.edits = { kinds: {}, roles: {}, labelMap: [], keepLeaky: [] };
   $('label-map').value = '';
-  state.lastLoad = !msg.bytes ? msg
-    : msg.bytes.byteLength <= KEEP_COPY_BYTES ? { ...msg, bytes: msg.bytes.slice(0) } : { type: 'load', name: msg.name };
+  // What a new worker (a helper of the pool, the worker after Stop) reads the table from: the
+  // sample's settings, or the file itself (read again from disk, not held in memory).
+  state.lastLoad = file ? { type: 'load', name: msg.name, file } : msg;
   busy(true, `Reading ${label}…`);
   $('error').hidden = true;
   const t0 = performance.now();
@@ -57,7 +57,7 @@ export async function loadFile(file) {
   }
   busy(true, `Reading '${file.name}'…`); // at once: a big file takes a while to arrive
   $('error').hidden = true;
-  loadTable({ type: 'load', name: file.name, bytes: await file.arrayBuffer() }, `'${file.name}'`);
+  loadTable({ type: 'load', name: file.name, bytes: await file.arrayBuffer() }, `'${file.name}'`, file);
 }
 
 export const loadSample = () => loadTable({ type: 'sample', rows: 5000, seed: 42 }, 'the sample');

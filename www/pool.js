@@ -5,7 +5,7 @@
 // and its test scores); the session's worker adopts them all into the same report and kept
 // models a run on one worker makes (the library checks this; so do the browser tests).
 import { $ } from './dom.js';
-import { state, request, tableOptions, wasmModule } from './state.js';
+import { state, request, tableOptions, tableMessage, wasmModule } from './state.js';
 
 /** Helpers: {worker, pending: Map(id → resolve), progress: Map(id → handler), table, memory}. */
 const helpers = [];
@@ -73,16 +73,16 @@ async function helpersWithTable(n) {
   const last = state.lastLoad;
   await Promise.all(helpers.slice(0, n).map(async (h) => {
     if (h.table === last) return;
-    const bytes = last.bytes?.slice(0);
-    const reply = await ask(h, { ...last, bytes, options: tableOptions() }, null, bytes ? [bytes] : []);
+    const msg = await tableMessage();
+    const reply = await ask(h, { ...msg, options: tableOptions() }, null, msg.bytes ? [msg.bytes] : []);
     if (reply.type === 'error') throw new Error(reply.message);
     h.table = last;
   }));
   return helpers.slice(0, n);
 }
 
-/** Whether the pool can take the current table: a helper needs a copy of the file (or the sample). */
-export const poolCanLoad = () => Boolean(state.lastLoad && (state.lastLoad.type === 'sample' || state.lastLoad.bytes));
+/** Whether the pool can take the current table (a helper reads the file again, or makes the sample). */
+export const poolCanLoad = () => Boolean(state.lastLoad);
 
 /** Pause and resume reach every helper too. */
 export function pausePool(on) {

@@ -11,7 +11,7 @@ export const state = {
   report: null,
   /** The user's corrections of the table: column kinds and roles, label merges. */
   edits: { kinds: {}, roles: {}, labelMap: [], keepLeaky: [] },
-  /** The last table load, to give a replacement worker (after Stop) the same table. */
+  /** The last table load (the sample's settings or the file), to give a new worker the same table. */
   lastLoad: null,
   /** Whether the worker holds trained models (and the report of their run), and the model file it holds (its info). */
   trained: false,
@@ -82,6 +82,18 @@ export function request(msg, onProgress) {
     if (onProgress) progressHandlers.set(id, onProgress);
     state.worker.postMessage({ ...msg, id }, msg.bytes ? [msg.bytes] : []);
   });
+}
+
+/**
+ * The request that loads the current table into another worker (a helper of the pool, the
+ * worker after Stop): the sample again, or the file read again. Null when there is none; it
+ * rejects when the file can no longer be read (changed or moved since).
+ */
+export async function tableMessage() {
+  const last = state.lastLoad;
+  if (!last) return null;
+  if (!last.file) return { ...last };
+  return { type: 'load', name: last.name, bytes: await last.file.arrayBuffer() };
 }
 
 /** Ends every pending request (the worker was replaced). */

@@ -2,7 +2,7 @@
 // Resume / Stop, then the comparison, confusion matrices and ROC curves. The worker keeps the
 // trained models for scoring, generating and saving.
 import { $, cells, offerReport, showError } from './dom.js';
-import { state, request, trainOptions, tableOptions, label, isNetwork, startWorker, dropPending } from './state.js';
+import { state, request, trainOptions, tableOptions, tableMessage, label, isNetwork, startWorker, dropPending } from './state.js';
 import { chartsReady, draw, showChart, clearCharts } from './charts-host.js';
 import { warmUp } from './warm.js';
 import { showTooGood } from './lesson.js';
@@ -39,12 +39,10 @@ export function stop() {
   state.worker.terminate();
   dropPending('Stopped.');
   startWorker();
-  const last = state.lastLoad;
-  if (last && (last.type === 'sample' || last.bytes)) {
-    request({ ...last, bytes: last.bytes?.slice(0), options: tableOptions() }).then((r) => { if (r.type === 'error') showError(r.message); else warmUp(); });
-  } else if (last) {
-    showError('Stopped. The table was too large to keep a copy: load it again.');
-  }
+  tableMessage()
+    .then((msg) => msg && request({ ...msg, options: tableOptions() }))
+    .then((r) => { if (r?.type === 'error') showError(r.message); else if (r) warmUp(); })
+    .catch(() => showError('Stopped. The file could not be read again (changed or moved since it was loaded): load it again.'));
 }
 
 /** A 2 × 2 confusion matrix of one model's test rows, as a small table. */
