@@ -2,12 +2,12 @@
 // session with it; the page then shows every stage's report.
 import { $, showError } from './dom.js';
 import { state, request, tableOptions } from './state.js';
+import { stopPool } from './pool.js';
 
 // Files above this are refused before reading: the worker's WebAssembly memory ends at 4 GB,
 // and a table takes about five to six times its file size while it is read, prepared and kept
 // (measured: an 81 MiB CSV of 1,000,000 rows, 449 MiB).
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
-// A file up to this size is copied, so that a replacement worker (after Stop) can read it again.
 
 export function busy(on, text) {
   $('sample').disabled = on;
@@ -24,6 +24,8 @@ export async function loadTable(msg, label, file) {
   // What a new worker (a helper of the pool, the worker after Stop) reads the table from: the
   // sample's settings, or the file itself (read again from disk, not held in memory).
   state.lastLoad = file ? { type: 'load', name: msg.name, file } : msg;
+  // The pool's helpers hold the previous table: they go (a later run starts new ones).
+  stopPool();
   busy(true, `Reading ${label}…`);
   $('error').hidden = true;
   const t0 = performance.now();

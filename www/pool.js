@@ -1,7 +1,7 @@
 // The page's pool of workers: a run's independent fits (every model on every seed) on as many
 // Web Workers as the visitor's cores and memory allow. The session's worker is one of them;
 // helpers are more of the same worker.js, each given the compiled module and the table once
-// (they keep it until another table is loaded). Each fit comes back as a packet (the model
+// (they end when another table is loaded). Each fit comes back as a packet (the model
 // and its test scores); the session's worker adopts them all into the same report and kept
 // models a run on one worker makes (the library checks this; so do the browser tests).
 import { $ } from './dom.js';
