@@ -6,13 +6,20 @@
 //!
 //! As scikit-learn's `RandomForestClassifier`: bootstrap samples, √d features tried per split
 //! (more when none of them separates the node), grown until leaves are pure, and the churn
-//! probability is the mean over trees of the leaf's class share.
+//! probability is the mean over trees of the leaf's class share. Each tree's bootstrap sample
+//! has at most [`MAX_SAMPLE`] rows (scikit-learn's `max_samples`), so that beyond that a
+//! tree's growth, size and depth stop growing with the table (said in the report).
 
 use super::trees::{Ensemble, MAX_BINS, Node, Tree, bin_edges, bin_of};
 use super::{Blobs, Saved, cpu_classifier};
 use crate::Error;
 use crate::matrix::Matrix;
 use crate::rng::Rng;
+
+/// Rows a tree's bootstrap sample draws at most. Measured before this cap (no cap), generated
+/// table: 100,000 rows fit 2.06 s, predict 0.96 s; 1,000,000 rows fit 56.3 s, predict 37.9 s
+/// (27× and 39× for 10× the rows: trees of 700,000-row samples, out of cache).
+pub const MAX_SAMPLE: usize = 100_000;
 
 /// The training rows, binned column by column.
 struct Binned<'a> {
@@ -131,6 +138,8 @@ pub struct Forest {
     trees: u16,
     max_features: Option<usize>,
     fitted: Vec<Tree>,
+    /// Training rows of the last fit (0: restored from a model file).
+    rows: usize,
 }
 
 impl Forest {
@@ -139,6 +148,7 @@ impl Forest {
             trees,
             max_features,
             fitted: Vec::new(),
+            rows: 0,
         }
     }
 }
@@ -165,12 +175,14 @@ impl Forest {
             .unwrap_or_else(|| (d as f64).sqrt().round() as usize)
             .clamp(1, d.max(1));
         let mut rng = Rng::new(seed ^ 0x5eed_f0e5);
+        let n = x.rows.min(MAX_SAMPLE);
         self.fitted = (0..self.trees)
             .map(|_| {
-                let sample = (0..x.rows).map(|_| rng.below(x.rows) as u32).collect();
+                let sample = (0..n).map(|_| rng.below(x.rows) as u32).collect();
                 binned.grow(sample, m, &mut rng)
             })
             .collect();
+        self.rows = x.rows;
         Ok(())
     }
 
@@ -178,13 +190,26 @@ impl Forest {
         if self.fitted.is_empty() {
             return Err(Error::config("the model is not fitted yet"));
         }
-        Ok((0..x.rows)
-            .map(|i| {
-                let row = x.row(i);
-                let sum: f64 = self.fitted.iter().map(|t| f64::from(t.predict(row))).sum();
-                sum / self.fitted.len() as f64
-            })
-            .collect())
+        // Tree by tree (each stays in cache while every row goes down it), summed in tree
+        // order as before.
+        let mut sum = vec![0f64; x.rows];
+        for t in &self.fitted {
+            for (i, s) in sum.iter_mut().enumerate() {
+                *s += f64::from(t.predict(x.row(i)));
+            }
+        }
+        let trees = self.fitted.len() as f64;
+        Ok(sum.into_iter().map(|s| s / trees).collect())
+    }
+
+    /// What the report should say: the sample each tree grew on, above [`MAX_SAMPLE`] rows.
+    fn note(&self) -> Option<String> {
+        (self.rows > MAX_SAMPLE).then(|| {
+            format!(
+                "each random forest tree grew on a bootstrap sample of {MAX_SAMPLE} of the {} training rows",
+                self.rows
+            )
+        })
     }
 
     /// The trees' nodes in a blob (see [`super::trees::to_bytes`]).
@@ -205,6 +230,7 @@ impl Forest {
             trees: fitted.len() as u16,
             max_features: None,
             fitted,
+            rows: 0,
         })
     }
 }
@@ -219,7 +245,15 @@ impl Forest {
     }
 }
 
-cpu_classifier!(Forest, attributed);
+cpu_classifier!(Forest, {
+    fn attribution(&self) -> Option<super::Attribution<'_>> {
+        self.attribution()
+    }
+
+    fn note(&self) -> Option<String> {
+        self.note()
+    }
+});
 
 #[cfg(test)]
 mod tests {

@@ -287,6 +287,9 @@ fn carve(x: &Matrix, y: &[bool], fraction: f64, seed: u64) -> Result<Parts, Erro
     })
 }
 
+/// Rows per forward pass of the epoch statistics.
+const EVAL_ROWS: usize = 16_384;
+
 /// The epoch's statistics: accuracy and loss of `net` on the training and validation rows, and
 /// the mean of each of `sums` over `batches` (read in the same transaction).
 async fn epoch_stats(
@@ -298,18 +301,31 @@ async fn epoch_stats(
     batches: usize,
 ) -> Result<(EpochStats, Vec<f64>), Error> {
     let valid = net.valid();
-    let forward = |data: &[f32], n: usize| valid.forward(upload(data.to_vec(), n, cols, device)).0;
+    // In chunks of rows: the activations of a whole large table at once took 1.5 GiB at
+    // 700,000 training rows (256 wide); the outputs are still read back together.
+    let forward = |data: &[f32]| -> Vec<Tensor<2>> {
+        data.chunks(EVAL_ROWS * cols)
+            .map(|c| {
+                valid
+                    .forward(upload(c.to_vec(), c.len() / cols, cols, device))
+                    .0
+            })
+            .collect()
+    };
     let extra = sums.len();
     let mut outs = sums;
-    outs.push(forward(&parts.train_x, parts.train.len()));
-    if !parts.val.is_empty() {
-        outs.push(forward(&parts.val_x, parts.val.len()));
-    }
+    let train = forward(&parts.train_x);
+    let k = train.len();
+    outs.extend(train);
+    outs.extend(forward(&parts.val_x));
     let host = read(outs).await?;
-    let (train_accuracy, train_loss) = score(&host[extra], &parts.train_y);
-    let (val_accuracy, val_loss) = host
-        .get(extra + 1)
-        .map_or((f64::NAN, f64::NAN), |v| score(v, &parts.val_y));
+    let (train_logits, val_logits) = (host[extra..extra + k].concat(), host[extra + k..].concat());
+    let (train_accuracy, train_loss) = score(&train_logits, &parts.train_y);
+    let (val_accuracy, val_loss) = if parts.val.is_empty() {
+        (f64::NAN, f64::NAN)
+    } else {
+        score(&val_logits, &parts.val_y)
+    };
     let means = host[..extra]
         .iter()
         .map(|v| f64::from(v[0]) / batches.max(1) as f64)
