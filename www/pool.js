@@ -81,6 +81,9 @@ async function helpersWithTable(n) {
   return helpers.slice(0, n);
 }
 
+/** A pool task's failure (a helper that could not start or read the table) as an error reply. */
+const refused = (task) => task.catch((err) => ({ type: 'error', message: `the pool of workers failed: ${err?.message ?? err}` }));
+
 /** Whether the pool can take the current table (a helper reads the file again, or makes the sample). */
 export const poolCanLoad = () => Boolean(state.lastLoad);
 
@@ -102,7 +105,9 @@ export function stopPool() {
  * the library's job list, progress events to `onProgress`, then the session's worker adopts
  * the packets. Resolves with the reply of 'adopt' (as 'run' replies) and the workers' memory.
  */
-export async function runOnPool(options, size, onProgress) {
+export const runOnPool = (options, size, onProgress) => refused(poolRun(options, size, onProgress));
+
+async function poolRun(options, size, onProgress) {
   const t0 = performance.now();
   const plan = await request({ type: 'jobs', options }, onProgress);
   if (plan.type === 'error') return plan;
@@ -140,7 +145,9 @@ export async function runOnPool(options, size, onProgress) {
  * explains its share of the rows, the session's worker its own. Resolves with the parts (for
  * 'score', which joins them into what it would have computed alone) or an error reply.
  */
-export async function explainOnPool(model, size) {
+export const explainOnPool = (model, size) => refused(poolExplain(model, size));
+
+async function poolExplain(model, size) {
   const saved = await request({ type: 'saveModel', models: [model] });
   if (saved.type === 'error') return saved;
   const workers = await helpersWithTable(size - 1);
@@ -161,7 +168,9 @@ export async function explainOnPool(model, size) {
  * getting the rows as bytes and the run's options to make the same split, and the session's
  * worker joins their results. Resolves as 'synthesize' does.
  */
-export async function synthesizeOnPool(rows, seed, size) {
+export const synthesizeOnPool = (rows, seed, size) => refused(poolSynthesize(rows, seed, size));
+
+async function poolSynthesize(rows, seed, size) {
   const draft = await request({ type: 'synthDraft', rows, seed });
   if (draft.type === 'error') return draft;
   const { packet, splitSeed, checks } = draft;
