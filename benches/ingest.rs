@@ -12,14 +12,8 @@ use churnlab::config::{Checked, Config};
 use churnlab::sample::sample_csv;
 use churnlab::session::Session;
 
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
+mod common;
+use common::peak_rss_mib;
 
 /// One case, in this (child) process.
 fn measure(path: &Path) {

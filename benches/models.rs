@@ -23,14 +23,8 @@ use churnlab::now;
 use churnlab::sample::sample_csv;
 use churnlab::session::Session;
 
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
+mod common;
+use common::peak_rss_mib;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

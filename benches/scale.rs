@@ -22,14 +22,8 @@ use churnlab::prepare::Prepared;
 use churnlab::sample::sample_csv;
 use churnlab::schema::infer;
 
-fn status_mib(key: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(key))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
+mod common;
+use common::status_mib;
 
 /// Times `f` and reports its peak memory: the high-water mark is reset first.
 struct Stages {

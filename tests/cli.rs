@@ -2,6 +2,9 @@
 
 use std::process::{Command, Output};
 
+mod common;
+use common::untimed;
+
 fn churnlab(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_churnlab"))
         .args(args)
@@ -698,18 +701,6 @@ fn a_text_column_of_many_values_becomes_one_input_not_hundreds() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-}
-
-/// The report without what depends on the clock or the process (every `*seconds` key, the peak memory).
-fn untimed(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(map) => {
-            map.retain(|k, _| !k.ends_with("seconds") && k != "peak_mib");
-            map.values_mut().for_each(untimed);
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(untimed),
-        _ => {}
-    }
 }
 
 #[test]

@@ -248,20 +248,10 @@ fn scoring_or_generating_before_training_says_to_train_first() {
     assert!(block_on(s.synthesize(10, 0)).is_err());
 }
 
-/// A report as JSON without what depends on the clock or the process (`*seconds`, the peak memory).
+/// A report as JSON without what depends on the clock or the process.
 fn untimed(report: &churnlab::compare::RunReport) -> serde_json::Value {
-    fn strip(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(map) => {
-                map.retain(|k, _| !k.ends_with("seconds") && k != "peak_mib");
-                map.values_mut().for_each(strip);
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
     let mut v = serde_json::to_value(report).unwrap();
-    strip(&mut v);
+    common::untimed(&mut v);
     v
 }
 
