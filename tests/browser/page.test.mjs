@@ -165,6 +165,12 @@ test('scores reported in the paper are kept and checked against the test set', a
   const split = (await page.textContent('#split-summary')).match(/(\d+) test rows \((\d+) positive\)/);
   assert.equal(await page.inputValue('#reported-rows'), split[1]);
   assert.equal(await page.inputValue('#reported-churners'), split[2]);
+  // The table opens with the paper's own rows (Table 3), labelled as such.
+  const row = (model) => page.$$eval(`#reported tr[data-model=${model}] input`, (els) => els.map((e) => e.value));
+  assert.deepEqual(await row('mlp'), ['70.30', '78.10', '76', '77']);
+  assert.deepEqual(await row('gan'), ['95.79', '93.8', '92', '92']);
+  assert.deepEqual(await row('random_forest'), ['', '', '', '']);
+  assert.match(await page.textContent('#reported tr[data-model=knn] td:first-child'), /^KNN \(paper, Table 3\)$/);
   const type = async (model, values) => {
     const inputs = await page.$$(`#reported tr[data-model=${model}] input`);
     for (const [i, v] of values.entries()) await inputs[i].fill(v);
@@ -179,12 +185,29 @@ test('scores reported in the paper are kept and checked against the test set', a
   await page.waitForFunction(() => document.querySelector('#reported tr[data-model=logistic_regression] td:last-child').textContent !== '');
   assert.equal(await verdict('gan'), 'possible (e.g. TP 80 / FP 10 / FN 20 / TN 390)');
   assert.match(await verdict('logistic_regression'), /^impossible on this test set: .* misses by 1\.30 points$/);
-  assert.equal(await verdict('mlp'), '');
+  assert.equal(await verdict('random_forest'), '', 'a row without numbers is not checked');
+  // The reading: LR's row and the paper's KNN and MLP rows impossible on this test set; the
+  // MLP's below the majority class (80 % here).
+  const reading = await page.textContent('#reported-reading');
+  assert.match(reading, /^On a test set of 500 customers of whom 100 churned, no confusion matrix gives the scores printed for Logistic Regression, KNN, MLP: /);
+  assert.match(reading, /MLP scores below always predicting the larger class \(80\.0 %\)/);
   await screenshot(page, 'reported');
   // Kept in this browser only, for the next visit.
   await page.reload();
   await waitForRead(page, 'the sample');
   assert.equal(await page.inputValue('#reported tr[data-model=gan] td:nth-child(3) input'), '88.89');
+  // The paper's numbers again, on the paper's own split: its GAN row cannot come from it, and
+  // its MLP and KNN rows are below the majority class.
+  await page.click('#reported-paper');
+  assert.deepEqual(await row('gan'), ['95.79', '93.8', '92', '92']);
+  await page.fill('#reported-rows', '1689');
+  await page.fill('#reported-churners', '284');
+  await page.click('#reported-check');
+  await page.waitForFunction(() => document.getElementById('reported-reading').textContent !== '');
+  assert.match(await verdict('gan'), /^impossible on this test set/);
+  const paper = await page.textContent('#reported-reading');
+  assert.match(paper, /gives the scores printed for [^:]*GAN \(semi-supervised\)/);
+  assert.match(paper, /KNN, MLP score below always predicting the larger class \(83\.2 %\)/);
   await page.evaluate(() => localStorage.clear());
   assert.deepEqual(errors, []);
 });
