@@ -142,19 +142,7 @@ impl Session {
         job: Job,
         mut control: Control<'_>,
     ) -> Result<Vec<u8>, Error> {
-        self.edit(cfg)?;
-        let table = Rc::clone(&self.prepared);
-        let kept = self
-            .job_inputs
-            .take()
-            .filter(|(c, t, i)| **c == **cfg && Rc::ptr_eq(t, &table) && i.seed() == job.seed);
-        let mut inputs = match kept {
-            Some((_, _, inputs)) => inputs,
-            None => {
-                self.counts.preprocessor_fits += 1;
-                SeedInputs::new(&table, cfg, job.seed)?
-            }
-        };
+        let (table, mut inputs) = self.inputs_for(cfg, job.seed)?;
         let fitted = inputs
             .fit_job(&table, job, cfg.threshold, &mut control)
             .await;
@@ -167,6 +155,30 @@ impl Session {
             note: run.note,
         };
         crate::model_file::pack_fit(&model, &record, &run.test_probabilities).await
+    }
+
+    /// A pool job's inputs: split `seed` of `cfg` on the table edited to `cfg`, the kept ones
+    /// when they are of these options, this table and seed, else made (and counted). The job
+    /// gives them back to `job_inputs` when it is done.
+    fn inputs_for(
+        &mut self,
+        cfg: &Checked,
+        seed: u64,
+    ) -> Result<(Rc<Prepared>, SeedInputs), Error> {
+        self.edit(cfg)?;
+        let table = Rc::clone(&self.prepared);
+        let kept = self
+            .job_inputs
+            .take()
+            .filter(|(c, t, i)| **c == **cfg && Rc::ptr_eq(t, &table) && i.seed() == seed);
+        let inputs = match kept {
+            Some((_, _, inputs)) => inputs,
+            None => {
+                self.counts.preprocessor_fits += 1;
+                SeedInputs::new(&table, cfg, seed)?
+            }
+        };
+        Ok((table, inputs))
     }
 
     /// Keeps the run of `cfg` whose fits were made by pool workers (`packets` in the order of
@@ -381,16 +393,7 @@ impl Session {
                 .ok_or_else(|| Error::config("make the synthetic customers first"))?;
             return draft.check(check);
         };
-        self.edit(cfg)?;
-        let table = Rc::clone(&self.prepared);
-        let kept = self
-            .job_inputs
-            .take()
-            .filter(|(c, t, i)| **c == **cfg && Rc::ptr_eq(t, &table) && i.seed() == split_seed);
-        let inputs = match kept {
-            Some((_, _, inputs)) => inputs,
-            None => SeedInputs::new(&table, cfg, split_seed)?,
-        };
+        let (table, inputs) = self.inputs_for(cfg, split_seed)?;
         let result =
             crate::synthetic::check_elsewhere(check, inputs.train(), inputs.test(), bytes, seed);
         self.job_inputs = Some((cfg.clone(), table, inputs));
