@@ -60,6 +60,12 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 }
 
+/** Waits until the page says it has read `name` ('the sample', or a file's name). */
+export async function waitForRead(page, name) {
+  await page.waitForFunction((n) => document.getElementById('status').textContent.startsWith(`Read '${n}'`) ||
+    document.getElementById('status').textContent.startsWith(`Read ${n}`), name, { timeout: 60_000 });
+}
+
 /** Ticks exactly the `chosen` models (names) among those the page offers; returns the offered ones. */
 export async function chooseModels(page, chosen) {
   const available = await page.$$eval('#models input', (els) => els.map((e) => e.value));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, launch, screenshot, chooseModels, download, train } from './harness.mjs';
+import { serve, launch, screenshot, chooseModels, download, train, waitForRead } from './harness.mjs';
 
 let srv, browser;
 
@@ -21,10 +21,6 @@ after(async () => {
   srv?.server.close();
 });
 
-async function waitForRead(page, name) {
-  await page.waitForFunction((n) => document.getElementById('status').textContent.startsWith(`Read ${n}`)
-    || document.getElementById('status').textContent.startsWith(`Read '${n}'`), name, { timeout: 60_000 });
-}
 
 test('suggested merges are applied with one click, never silently', async () => {
   const { page, errors } = browser;

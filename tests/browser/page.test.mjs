@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, launch, screenshot, shared, chooseModels, download, train, www } from './harness.mjs';
+import { serve, launch, screenshot, shared, chooseModels, download, train, www, waitForRead } from './harness.mjs';
 
 let srv, browser;
 
@@ -29,10 +29,6 @@ function realTable(t, name) {
   return null;
 }
 
-async function waitForRead(page, name) {
-  await page.waitForFunction((n) => document.getElementById('status').textContent.startsWith(`Read '${n}'`) ||
-    document.getElementById('status').textContent.startsWith(`Read ${n}`), name, { timeout: 60_000 });
-}
 
 test('the sample is preloaded and every stage is shown', async () => {
   const { page, errors } = browser;

@@ -2,7 +2,7 @@
 // models of a run on one worker; Pause, Stop and the status work across the pool.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, chooseModels, download, train } from './harness.mjs';
+import { serve, launch, chooseModels, download, train, waitForRead } from './harness.mjs';
 
 let srv, browser;
 
@@ -27,7 +27,7 @@ function untimed(v) {
 
 async function sample(page) {
   await page.goto(`${srv.origin}/`);
-  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Read the sample'), null, { timeout: 60_000 });
+  await waitForRead(page, 'the sample');
 }
 
 /** A kept model's scores of every customer (with their reasons if asked), as the page downloads them. */
