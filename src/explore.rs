@@ -7,6 +7,7 @@ use rustc_hash::FxHashSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Error;
 use crate::ingest::{MISSING, Table, Values};
 use crate::schema::{Kind, Role, Schema};
 
@@ -349,14 +350,21 @@ fn distribution(table: &Table, index: usize, labels: &[Option<bool>]) -> Distrib
                 let present = v.iter().filter(|x| !x.is_nan()).count();
                 let k = ((present.max(1) as f64).log2().ceil() as usize + 1).clamp(5, 30);
                 let (lo, hi) = (distinct[0], distinct[distinct.len() - 1]);
-                let width = (hi - lo) / k as f64;
+                // Round edges ("0–5", not "0–4.207"): a step of 1, 2, 2.5 or 5 × 10ⁿ.
+                let width = nice_step((hi - lo) / k as f64);
+                let lo = if width > 0.0 {
+                    (lo / width).floor() * width
+                } else {
+                    lo
+                };
+                let k = if width > 0.0 {
+                    (((hi - lo) / width).floor() as usize + 1).min(60)
+                } else {
+                    1
+                };
                 for b in 0..k {
                     let a = lo + width * b as f64;
-                    let z = if b + 1 == k {
-                        hi
-                    } else {
-                        lo + width * (b + 1) as f64
-                    };
+                    let z = lo + width * (b + 1) as f64;
                     bins.push(bin(
                         format!("{}–{}", short(a), short(z)),
                         Some(a),
@@ -394,6 +402,19 @@ fn bin(label: String, lo: Option<f64>, hi: Option<f64>, count: usize) -> Bin {
     }
 }
 
+/// The smallest of 1, 2, 2.5, 5 × 10ⁿ at least `x` (0 for no spread).
+fn nice_step(x: f64) -> f64 {
+    if !(x.is_finite() && x > 0.0) {
+        return 0.0;
+    }
+    let unit = 10f64.powf(x.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * unit)
+        .find(|&s| s >= x * (1.0 - 1e-12))
+        .unwrap_or(10.0 * unit)
+}
+
 /// A number in at most four significant digits, for bin labels.
 fn short(x: f64) -> String {
     if x == 0.0 || !x.is_finite() {
@@ -406,6 +427,69 @@ fn short(x: f64) -> String {
     } else {
         s
     }
+}
+
+/// Two numeric columns of the rows that go into the split, point by point and split by class:
+/// the scatter plot a heatmap cell opens. The target reads 0 / 1.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Pair {
+    pub x: String,
+    pub y: String,
+    /// (class, points): the stayed, then the churned.
+    pub groups: Vec<(String, Vec<(f64, f64)>)>,
+    /// Rows with both values, and how many of them are shown (evenly spaced).
+    pub rows: usize,
+    pub shown: usize,
+}
+
+/// The most points a pair's scatter plot shows.
+pub const PAIR_POINTS: usize = 2_000;
+
+pub fn pair(
+    table: &Table,
+    schema: &Schema,
+    rows: &[usize],
+    x: &str,
+    y: &str,
+) -> Result<Pair, Error> {
+    let value = |name: &str| -> Result<Box<dyn Fn(usize) -> f64 + '_>, Error> {
+        let i = table
+            .find(name)
+            .ok_or_else(|| Error::input(format!("there is no column '{name}'")))?;
+        if i == schema.target_index {
+            return Ok(Box::new(|r| schema.labels[r].map_or(f64::NAN, f64::from)));
+        }
+        match &table.columns[i].values {
+            Values::Numeric(v) => Ok(Box::new(move |r| v[r])),
+            Values::Categorical { .. } => {
+                Err(Error::input(format!("'{name}' is not a numeric column")))
+            }
+        }
+    };
+    let (fx, fy) = (value(x)?, value(y)?);
+    let both: Vec<usize> = rows
+        .iter()
+        .copied()
+        .filter(|&r| !fx(r).is_nan() && !fy(r).is_nan() && schema.labels[r].is_some())
+        .collect();
+    let step = both.len().div_ceil(PAIR_POINTS).max(1);
+    let t = &schema.target;
+    let mut groups = vec![
+        (format!("stayed ({})", t.negative), Vec::new()),
+        (format!("churned ({})", t.positive), Vec::new()),
+    ];
+    for &r in both.iter().step_by(step) {
+        groups[usize::from(schema.labels[r] == Some(true))]
+            .1
+            .push((fx(r), fy(r)));
+    }
+    Ok(Pair {
+        x: x.into(),
+        y: y.into(),
+        shown: groups.iter().map(|g| g.1.len()).sum(),
+        rows: both.len(),
+        groups,
+    })
 }
 
 #[cfg(test)]
@@ -485,7 +569,26 @@ mod tests {
         assert_eq!(amount.kind, "histogram");
         assert_eq!(amount.bins.iter().map(|b| b.count).sum::<usize>(), 4);
         assert_eq!(amount.missing, 1);
-        assert_eq!(amount.bins.last().unwrap().hi, Some(40.0));
+        // Round edges, the largest value (40) in the last bin.
+        let last = amount.bins.last().unwrap();
+        assert!(
+            last.lo.unwrap() <= 40.0 && 40.0 < last.hi.unwrap(),
+            "{last:?}"
+        );
+        assert!(
+            amount.bins.iter().all(|b| !b.label.contains('.')),
+            "{:?}",
+            amount.bins
+        );
+        assert_eq!(
+            (
+                nice_step(4.207),
+                nice_step(0.3),
+                nice_step(2.2),
+                nice_step(0.0)
+            ),
+            (5.0, 0.5, 2.5, 0.0)
+        );
         assert_eq!(
             (short(10.5), short(0.012345), short(12345.6)),
             ("10.5".into(), "0.01235".into(), "12346".into())

@@ -495,11 +495,13 @@ fn write_inspect_charts(dir: &Path, r: &InspectReport) -> Result<usize, Error> {
         .map_err(|e| Error::input(format!("cannot create '{}': {e}", dir.display())))?;
     write_file(
         &dir.join("correlation.svg"),
-        charts::heatmap(&r.exploration.correlation)?.as_bytes(),
+        charts::heatmap(&r.exploration.correlation, charts::Theme::Light)?
+            .svg
+            .as_bytes(),
     )?;
     let t = &r.schema.target;
     for d in &r.exploration.distributions {
-        let svg = charts::distribution(d, &t.positive, &t.negative)?;
+        let svg = charts::distribution(d, &t.positive, &t.negative, charts::Theme::Light)?.svg;
         write_file(
             &dir.join(format!("distribution-{}.svg", file_stem(&d.column))),
             svg.as_bytes(),
@@ -512,7 +514,7 @@ fn write_inspect_charts(dir: &Path, r: &InspectReport) -> Result<usize, Error> {
 fn write_run_charts(dir: &Path, r: &RunReport) -> Result<usize, Error> {
     let mut n = write_inspect_charts(dir, &r.inspect)?;
     for m in r.models.iter().filter(|m| !m.runs[0].history.is_empty()) {
-        let svg = charts::curves(&m.label, &m.runs[0].history)?;
+        let svg = charts::curves(&m.label, &m.runs[0].history, charts::Theme::Light)?.svg;
         write_file(
             &dir.join(format!("curves-{}.svg", file_stem(&m.label))),
             svg.as_bytes(),
@@ -524,7 +526,10 @@ fn write_run_charts(dir: &Path, r: &RunReport) -> Result<usize, Error> {
         .iter()
         .map(|m| (m.label.clone(), m.runs[0].roc.clone()))
         .collect();
-    write_file(&dir.join("roc.svg"), charts::roc(&rocs)?.as_bytes())?;
+    write_file(
+        &dir.join("roc.svg"),
+        charts::roc(&rocs, charts::Theme::Light)?.svg.as_bytes(),
+    )?;
     Ok(n + 1)
 }
 
@@ -540,16 +545,36 @@ fn write_score_charts(
     let mut charts: Vec<(&str, String)> = Vec::new();
     if let Some(e) = &r.explanation {
         let title = format!("Mean |contribution| ({})", r.model.label());
-        let svg = charts::importance(&title, e.method.units.name(), &e.columns, &e.mean_abs)?;
+        let svg = charts::importance(
+            &title,
+            e.method.units.name(),
+            &e.columns,
+            &e.mean_abs,
+            charts::Theme::Light,
+        )?
+        .svg;
         charts.push(("importance-contributions.svg", svg));
     }
     if let Some(i) = importance {
         let title = format!("Permutation importance ({} test rows)", i.test_rows);
-        let svg = charts::importance(&title, "drop of ROC-AUC", &i.columns, &i.auc_drop)?;
+        let svg = charts::importance(
+            &title,
+            "drop of ROC-AUC",
+            &i.columns,
+            &i.auc_drop,
+            charts::Theme::Light,
+        )?
+        .svg;
         charts.push(("importance-permutation.svg", svg));
     }
     if let Some(w) = &r.whatif {
-        let svg = charts::net_value(&w.curve, w.threshold, w.best_threshold)?;
+        let svg = charts::net_value(
+            &w.curve,
+            w.threshold,
+            w.best_threshold,
+            charts::Theme::Light,
+        )?
+        .svg;
         charts.push(("net-value.svg", svg));
     }
     for (name, svg) in &charts {

@@ -118,6 +118,13 @@ impl Session {
         Ok(report)
     }
 
+    /// Two numeric columns of the kept table against each other, split by class (the page's
+    /// scatter plot of a heatmap cell).
+    pub fn pair(&self, x: &str, y: &str) -> Result<crate::explore::Pair, Error> {
+        let p = &self.prepared;
+        crate::explore::pair(&p.table, &p.schema, &p.rows, x, y)
+    }
+
     /// Trains and compares the models of `cfg` and keeps them; the report of the run.
     pub async fn run(
         &mut self,

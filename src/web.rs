@@ -231,6 +231,11 @@ impl WebSession {
     /// One fit of a run of `options` (a pool worker's job `{seed, model, augmented}`), with
     /// `progress` and `pause` as in `run`: the fitted model and its scores as bytes, for the
     /// session's worker to `adopt`.
+    /// Two numeric columns against each other, split by class: `{x, y, groups, rows, shown}`.
+    pub fn pair(&self, x: &str, y: &str) -> Result<JsValue, JsError> {
+        to_js(&self.session.pair(x, y)?)
+    }
+
     #[wasm_bindgen(js_name = fitJob)]
     pub async fn fit_job(
         &mut self,
@@ -532,48 +537,75 @@ fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result
     serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("{what}: {e}")))
 }
 
-/// The correlation heatmap (SVG) of `report.exploration.correlation`. Charts need the DOM to
-/// measure text, so the page calls these on its main thread, not in the worker.
-#[wasm_bindgen(js_name = chartHeatmap)]
-pub fn chart_heatmap(correlation: JsValue) -> Result<String, JsError> {
-    Ok(crate::charts::heatmap(&from_js(
-        correlation,
-        "correlation",
-    )?)?)
+fn chart(drawn: Result<crate::charts::Chart, crate::Error>) -> Result<JsValue, JsError> {
+    to_js(&drawn?)
 }
 
-/// One feature's distribution chart (SVG).
+/// The correlation heatmap of `report.exploration.correlation`: `{svg, width, height, title,
+/// marks, table}` (a [`crate::charts::Chart`]). Charts need the DOM to measure text, so the
+/// page calls these on its main thread, not in the worker. `theme`: `light` or `dark`.
+#[wasm_bindgen(js_name = chartHeatmap)]
+pub fn chart_heatmap(correlation: JsValue, theme: JsValue) -> Result<JsValue, JsError> {
+    chart(crate::charts::heatmap(
+        &from_js(correlation, "correlation")?,
+        from_js(theme, "theme")?,
+    ))
+}
+
+/// One feature's distribution chart.
 #[wasm_bindgen(js_name = chartDistribution)]
 pub fn chart_distribution(
     distribution: JsValue,
     positive: &str,
     negative: &str,
-) -> Result<String, JsError> {
-    Ok(crate::charts::distribution(
+    theme: JsValue,
+) -> Result<JsValue, JsError> {
+    chart(crate::charts::distribution(
         &from_js(distribution, "distribution")?,
         positive,
         negative,
-    )?)
+        from_js(theme, "theme")?,
+    ))
 }
 
-/// Training curves (SVG) of a model's per-epoch statistics.
+/// Two columns against each other, a colour per group: `[[name, [[x, y], …]], …]`.
+#[wasm_bindgen(js_name = chartScatter)]
+pub fn chart_scatter(
+    title: &str,
+    x_name: &str,
+    y_name: &str,
+    groups: JsValue,
+    theme: JsValue,
+) -> Result<JsValue, JsError> {
+    let groups: Vec<(String, Vec<(f64, f64)>)> = from_js(groups, "groups")?;
+    chart(crate::charts::scatter(
+        title,
+        (x_name, y_name),
+        &groups,
+        from_js(theme, "theme")?,
+    ))
+}
+
+/// Training curves of a model's per-epoch statistics.
 #[wasm_bindgen(js_name = chartCurves)]
-pub fn chart_curves(title: &str, history: JsValue) -> Result<String, JsError> {
-    Ok(crate::charts::curves(
+pub fn chart_curves(title: &str, history: JsValue, theme: JsValue) -> Result<JsValue, JsError> {
+    chart(crate::charts::curves(
         title,
         &from_js::<Vec<crate::models::EpochStats>>(history, "history")?,
-    )?)
+        from_js(theme, "theme")?,
+    ))
 }
 
-/// ROC curves (SVG): `[[label, [[fpr, tpr], …]], …]`.
+/// ROC curves: `[[label, [[fpr, tpr], …]], …]`.
 #[wasm_bindgen(js_name = chartRoc)]
-pub fn chart_roc(curves: JsValue) -> Result<String, JsError> {
-    Ok(crate::charts::roc(&from_js::<
-        Vec<(String, Vec<(f64, f64)>)>,
-    >(curves, "curves")?)?)
+pub fn chart_roc(curves: JsValue, theme: JsValue) -> Result<JsValue, JsError> {
+    chart(crate::charts::roc(
+        &from_js::<Vec<(String, Vec<(f64, f64)>)>>(curves, "curves")?,
+        from_js(theme, "theme")?,
+    ))
 }
 
-/// One customer's waterfall (SVG): `reasons` as in a scored customer, `units` `log_odds` or
+/// One customer's waterfall: `reasons` as in a scored customer, `units` `log_odds` or
 /// `probability`.
 #[wasm_bindgen(js_name = chartWaterfall)]
 pub fn chart_waterfall(
@@ -581,31 +613,50 @@ pub fn chart_waterfall(
     score: f64,
     units: JsValue,
     reasons: JsValue,
-) -> Result<String, JsError> {
+    theme: JsValue,
+) -> Result<JsValue, JsError> {
     let units: crate::explain::Units = from_js(units, "units")?;
     let reasons: Vec<crate::explain::Reason> = from_js(reasons, "reasons")?;
-    Ok(crate::charts::waterfall(base, score, units, &reasons)?)
+    chart(crate::charts::waterfall(
+        base,
+        score,
+        units,
+        &reasons,
+        from_js(theme, "theme")?,
+    ))
 }
 
-/// Bars per column (SVG), largest first.
+/// Bars per column, largest first.
 #[wasm_bindgen(js_name = chartImportance)]
 pub fn chart_importance(
     title: &str,
     unit: &str,
     columns: JsValue,
     values: JsValue,
-) -> Result<String, JsError> {
-    Ok(crate::charts::importance(
+    theme: JsValue,
+) -> Result<JsValue, JsError> {
+    chart(crate::charts::importance(
         title,
         unit,
         &from_js::<Vec<String>>(columns, "columns")?,
         &from_js::<Vec<f64>>(values, "values")?,
-    )?)
+        from_js(theme, "theme")?,
+    ))
 }
 
-/// The campaign's net value over the threshold (SVG), from a what-if's `curve`.
+/// The campaign's net value over the threshold, from a what-if's `curve`.
 #[wasm_bindgen(js_name = chartNetValue)]
-pub fn chart_net_value(curve: JsValue, chosen: f64, best: f64) -> Result<String, JsError> {
+pub fn chart_net_value(
+    curve: JsValue,
+    chosen: f64,
+    best: f64,
+    theme: JsValue,
+) -> Result<JsValue, JsError> {
     let curve: Vec<crate::marketing::ThresholdPoint> = from_js(curve, "curve")?;
-    Ok(crate::charts::net_value(&curve, chosen, best)?)
+    chart(crate::charts::net_value(
+        &curve,
+        chosen,
+        best,
+        from_js(theme, "theme")?,
+    ))
 }

@@ -4,7 +4,8 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{CHURN, FONT, STAY, TRAIN, draw, failed};
+use super::canvas::{Canvas, Chart, DataTable, Theme, failed, mark, num};
+use super::legend;
 use crate::Error;
 use crate::explain::{Reason, Units};
 use crate::marketing::ThresholdPoint;
@@ -26,9 +27,8 @@ fn row_label(y: f64, n: usize, name: impl Fn(usize) -> String) -> String {
     name(n - 1 - i)
 }
 
-/// One customer's score built up from the base: a bar per reason (strongest first, the rest
-/// summed), orange where it raises the risk, blue where it lowers it, ending at the score.
-pub fn waterfall(base: f64, score: f64, units: Units, reasons: &[Reason]) -> Result<String, Error> {
+/// The waterfall's bars: (label, from, to), the base first and the score last.
+fn steps(base: f64, score: f64, reasons: &[Reason]) -> Vec<(String, f64, f64)> {
     let mut bars: Vec<(String, f64)> = reasons
         .iter()
         .take(SHOWN)
@@ -38,7 +38,6 @@ pub fn waterfall(base: f64, score: f64, units: Units, reasons: &[Reason]) -> Res
         let rest: f64 = reasons[SHOWN..].iter().map(|r| r.contribution).sum();
         bars.push((format!("{} other columns", reasons.len() - SHOWN), rest));
     }
-    // (label, from, to) for every bar, the base first and the score last.
     let mut steps = vec![("base (average customer)".to_string(), 0f64.min(base), base)];
     let mut at = base;
     for (label, c) in bars {
@@ -46,6 +45,19 @@ pub fn waterfall(base: f64, score: f64, units: Units, reasons: &[Reason]) -> Res
         at += c;
     }
     steps.push(("score".to_string(), 0f64.min(score), score));
+    steps
+}
+
+/// One customer's score built up from the base: a bar per reason (strongest first, the rest
+/// summed), orange where it raises the risk, blue where it lowers it, ending at the score.
+pub fn waterfall(
+    base: f64,
+    score: f64,
+    units: Units,
+    reasons: &[Reason],
+    theme: Theme,
+) -> Result<Chart, Error> {
+    let steps = steps(base, score, reasons);
     let lo = steps
         .iter()
         .map(|s| s.1.min(s.2))
@@ -61,9 +73,39 @@ pub fn waterfall(base: f64, score: f64, units: Units, reasons: &[Reason]) -> Res
         .map(|s| s.0.chars().count())
         .max()
         .unwrap_or(10) as u32;
-    draw((640, 40 + 26 * n as u32 + 40), |root| {
+    // The base and the score are values; every other bar is a change.
+    let shown = |k: usize, from: f64, to: f64| {
+        if k == 0 || k == n - 1 {
+            format!("{to:.3}")
+        } else {
+            format!("{:+.3}", to - from)
+        }
+    };
+    let mut table = DataTable::new(&["step", "from", "to", "change"]);
+    for (k, (label, from, to)) in steps.iter().enumerate() {
+        table.row(vec![
+            label.clone(),
+            format!("{from:.3}"),
+            format!("{to:.3}"),
+            shown(k, *from, *to),
+        ]);
+    }
+    let canvas = Canvas {
+        title: format!(
+            "Why this score: the base, {} reasons and the score ({})",
+            n - 2,
+            unit_name(units)
+        ),
+        size: (640, 40 + 26 * n as u32 + 40),
+        theme,
+        table,
+    };
+    canvas.draw(|root, ink| {
         let mut chart = ChartBuilder::on(root)
-            .caption(format!("Why this score ({})", unit_name(units)), (FONT, 14))
+            .caption(
+                format!("Why this score ({})", unit_name(units)),
+                ink.font(14),
+            )
             .margin(8)
             .x_label_area_size(30)
             .y_label_area_size((label_width * 6 + 12).clamp(80, 300))
@@ -73,26 +115,29 @@ pub fn waterfall(base: f64, score: f64, units: Units, reasons: &[Reason]) -> Res
             .configure_mesh()
             .disable_y_mesh()
             .max_light_lines(0)
+            .bold_line_style(ink.grid)
+            .axis_style(ink.grid)
             .y_labels(2 * n + 1)
             .y_label_formatter(&|y| row_label(*y, n, |k| steps[k].0.clone()))
             .x_desc(unit_name(units))
-            .label_style((FONT, 10))
+            .label_style(ink.font(10))
+            .axis_desc_style(ink.font(10))
             .draw()
             .map_err(failed)?;
         let colour = |k: usize, from: f64, to: f64| {
             if k == 0 || k == n - 1 {
-                RGBColor(110, 110, 110)
+                ink.neutral
             } else if to >= from {
-                CHURN
+                ink.churn
             } else {
-                STAY
+                ink.stay
             }
         };
+        let bar = |k: usize| (n - 1 - k) as f64;
         chart
             .draw_series(steps.iter().enumerate().map(|(k, (_, from, to))| {
-                let y = (n - 1 - k) as f64;
                 Rectangle::new(
-                    [(from.min(*to), y + 0.2), (from.max(*to), y + 0.8)],
+                    [(from.min(*to), bar(k) + 0.2), (from.max(*to), bar(k) + 0.8)],
                     colour(k, *from, *to).filled(),
                 )
             }))
@@ -100,20 +145,25 @@ pub fn waterfall(base: f64, score: f64, units: Units, reasons: &[Reason]) -> Res
         let left = Pos::new(HPos::Left, VPos::Center);
         chart
             .draw_series(steps.iter().enumerate().map(|(k, (_, from, to))| {
-                let y = (n - 1 - k) as f64 + 0.5;
-                let text = if k == 0 || k == n - 1 {
-                    format!("{to:.3}")
-                } else {
-                    format!("{:+.3}", to - from)
-                };
                 Text::new(
-                    text,
-                    (from.max(*to) + pad * 0.08, y),
-                    (FONT, 10).into_font().color(&BLACK).pos(left),
+                    shown(k, *from, *to),
+                    (from.max(*to) + pad * 0.08, bar(k) + 0.5),
+                    ink.font(10).pos(left),
                 )
             }))
             .map_err(failed)?;
-        Ok(())
+        Ok(steps
+            .iter()
+            .enumerate()
+            .map(|(k, (label, from, to))| {
+                mark(
+                    &chart,
+                    (lo - pad, bar(k)),
+                    (hi + pad, bar(k) + 1.0),
+                    format!("{label}: {}", shown(k, *from, *to)),
+                )
+            })
+            .collect())
     })
 }
 
@@ -123,9 +173,14 @@ pub fn importance(
     unit: &str,
     columns: &[String],
     values: &[f64],
-) -> Result<String, Error> {
+    theme: Theme,
+) -> Result<Chart, Error> {
     let mut bars: Vec<(&String, f64)> = columns.iter().zip(values.iter().copied()).collect();
     bars.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut table = DataTable::new(&["column", unit]);
+    for (c, v) in &bars {
+        table.row(vec![c.to_string(), num(*v)]);
+    }
     bars.truncate(20);
     let n = bars.len().max(1);
     let hi = bars.iter().map(|b| b.1).fold(0.0, f64::max).max(1e-6);
@@ -135,9 +190,19 @@ pub fn importance(
         .map(|c| c.chars().count())
         .max()
         .unwrap_or(10) as u32;
-    draw((560, 40 + 20 * n as u32 + 40), |root| {
+    let canvas = Canvas {
+        title: format!(
+            "{title}: the {} largest of {} columns ({unit})",
+            bars.len(),
+            columns.len()
+        ),
+        size: (560, 40 + 20 * n as u32 + 40),
+        theme,
+        table,
+    };
+    canvas.draw(|root, ink| {
         let mut chart = ChartBuilder::on(root)
-            .caption(title, (FONT, 14))
+            .caption(title, ink.font(14))
             .margin(8)
             .x_label_area_size(30)
             .y_label_area_size((label_width * 6 + 12).clamp(60, 260))
@@ -147,6 +212,8 @@ pub fn importance(
             .configure_mesh()
             .disable_y_mesh()
             .max_light_lines(0)
+            .bold_line_style(ink.grid)
+            .axis_style(ink.grid)
             .y_labels(2 * n + 1)
             .y_label_formatter(&|y| {
                 row_label(*y, n, |k| {
@@ -154,29 +221,73 @@ pub fn importance(
                 })
             })
             .x_desc(unit)
-            .label_style((FONT, 10))
+            .label_style(ink.font(10))
+            .axis_desc_style(ink.font(10))
             .draw()
             .map_err(failed)?;
+        let row = |k: usize| (n - 1 - k) as f64;
         chart
             .draw_series(bars.iter().enumerate().map(|(k, (_, v))| {
-                let y = (n - 1 - k) as f64;
-                Rectangle::new([(0.0, y + 0.2), (*v, y + 0.8)], TRAIN.filled())
+                Rectangle::new(
+                    [(0.0, row(k) + 0.2), (*v, row(k) + 0.8)],
+                    ink.series(0).filled(),
+                )
             }))
             .map_err(failed)?;
-        Ok(())
+        Ok(bars
+            .iter()
+            .enumerate()
+            .map(|(k, (c, v))| {
+                mark(
+                    &chart,
+                    (lo, row(k)),
+                    (hi * 1.1, row(k) + 1.0),
+                    format!("{c}: {} {unit}", num(*v)),
+                )
+            })
+            .collect())
     })
 }
 
+/// Thresholds between the net value chart's readouts.
+const NET_STEP: f64 = 0.05;
+
 /// The campaign's expected net value over the threshold, with the chosen and the best
 /// thresholds marked.
-pub fn net_value(curve: &[ThresholdPoint], chosen: f64, best: f64) -> Result<String, Error> {
+pub fn net_value(
+    curve: &[ThresholdPoint],
+    chosen: f64,
+    best: f64,
+    theme: Theme,
+) -> Result<Chart, Error> {
     let values: Vec<f64> = curve.iter().map(|p| p.net_value).collect();
     let lo = values.iter().copied().fold(0.0, f64::min);
     let hi = values.iter().copied().fold(0.0, f64::max);
     let pad = ((hi - lo) * 0.08).max(1.0);
-    draw((560, 260), |root| {
+    // Every NET_STEP of the threshold, as far as the curve has points there.
+    let shown: Vec<&ThresholdPoint> = curve
+        .iter()
+        .filter(|p| ((p.threshold / NET_STEP) - (p.threshold / NET_STEP).round()).abs() < 1e-6)
+        .collect();
+    let mut table = DataTable::new(&["threshold", "net value", "precision", "recall", "F1"]);
+    for p in &shown {
+        table.row(vec![
+            format!("{:.2}", p.threshold),
+            num(p.net_value),
+            num(p.precision),
+            num(p.recall),
+            num(p.f1),
+        ]);
+    }
+    let canvas = Canvas {
+        title: format!("Campaign net value by threshold; chosen {chosen:.2}, best {best:.2}"),
+        size: (560, 260),
+        theme,
+        table,
+    };
+    canvas.draw(|root, ink| {
         let mut chart = ChartBuilder::on(root)
-            .caption("Campaign net value by threshold (test rows)", (FONT, 14))
+            .caption("Campaign net value by threshold (test rows)", ink.font(14))
             .margin(8)
             .x_label_area_size(30)
             .y_label_area_size(56)
@@ -185,16 +296,19 @@ pub fn net_value(curve: &[ThresholdPoint], chosen: f64, best: f64) -> Result<Str
         chart
             .configure_mesh()
             .max_light_lines(0)
+            .bold_line_style(ink.grid)
+            .axis_style(ink.grid)
             .x_desc("threshold")
             .y_desc("net value")
-            .label_style((FONT, 10))
+            .label_style(ink.font(10))
+            .axis_desc_style(ink.font(10))
             .draw()
             .map_err(failed)?;
         let points: Vec<(f64, f64)> = curve.iter().map(|p| (p.threshold, p.net_value)).collect();
         chart
-            .draw_series(LineSeries::new(points, TRAIN.stroke_width(2)))
+            .draw_series(LineSeries::new(points, ink.series(0).stroke_width(2)))
             .map_err(failed)?;
-        for (x, colour, name) in [(best, CHURN, "best"), (chosen, BLACK, "chosen")] {
+        for (x, colour, name) in [(best, ink.churn, "best"), (chosen, ink.text, "chosen")] {
             chart
                 .draw_series(std::iter::once(PathElement::new(
                     vec![(x, lo - pad), (x, hi + pad)],
@@ -204,14 +318,25 @@ pub fn net_value(curve: &[ThresholdPoint], chosen: f64, best: f64) -> Result<Str
                 .label(format!("{name} {x:.2}"))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], colour));
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE)
-            .label_font((FONT, 10))
-            .draw()
-            .map_err(failed)?;
-        Ok(())
+        legend(&mut chart, ink, SeriesLabelPosition::UpperRight)?;
+        Ok(shown
+            .iter()
+            .map(|p| {
+                let t = p.threshold;
+                let text = format!(
+                    "threshold {t:.2}: net value {}, precision {}, recall {}",
+                    num(p.net_value),
+                    num(p.precision),
+                    num(p.recall)
+                );
+                mark(
+                    &chart,
+                    ((t - NET_STEP / 2.0).max(0.0), hi + pad),
+                    ((t + NET_STEP / 2.0).min(1.0), lo - pad),
+                    text,
+                )
+            })
+            .collect())
     })
 }
 
@@ -230,19 +355,39 @@ mod tests {
     }
 
     #[test]
-    fn the_marketing_charts_are_svgs_with_their_labels() {
+    fn the_marketing_charts_are_svgs_with_their_labels_readouts_and_tables() {
         let reasons: Vec<Reason> = (0..10)
             .map(|k| reason(&format!("C{k}"), 0.1 - 0.02 * k as f64))
             .collect();
         let score = 0.2 + reasons.iter().map(|r| r.contribution).sum::<f64>();
-        let svg = waterfall(0.2, score, Units::Probability, &reasons).unwrap();
+        let w = waterfall(0.2, score, Units::Probability, &reasons, Theme::Light).unwrap();
         assert!(
-            svg.starts_with("<svg") && svg.contains("C0 = 1") && svg.contains("2 other columns")
+            w.svg.starts_with("<svg")
+                && w.svg.contains("C0 = 1")
+                && w.svg.contains("2 other columns")
         );
-        assert!(svg.contains("+0.100") && svg.contains("churn probability"));
+        assert!(w.svg.contains("+0.100") && w.svg.contains("churn probability"));
+        // base, 8 reasons, the rest, the score.
+        assert_eq!(w.marks.len(), 11);
+        assert_eq!(w.marks[1].text, "C0 = 1: +0.100");
+        assert_eq!(w.table.rows.len(), 11);
         let names: Vec<String> = ["a", "b"].map(String::from).to_vec();
-        let svg = importance("Importance", "mean |contribution|", &names, &[0.1, 0.3]).unwrap();
-        assert!(svg.contains("\na\n") && svg.contains("\nb\n"), "{svg}");
+        let i = importance(
+            "Importance",
+            "mean |contribution|",
+            &names,
+            &[0.1, 0.3],
+            Theme::Dark,
+        )
+        .unwrap();
+        assert!(
+            i.svg.contains("\na\n") && i.svg.contains("\nb\n"),
+            "{}",
+            i.svg
+        );
+        assert_eq!(i.marks[0].text, "b: 0.3 mean |contribution|");
+        // The largest bar is the top one.
+        assert!(i.marks[0].y < i.marks[1].y);
         let curve: Vec<ThresholdPoint> = (0..=100)
             .map(|k| ThresholdPoint {
                 threshold: f64::from(k) / 100.0,
@@ -252,7 +397,13 @@ mod tests {
                 net_value: f64::from(k) - 30.0,
             })
             .collect();
-        let svg = net_value(&curve, 0.5, 1.0).unwrap();
-        assert!(svg.contains("best 1.00") && svg.contains("chosen 0.50"));
+        let v = net_value(&curve, 0.5, 1.0, Theme::Light).unwrap();
+        assert!(v.svg.contains("best 1.00") && v.svg.contains("chosen 0.50"));
+        assert_eq!(v.table.rows.len(), 21);
+        assert!(
+            v.marks[10].text.starts_with("threshold 0.50: net value 20"),
+            "{}",
+            v.marks[10].text
+        );
     }
 }

@@ -150,6 +150,10 @@ pub struct NnOptions {
     /// `generator_heads` is on.
     #[serde(skip)]
     pub heads: Option<Layout>,
+    /// Rows of the GAN's glimpse after every epoch: as many real training rows and generated
+    /// rows in model inputs, for the page's view of what the generator makes (0: none). Drawn
+    /// from a generator of their own: training is the same with or without it.
+    pub glimpse: usize,
 }
 
 impl Default for NnOptions {
@@ -173,6 +177,7 @@ impl Default for NnOptions {
             generator_heads: false,
             backend: Backend::Cpu,
             heads: None,
+            glimpse: 0,
         }
     }
 }
@@ -206,6 +211,18 @@ pub struct EpochStats {
     pub d_loss: Option<f64>,
     pub g_loss: Option<f64>,
     pub seconds: f64,
+    /// GAN only, when asked for ([`NnOptions::glimpse`]): the progress event's real and
+    /// generated rows. Never kept in the history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub glimpse: Option<Glimpse>,
+}
+
+/// Real training rows and generated rows, in model inputs (row-major, `cols` wide).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Glimpse {
+    pub cols: usize,
+    pub real: Vec<f32>,
+    pub fake: Vec<f32>,
 }
 
 /// An `f64` that JSON holds as `null` (serde_json writes NaN so) is NaN again.

@@ -17,7 +17,9 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::{leaky_relu, log_softmax, sigmoid, softmax, softplus};
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
-use super::{Backend, Blobs, Classifier, EpochStats, Hooks, Local, NnOptions, Saved, check_width};
+use super::{
+    Backend, Blobs, Classifier, EpochStats, Glimpse, Hooks, Local, NnOptions, Saved, check_width,
+};
 use crate::matrix::{Layout, Matrix};
 use crate::rng::Rng;
 use crate::{Error, now};
@@ -339,6 +341,7 @@ async fn epoch_stats(
         d_loss: None,
         g_loss: None,
         seconds: 0.0,
+        glimpse: None,
     };
     Ok((stats, means))
 }
@@ -353,8 +356,9 @@ struct Tracker<'a> {
 
 impl Tracker<'_> {
     /// Records an epoch, then waits at the pause point; returns whether training should stop.
-    async fn epoch(&mut self, stats: EpochStats, net: &Net, hooks: &mut Hooks<'_>) -> bool {
+    async fn epoch(&mut self, mut stats: EpochStats, net: &Net, hooks: &mut Hooks<'_>) -> bool {
         hooks.epoch(&stats).await;
+        stats.glimpse = None;
         let val_loss = if stats.val_loss.is_finite() {
             stats.val_loss
         } else {
@@ -607,25 +611,83 @@ impl Gan {
         let generator = self
             .generator
             .as_ref()
-            .ok_or_else(|| Error::config("the GAN is not fitted yet"))?
-            .valid();
+            .ok_or_else(|| Error::config("the GAN is not fitted yet"))?;
         let mut rng = Rng::new(seed);
-        let z = noise(&mut rng, &vec![churn; n], self.opts.noise);
-        let cols = generator.out.weight.dims()[1];
-        let heads = Heads::new(self.opts.heads.as_ref(), cols, &self.device);
-        let head_noise = heads
-            .as_ref()
-            .map(|h| upload(h.noise(&mut rng, n, cols), n, cols, &self.device));
-        let out = generated(
-            &generator,
-            heads.as_ref().zip(head_noise.as_ref()),
-            upload(z, n, self.opts.noise + 2, &self.device),
-        );
-        let data = read(vec![out]).await?.remove(0);
-        Ok(Matrix {
-            rows: n,
-            cols,
-            data,
+        rows_of(
+            generator,
+            &self.opts,
+            &vec![churn; n],
+            &mut rng,
+            &self.device,
+        )
+        .await
+    }
+}
+
+/// Rows of `generator` for `classes` (one each), in model inputs.
+async fn rows_of(
+    generator: &Net,
+    opts: &NnOptions,
+    classes: &[bool],
+    rng: &mut Rng,
+    device: &Device,
+) -> Result<Matrix, Error> {
+    let generator = generator.valid();
+    let n = classes.len();
+    let z = noise(rng, classes, opts.noise);
+    let cols = generator.out.weight.dims()[1];
+    let heads = Heads::new(opts.heads.as_ref(), cols, device);
+    let head_noise = heads
+        .as_ref()
+        .map(|h| upload(h.noise(rng, n, cols), n, cols, device));
+    let out = generated(
+        &generator,
+        heads.as_ref().zip(head_noise.as_ref()),
+        upload(z, n, opts.noise + 2, device),
+    );
+    let data = read(vec![out]).await?.remove(0);
+    Ok(Matrix {
+        rows: n,
+        cols,
+        data,
+    })
+}
+
+/// What a GAN's glimpse after an epoch looks at: the same real training rows every epoch, and
+/// rows of the generator as it is, in the training rows' class balance.
+struct Look<'a> {
+    x: &'a Matrix,
+    train: &'a [usize],
+    positives: f64,
+    epoch: usize,
+    seed: u64,
+}
+
+impl Look<'_> {
+    async fn take(
+        &self,
+        generator: &Net,
+        o: &NnOptions,
+        device: &Device,
+    ) -> Result<Glimpse, Error> {
+        let n = o.glimpse.min(self.train.len());
+        let mut order = self.train.to_vec();
+        Rng::new(self.seed ^ 0x61_6c_69_6d_70_73_65).shuffle(&mut order);
+        let real = order[..n]
+            .iter()
+            .flat_map(|&i| {
+                self.x.data[i * self.x.cols..(i + 1) * self.x.cols]
+                    .iter()
+                    .copied()
+            })
+            .collect();
+        let mut rng = Rng::new(self.seed.wrapping_add(self.epoch as u64) ^ 0x67_6c_69_6d_70_73_65);
+        let classes: Vec<bool> = (0..n).map(|_| rng.bernoulli(self.positives)).collect();
+        let fake = rows_of(generator, o, &classes, &mut rng, device).await?;
+        Ok(Glimpse {
+            cols: self.x.cols,
+            real,
+            fake: fake.data,
         })
     }
 }
@@ -731,6 +793,16 @@ impl Gan {
             stats.d_loss = Some(means[0]);
             stats.g_loss = Some(means[1]);
             stats.seconds = (now() - t0).as_secs_f64();
+            if o.glimpse > 0 {
+                let look = Look {
+                    x,
+                    train: &parts.train,
+                    positives,
+                    epoch,
+                    seed,
+                };
+                stats.glimpse = Some(look.take(&generator, &o, &self.device).await?);
+            }
             if tracker.epoch(stats, &discriminator, hooks).await {
                 break;
             }
