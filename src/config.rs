@@ -94,9 +94,12 @@ impl Default for Checked {
     }
 }
 
-/// Collects the problems of a config, each naming its option (as in the JSON, and the
-/// command-line flag where there is one).
-struct Problems(Vec<String>);
+/// Collects the problems of a config, each naming its option (as in the JSON) and where to
+/// change it: the command-line flag, or in the page its control ([`crate::advice`]).
+struct Problems {
+    list: Vec<String>,
+    page: bool,
+}
 
 impl Problems {
     fn need(
@@ -108,12 +111,14 @@ impl Problems {
         value: impl std::fmt::Display,
     ) {
         if !ok {
+            let flag = crate::advice::control(flag, self.page);
             let flag = if flag.is_empty() {
                 String::new()
             } else {
                 format!(", {flag}")
             };
-            self.0.push(format!("{option} ({rule}{flag}) is {value}"));
+            self.list
+                .push(format!("{option} ({rule}{flag}) is {value}"));
         }
     }
 }
@@ -129,15 +134,27 @@ fn non_negative(x: f64) -> bool {
 impl Config {
     /// The config, if every value is in range; otherwise one message listing each bad value.
     pub fn check(self) -> Result<Checked, Error> {
-        let mut p = Problems(Vec::new());
+        let problems = self.problems(crate::advice::FOR_PAGE);
+        if problems.is_empty() {
+            Ok(Checked(self))
+        } else {
+            Err(Error::config(format!(
+                "bad options: {}",
+                problems.join("; ")
+            )))
+        }
+    }
+
+    /// Every bad value, worded for the page or for the command line.
+    fn problems(&self, page: bool) -> Vec<String> {
+        let mut p = Problems {
+            list: Vec::new(),
+            page,
+        };
         self.check_run(&mut p);
         self.check_split_and_preprocess(&mut p);
         self.check_models(&mut p);
-        if p.0.is_empty() {
-            Ok(Checked(self))
-        } else {
-            Err(Error::config(format!("bad options: {}", p.0.join("; "))))
-        }
+        p.list
     }
 
     fn check_run(&self, p: &mut Problems) {
@@ -403,7 +420,7 @@ mod tests {
         c.split.test_fraction = 1.0;
         c.seeds = 0;
         c.models.nn.learning_rate = f64::NAN;
-        let e = c.check().unwrap_err();
+        let e = c.clone().check().unwrap_err();
         assert_eq!(e.kind, crate::ErrorKind::Config);
         for named in [
             "models.nn.epochs (at least 1, --epochs) is 0",
@@ -414,6 +431,18 @@ mod tests {
             "models.nn.learning_rate (a number > 0, --lr) is NaN",
         ] {
             assert!(e.message.contains(named), "{named} in {}", e.message);
+        }
+        // The page is sent to its controls, never to a flag.
+        c.models.nn.hidden = 0;
+        c.preprocess.leak_auc = 0.2;
+        let page = c.problems(true).join("; ");
+        assert!(!page.contains("--"), "{page}");
+        for named in [
+            "models.nn.epochs (at least 1, the Epochs box) is 0",
+            "split.test_fraction (between 0 and 1, the Split card's Test rows) is 1",
+            "preprocess.leak_auc (a number above 0.5) is 0.2",
+        ] {
+            assert!(page.contains(named), "{named} in {page}");
         }
     }
 

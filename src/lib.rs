@@ -9,6 +9,7 @@
 //! them. Options come in as a [`config::Config`], checked once on entry. The CLI
 //! (`src/main.rs`) and the wasm facade (`src/web.rs`) only translate.
 
+pub mod advice;
 pub mod charts;
 pub mod clean;
 pub mod compare;

@@ -258,8 +258,9 @@ impl<'a> Reader<'a> {
 /// by a newer churnlab, is cut short or damaged.
 pub fn read(bytes: &[u8], name: &str) -> Result<ModelFile, Error> {
     if !bytes.starts_with(MAGIC) {
+        let save = crate::advice::say("'churnlab run --save'", "Save model");
         return Err(Error::input(format!(
-            "'{name}' is not a churnlab model file (save one with Save model or 'churnlab run --save')"
+            "'{name}' is not a churnlab model file (save one with {save})"
         )));
     }
     let mut r = Reader {

@@ -320,8 +320,9 @@ fn find_target(table: &Table, opts: &SchemaOptions) -> Result<usize, Error> {
         })
         .ok_or_else(|| {
             Error::input(format!(
-                "no target column found (looked for {} or a name containing 'churn'): name it with --target (columns: {})",
+                "no target column found (looked for {} or a name containing 'churn'): {} (columns: {})",
                 TARGET_NAMES.join(", "),
+                crate::advice::say("name it with --target", "type its name in Target column below"),
                 table.names().join(", ")
             ))
         })
@@ -419,8 +420,12 @@ fn read_target(
         2 => {}
         k => {
             return Err(Error::input(format!(
-                "target '{name}' has {k} classes ({}), not two: choose a binary column with --target",
-                listing(&classes)
+                "target '{name}' has {k} classes ({}), not two: {}",
+                listing(&classes),
+                crate::advice::say(
+                    "choose a binary column with --target",
+                    "type a two-class column's name in Target column below"
+                )
             )));
         }
     }
@@ -483,7 +488,11 @@ fn pick_positive(
     };
     Ok((
         minority,
-        "as the rarer class (override with --positive)".into(),
+        crate::advice::say(
+            "as the rarer class (override with --positive)",
+            "as the rarer class",
+        )
+        .into(),
     ))
 }
 
