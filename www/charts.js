@@ -2,10 +2,10 @@
 // plotters measures every label by laying out a span in its document's body: next to nothing
 // in this empty document, but ~25 ms a label in the page itself once it shows a 10,000-column
 // table (measured), and a forced layout of the page in every chart while it trains.
-import init, { chartHeatmap, chartDistribution, chartCurves, chartRoc, chartWaterfall, chartImportance, chartNetValue } from './pkg/churnlab.js';
+import init, { chartHeatmap, chartDistribution, chartScatter, chartCurves, chartRoc, chartWaterfall, chartImportance, chartNetValue } from './pkg/churnlab.js';
 
 const charts = {
-  heatmap: chartHeatmap, distribution: chartDistribution, curves: chartCurves, roc: chartRoc,
+  heatmap: chartHeatmap, distribution: chartDistribution, scatter: chartScatter, curves: chartCurves, roc: chartRoc,
   waterfall: chartWaterfall, importance: chartImportance, netValue: chartNetValue,
 };
 
@@ -14,7 +14,7 @@ self.addEventListener('message', async ({ data, origin }) => {
   if (origin !== self.origin || !(data?.module instanceof WebAssembly.Module)) return;
   try {
     await init({ module_or_path: data.module });
-    /** Draws chart `name` (a key of `charts`) of `args` (cloned into this frame's realm): SVG text. */
+    /** Draws chart `name` (a key of `charts`) of `args` (cloned into this frame's realm): {svg, title, marks, table}. */
     self.draw = (name, args) => charts[name](...structuredClone(args));
     parent.postMessage({ chartsReady: true }, self.origin);
   } catch (err) {

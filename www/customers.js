@@ -4,7 +4,7 @@
 // session explains the kept model.
 import { $, cells, offer } from './dom.js';
 import { state, request, label } from './state.js';
-import { chartsReady, draw, showChart, clearCharts } from './charts-host.js';
+import { chartsReady, showChart, clearCharts } from './charts-host.js';
 
 const PAGE = 50;
 const view = { customers: [], explanation: null, shown: PAGE, model: null, fromFile: false };
@@ -81,7 +81,7 @@ async function showCustomer(row) {
   $('customer-sum').dataset.sum = sum;
   $('customer-sum').dataset.score = c.score;
   await chartsReady;
-  showChart($('waterfall'), 'waterfall', `Why customer ${c.row + 1} has this score`, draw('waterfall', e.base, c.score, e.method.units, c.reasons));
+  showChart($('waterfall'), 'waterfall', 'waterfall', [e.base, c.score, e.method.units, c.reasons]);
   $('customer-detail').scrollIntoView({ block: 'nearest' });
 }
 
@@ -99,14 +99,12 @@ async function showImportance(e) {
   await chartsReady;
   const box = $('importance-charts');
   clearCharts(box);
-  showChart(box, 'importance-shap', 'Mean |contribution| per column',
-    draw('importance', `Mean |contribution| (${label(view.model)})`, units(e), e.columns, e.mean_abs));
+  showChart(box, 'importance-shap', 'importance', [`Mean |contribution| (${label(view.model)})`, units(e), e.columns, e.mean_abs]);
   if (view.fromFile) return;
   const reply = await request({ type: 'importance', model: view.model });
   if (reply.type === 'error') return;
   const i = reply.report;
-  showChart(box, 'importance-permutation', 'Permutation importance on the test rows',
-    draw('importance', `Permutation importance (${i.test_rows} test rows, ${i.repeats} shuffles)`, 'drop of ROC-AUC', i.columns, i.auc_drop));
+  showChart(box, 'importance-permutation', 'importance', [`Permutation importance (${i.test_rows} test rows, ${i.repeats} shuffles)`, 'drop of ROC-AUC', i.columns, i.auc_drop]);
 }
 
 let asked = 0;
@@ -130,7 +128,7 @@ async function whatif() {
     `precision ${w.precision.toFixed(3)}, recall ${w.recall.toFixed(3)}, F1 ${w.f1.toFixed(3)}; ${w.contacted} offers, ` +
     `expected net value ${w.net_value.toFixed(0)}. Best threshold for this campaign: ${w.best_threshold.toFixed(2)} (net value ${w.best_net_value.toFixed(0)}); best F1 at ${w.best_f1_threshold.toFixed(2)}.`;
   await chartsReady;
-  showChart($('whatif-charts'), 'net-value', 'Campaign net value by threshold', draw('netValue', w.curve, w.threshold, w.best_threshold));
+  showChart($('whatif-charts'), 'net-value', 'netValue', [w.curve, w.threshold, w.best_threshold]);
 }
 
 /** A score reply (with reasons or without) for `model`. */

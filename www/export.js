@@ -91,8 +91,13 @@ export function scoreChoices() {
 }
 
 async function loadModel(file) {
-  if (!file) return;
-  const reply = await request({ type: 'loadModel', name: file.name, bytes: await file.arrayBuffer() });
+  if (file) await useModel(file.name, await file.arrayBuffer());
+}
+
+/** Gives the session the model file `bytes` (a file chosen, or a project's models). */
+export async function useModel(name, bytes) {
+  const file = { name };
+  const reply = await request({ type: 'loadModel', name, bytes });
   if (reply.type === 'error') { $('model-status').textContent = ''; return showError(reply.message); }
   state.modelFile = reply.report;
   scoreChoices();

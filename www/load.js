@@ -1,25 +1,22 @@
 // Section 1: load a table (the sample, or a file dropped or chosen). The worker opens a new
 // session with it; the page then shows every stage's report.
 import { $, showError } from './dom.js';
+import { busy, showStages } from './status.js';
+import { withEdits } from './table.js';
 import { state, request, tableOptions } from './state.js';
 import { stopPool } from './pool.js';
+import { applyPendingEdits, saveHash } from './settings.js';
 
 // Files above this are refused before reading: the worker's WebAssembly memory ends at 4 GB,
 // and a table takes about five to six times its file size while it is read, prepared and kept
 // (measured: an 81 MiB CSV of 1,000,000 rows, 449 MiB).
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 
-export function busy(on, text) {
-  $('sample').disabled = on;
-  $('file').disabled = on;
-  $('load-progress').hidden = !on; // indeterminate: the worker reads in one step
-  if (text) $('status').textContent = text;
-}
-
 /** Sends a load request ('sample' or 'load') and shows the table's report. */
-export async function loadTable(msg, label, file) {
-  // A new table starts without the previous one's edits.
-  state.edits = { kinds: {}, roles: {}, labelMap: [], keepLeaky: [] };
+export async function loadTable(msg, label, file, target = null) {
+  // A new table starts without the previous one's edits (but the target typed for it).
+  state.edits = { kinds: {}, roles: target ? { [target]: 'target' } : {}, labelMap: [], keepLeaky: [] };
+  $('target-pick').hidden = true;
   $('label-map').value = '';
   // What a new worker (a helper of the pool, the worker after Stop) reads the table from: the
   // sample's settings, or the file itself (read again from disk, not held in memory).
@@ -31,7 +28,12 @@ export async function loadTable(msg, label, file) {
   const t0 = performance.now();
   const reply = await request({ ...msg, options: tableOptions() });
   busy(false);
-  if (reply.type === 'error') return showError(reply.message);
+  if (reply.type === 'error') {
+    showError(reply.message);
+    // No target found, or not a two-class one: the page asks for it and reads the file again.
+    if (/\btarget\b/.test(reply.message)) offerTarget(msg, label, file, reply.message);
+    return;
+  }
   state.trained = false;
   state.runReport = null;
   if (reply.csv) {
@@ -43,12 +45,22 @@ export async function loadTable(msg, label, file) {
   state.render(reply.report);
   $('status').textContent = `Read ${label} in ${Math.round(performance.now() - t0)} ms.`;
   showStages(reply.report.stages);
+  await applyPendingEdits(withEdits);
+  saveHash();
 }
 
-/** Each stage's time and the worker's memory by its end (the parse is the first load's). */
-export function showStages(stages) {
-  $('stages').textContent = `Stages: ${stages.map((s) => `${s.name} ${s.seconds.toFixed(2)} s` +
-    (s.peak_mib == null ? '' : ` (${Math.round(s.peak_mib)} MiB)`)).join(', ')}; memory is the worker's WebAssembly memory by the end of each.`;
+/** The Target column box, offering the file's columns named in `message` (as many as it lists). */
+function offerTarget(msg, label, file, message) {
+  const names = message.match(/\(columns: ([^)]*)\)/)?.[1]?.split(', ') ?? [];
+  $('target-names').replaceChildren(...names.map((n) => new Option(n)));
+  $('target-pick').hidden = false;
+  $('target-retry').onclick = () => {
+    const name = $('target-name').value.trim();
+    if (!name) return;
+    // The file's bytes went to the worker: they are read from the file again.
+    if (file) file.arrayBuffer().then((bytes) => loadTable({ ...msg, bytes }, label, file, name));
+    else loadTable(msg, label, file, name);
+  };
 }
 
 export async function loadFile(file) {

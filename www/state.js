@@ -16,6 +16,10 @@ export const state = {
   /** Whether the worker holds trained models (and the report of their run), and the model file it holds (its info). */
   trained: false,
   runReport: null,
+  /** Table edits of a link or a project, waiting for the table they fit (settings.js). */
+  pendingEdits: null,
+  /** The settings of the report shown (a cleaning choice the table refuses goes back to them). */
+  lastSettings: null,
   /** The options of the run whose models the session's worker keeps. */
   runOptions: null,
   modelFile: null,
@@ -102,7 +106,13 @@ export function dropPending(message) {
   pending.clear();
 }
 
-/** The table options of the page's edits (schema and cleaning), as library options. */
+/** The keep rule of the Feature selection card, as the library's option. */
+function keepOption() {
+  const v = Number($('keep-value').value);
+  return { all: 'all', top: { top: Math.round(v) }, min_score: { min_score: v } }[$('keep').value] ?? 'all';
+}
+
+/** The table options of the page's edits and its cleaning cards (schema, cleaning, split), as library options. */
 export function tableOptions() {
   const schema = { numeric: [], categorical: [], ids: [], ignore: [], features: [] };
   for (const [column, kind] of Object.entries(state.edits.kinds)) schema[kind].push(column);
@@ -110,11 +120,22 @@ export function tableOptions() {
     if (role === 'target') schema.target = column;
     else schema[{ id: 'ids', ignored: 'ignore', feature: 'features' }[role]].push(column);
   }
-  return { schema, clean: { label_map: state.edits.labelMap }, preprocess: { keep_leaky: state.edits.keepLeaky } };
+  return {
+    schema,
+    clean: {
+      label_map: state.edits.labelMap, normalize_labels: $('normalize').checked,
+      dedupe: document.querySelector('input[name=dedupe]:checked').value === 'drop',
+    },
+    preprocess: {
+      keep_leaky: state.edits.keepLeaky, impute: $('impute').value, outliers: $('outliers').value,
+      iqr_k: Number($('iqr-k').value), scale: $('scale').checked, score_by: $('score-by').value, keep: keepOption(),
+    },
+    split: { test_fraction: Number($('test-size').value) / 100, seed: Number($('seed').value) },
+  };
 }
 
 /** The training settings of the page, as library options. */
-export function trainOptions(models) {
+export function trainOptions(models, extra = {}) {
   const num = (id) => Number($(id).value);
   return {
     ...tableOptions(),
@@ -122,10 +143,9 @@ export function trainOptions(models) {
       ...(models ? { models } : {}),
       nn: {
         epochs: num('epochs'), batch_size: num('batch'), hidden: num('hidden'),
-        learning_rate: num('lr'), generator_learning_rate: num('g-lr'), backend: $('backend').value,
+        learning_rate: num('lr'), generator_learning_rate: num('g-lr'), backend: $('backend').value, ...extra,
       },
     },
     seeds: num('seeds'),
-    split: { seed: num('seed') },
   };
 }

@@ -2,8 +2,8 @@
 // their kind and role (editable: a change prepares the kept table again, no re-parse).
 import { $, cells, choice, list, nextTurn, pct, showError } from './dom.js';
 import { state, request, tableOptions } from './state.js';
-import { chartsReady, draw, showChart, clearCharts } from './charts-host.js';
-import { busy, showStages } from './load.js';
+import { chartsReady, showChart, clearCharts } from './charts-host.js';
+import { busy, showStages } from './status.js';
 
 const MAX_DISTRIBUTIONS = 60;
 // Tables of one row per column show at most this many rows: 10,000 rows of them took ~10 s
@@ -26,6 +26,17 @@ export async function reread(undo) {
   state.render(reply.report);
   $('status').textContent = 'Read the table again with your changes.';
   showStages(reply.report.stages);
+}
+
+/** Reads the table again with `edits` instead of the page's; false (and nothing changed) if it refuses them. */
+export async function withEdits(edits) {
+  const before = state.edits;
+  state.edits = edits;
+  const reply = await request({ type: 'inspect', options: tableOptions() });
+  if (reply.type === 'error') { state.edits = before; return false; }
+  state.render(reply.report);
+  showStages(reply.report.stages);
+  return true;
 }
 
 function override(column, what, value) {
@@ -64,6 +75,23 @@ export function showColumns() {
     : `${matching.length} of ${all} columns`;
 }
 
+/** The scatter plot of a heatmap cell's two columns, split by class (points from the worker). */
+async function showPair(mark) {
+  const [x, y] = mark.pair;
+  const reply = await request({ type: 'pair', x, y });
+  const box = $('pair-chart');
+  if (reply.type === 'error') {
+    box.replaceChildren(Object.assign(document.createElement('p'), { className: 'error', textContent: reply.message }));
+    return;
+  }
+  const p = reply.pair;
+  clearCharts(box);
+  showChart(box, 'pair', 'scatter', [`${p.y} against ${p.x}`, p.x, p.y, p.groups]);
+  $('pair-note').textContent = p.shown < p.rows
+    ? `${p.shown} of the ${p.rows} rows with both values, evenly spaced.` : `All ${p.rows} rows with both values.`;
+  box.querySelector('svg')?.scrollIntoView({ block: 'nearest' });
+}
+
 // Counts the explore chart drawings begun: a newer one (another table read) ends an older one.
 let exploreDrawings = 0;
 
@@ -81,7 +109,9 @@ async function exploreCharts(r, idle) {
     clearCharts(box);
     box.setAttribute('aria-busy', 'true');
     const c = r.exploration.correlation;
-    showChart(box, 'correlation', 'Correlation heatmap', draw('heatmap', c));
+    showChart(box, 'correlation', 'heatmap', [c], {
+      onPick: showPair, pickHint: 'Hover or focus a cell to read its r; click it (or press Enter) for the scatter plot of the two columns.',
+    });
     const t = r.schema.target;
     const all = r.exploration.distributions;
     // Drawn into a detached grid that joins the page at the end, so that the page is not laid
@@ -95,7 +125,7 @@ async function exploreCharts(r, idle) {
         if (drawing !== exploreDrawings) return;
         sliceStart = performance.now();
       }
-      showChart(grid, `distribution-${d.column}`, `Distribution of ${d.column}`, draw('distribution', d, t.positive, t.negative));
+      showChart(grid, `distribution-${d.column}`, 'distribution', [d, t.positive, t.negative]);
     }
     box.append(grid);
     $('explore-note').textContent = [

@@ -3,7 +3,7 @@
 // trained models for scoring, generating and saving.
 import { $, cells, offerReport, showError } from './dom.js';
 import { state, request, trainOptions, tableOptions, tableMessage, label, isNetwork, startWorker, dropPending } from './state.js';
-import { chartsReady, draw, showChart, clearCharts } from './charts-host.js';
+import { chartsReady, showChart, clearCharts } from './charts-host.js';
 import { warmUp } from './warm.js';
 import { showTooGood } from './lesson.js';
 import { resetCustomers } from './customers.js';
@@ -22,14 +22,64 @@ export function showModels(models) {
   }
 }
 
+/** Shows the Pause button as paused or not (the worker holds, or goes on). */
+function showPaused(on) {
+  state.paused = on;
+  $('pause').textContent = on ? 'Resume' : 'Pause';
+  $('pause').setAttribute('aria-pressed', String(on));
+}
+
 // Pause holds training after the current epoch (the worker waits for 'resume').
 export function setPaused(on) {
   if (on === state.paused) return;
-  state.paused = on;
   state.worker.postMessage({ type: on ? 'pause' : 'resume' });
   pausePool(on);
-  $('pause').textContent = on ? 'Resume' : 'Pause';
-  $('pause').setAttribute('aria-pressed', String(on));
+  showPaused(on);
+}
+
+// Whether a run is in progress (Step then goes on by one epoch instead of starting one).
+let inRun = false;
+
+/** Step: trains one epoch (or one classical model) and holds; started from rest, on one worker. */
+function step() {
+  if (!inRun) return train({ step: true });
+  state.worker.postMessage({ type: 'step' });
+  showPaused(false);
+}
+
+// The GAN's last glimpse (real and generated rows after an epoch), drawn for the chosen columns.
+let lastGlimpse = null;
+
+/** The columns the generator's view can show: the model inputs, numbers first. */
+export function showGlimpseChoices(r) {
+  const names = r.preprocessing.feature_names;
+  const numeric = names.filter((n) => !n.includes('='));
+  const order = [...numeric, ...names.filter((n) => n.includes('='))];
+  for (const [id, pick] of [['glimpse-x', 0], ['glimpse-y', 1]]) {
+    const select = $(id);
+    const before = select.value;
+    select.replaceChildren(...order.slice(0, 500).map((n) => new Option(n, n)));
+    select.value = order.includes(before) ? before : order[Math.min(pick, order.length - 1)] ?? '';
+  }
+  lastGlimpse = null;
+  $('glimpse-box').hidden = true;
+  clearCharts($('glimpse-chart'));
+}
+
+function drawGlimpse() {
+  const g = lastGlimpse;
+  if (!g) return;
+  const names = state.report.preprocessing.feature_names;
+  const [x, y] = ['glimpse-x', 'glimpse-y'].map((id) => names.indexOf($(id).value));
+  if (x < 0 || y < 0) return;
+  const points = (rows) => {
+    const out = [];
+    for (let i = 0; i + g.cols <= rows.length; i += g.cols) out.push([rows[i + x], rows[i + y]]);
+    return out;
+  };
+  $('glimpse-box').hidden = false;
+  showChart($('glimpse-chart'), 'glimpse', 'scatter', [`Generated against real rows, epoch ${g.epoch}`, names[x], names[y],
+    [['real training rows', points(g.real)], ['generated', points(g.fake)]]]);
 }
 
 /** Stops whatever the worker is doing: a fresh worker takes over, with the same table. */
@@ -51,7 +101,8 @@ function confusion(title, c, seed) {
   table.className = 'confusion';
   table.createCaption().textContent = `${title} (seed ${seed})`;
   const head = table.createTHead().insertRow();
-  for (const t of ['', 'predicted churn', 'predicted stay']) head.append(Object.assign(document.createElement('th'), { textContent: t }));
+  head.append(document.createElement('td'));
+  for (const t of ['predicted churn', 'predicted stay']) head.append(Object.assign(document.createElement('th'), { textContent: t }));
   const body = table.createTBody();
   for (const [name, a, b] of [['churned', c.tp, c.fn], ['stayed', c.fp, c.tn]]) {
     const row = body.insertRow();
@@ -93,11 +144,12 @@ function onProgress(total) {
   const handle = (e) => {
     if (e.kind === 'backend') $('backend-status').textContent = `Networks on ${e.label}.`;
     if (e.kind === 'paused') {
+      showPaused(true);
       bar.pause();
       before = $('train-status').textContent;
       $('train-status').textContent = `Paused after ${bar.done} of ${total} steps: press Resume to go on.`;
     }
-    if (e.kind === 'resumed') { bar.resume(); $('train-status').textContent = before; }
+    if (e.kind === 'resumed') { showPaused(false); bar.resume(); $('train-status').textContent = before; }
     if (e.kind === 'fit') {
       firstSeed ??= e.seed;
       $('train-status').textContent = `Training ${label(e.model)} (seed ${e.seed})…`;
@@ -110,7 +162,8 @@ function onProgress(total) {
         const h = histories.get(e.model) ?? [];
         h.push(s);
         histories.set(e.model, h);
-        showChart($('train-charts'), `curves-${e.model}`, `${label(e.model)} training curves`, draw('curves', label(e.model), h));
+        showChart($('train-charts'), `curves-${e.model}`, 'curves', [label(e.model), h]);
+        if (s.glimpse) { lastGlimpse = { ...s.glimpse, epoch: s.epoch }; drawGlimpse(); }
       }
       const f = (x) => (x == null || Number.isNaN(x) ? '–' : x.toFixed(4));
       cells($('epoch-table').tBodies[0].insertRow(), [label(e.model), String(e.seed), String(s.epoch),
@@ -136,7 +189,7 @@ function showComparison(report) {
   }
   for (const m of report.models) $('confusions').append(confusion(m.label, m.runs[0].scores.confusion, m.runs[0].seed));
   offerReport($('report-download'), report);
-  showChart($('train-charts'), 'roc', 'ROC curves', draw('roc', report.models.map((m) => [m.label, m.runs[0].roc])));
+  showChart($('train-charts'), 'roc', 'roc', [report.models.map((m) => [m.label, m.runs[0].roc])]);
 }
 
 /** While a run trains, only Pause and Stop act on the worker's session. */
@@ -146,10 +199,15 @@ function running(on) {
   $('pause').disabled = !on;
 }
 
-export async function train() {
+// Rows of each kind in the GAN's glimpse; none for tables of more inputs than the view can pick from.
+const GLIMPSE_ROWS = 200;
+const GLIMPSE_MAX_INPUTS = 256;
+
+export async function train({ step: stepping = false } = {}) {
   const models = [...document.querySelectorAll('#models input:checked')].map((i) => i.value);
   if (!models.length) return showError('Choose at least one model.');
-  const options = trainOptions(models);
+  const inputs = state.report?.preprocessing.feature_names.length ?? Infinity;
+  const options = trainOptions(models, inputs <= GLIMPSE_MAX_INPUTS ? { glimpse: GLIMPSE_ROWS } : {});
   $('error').hidden = true;
   running(true);
   $('epoch-table').tBodies[0].replaceChildren();
@@ -165,9 +223,14 @@ export async function train() {
   const { handle, bar } = onProgress(total);
   // Independent fits (models × seeds) go to a pool of workers when there are cores for it.
   const fits = options.seeds * models.length;
-  const size = poolCanLoad() ? poolSize(fits) : 1;
+  // Stepping runs on one worker: one epoch at a time is one model at a time.
+  const size = !stepping && poolCanLoad() ? poolSize(fits) : 1;
   $('pool-status').textContent = '';
-  const reply = size > 1 ? await runOnPool(options, size, handle) : await request({ type: 'run', options }, handle);
+  inRun = true;
+  $('step').disabled = size > 1;
+  const reply = size > 1 ? await runOnPool(options, size, handle) : await request({ type: 'run', options, step: stepping }, handle);
+  inRun = false;
+  $('step').disabled = false;
   setPaused(false);
   running(false);
   bar.end();
@@ -200,4 +263,6 @@ export function wireTrain() {
   $('train').addEventListener('click', train);
   $('stop').addEventListener('click', stop);
   $('pause').addEventListener('click', () => setPaused(!state.paused));
+  $('step').addEventListener('click', step);
+  for (const id of ['glimpse-x', 'glimpse-y']) $(id).addEventListener('change', drawGlimpse);
 }

@@ -1,13 +1,14 @@
 // Runs the wasm library off the main thread and holds the session: the table read once and the
 // models trained on it. Messages in: {type: 'module', module} first (see below), then
 // {id, type, ...} requests, answered one at a time in order: 'sample' | 'load' (a new table and
-// session), 'inspect' (the table again with new options: no re-parse), 'run', 'jobs' |
+// session), 'inspect' (the table again with new options: no re-parse), 'pair' (two columns'
+// points for a scatter plot), 'run', 'jobs' |
 // 'fitJob' | 'adopt' (a run on the page's pool of workers, see pool.js), 'score',
 // 'explainPart' (a share of a score's explanations, for the pool), 'synthDraft' |
 // 'synthCheck' | 'synthFinish' (synthetic customers checked on the pool),
 // 'synthesize', 'whatif', 'importance', 'explainCustomer', 'lesson', 'saveModel', 'loadModel', 'checkReported',
 // 'warmUp'; and
-// {type: 'pause'|'resume'} during a run, answered at once.
+// {type: 'pause'|'resume'|'step'} during a run, answered at once.
 // Messages out: {type: 'module', module}, {type: 'ready', models},
 // {id, type: 'progress'|'report'|'error', ...}.
 import init, { Session, ModelFile, sampleCsv, availableModels, initGpu, checkReported } from './pkg/churnlab.js';
@@ -39,6 +40,13 @@ let session = null;
 let modelFile = null;
 // Set while the page has paused training: {promise, resume}.
 let paused = null;
+// Set by Step: hold at the next pause point (after the epoch or model in progress).
+let stepping = false;
+
+const hold = () => {
+  let resume;
+  paused ??= { promise: new Promise((r) => { resume = r; }), resume };
+};
 
 /**
  * What a run awaits after every epoch and model: a turn of the event loop (so that 'pause'
@@ -46,6 +54,7 @@ let paused = null;
  */
 const pausePoint = (id) => async () => {
   await new Promise((resolve) => setTimeout(resolve, 0));
+  if (stepping) { stepping = false; hold(); }
   if (!paused) return;
   self.postMessage({ id, type: 'progress', event: { kind: 'paused' } });
   await paused.promise;
@@ -116,12 +125,14 @@ const handlers = {
     return { report: open(new TextEncoder().encode(csv), 'churnlab-sample.csv', msg.options), csv, counts: session.counts() };
   },
   load: (msg) => ({ report: open(new Uint8Array(msg.bytes), msg.name, msg.options), counts: session.counts() }),
+  pair: (msg) => ({ pair: current().pair(msg.x, msg.y) }),
   inspect: (msg) => {
     const s = current();
     return { report: s.inspect(msg.options ?? null), counts: s.counts() };
   },
   async run(msg) {
     paused = null;
+    stepping = msg.step ?? false;
     const s = current();
     const report = await s.run(await resolved(msg), (event) => self.postMessage({ id: msg.id, type: 'progress', event }), pausePoint(msg.id));
     return { report, counts: s.counts() };
@@ -216,9 +227,12 @@ let queue = Promise.resolve();
 self.onmessage = ({ data: msg }) => {
   if (msg.type === 'module') return moduleArrived(msg.module ?? compile());
   // Pause and resume are answered at once, also while a run is in progress.
-  if (msg.type === 'pause') {
-    let resume;
-    paused ??= { promise: new Promise((r) => { resume = r; }), resume };
+  if (msg.type === 'pause') return hold();
+  // Step while paused: go on, and hold again after the next epoch or model.
+  if (msg.type === 'step') {
+    stepping = true;
+    paused?.resume();
+    paused = null;
     return;
   }
   if (msg.type === 'resume') {

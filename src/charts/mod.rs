@@ -131,7 +131,11 @@ pub fn heatmap(c: &Correlation, theme: Theme) -> Result<Chart, Error> {
                     .color(&ink_on(diverging(v)))
                     .pos(centre);
                 let (x, y) = corner(i, j);
-                Some(Text::new(format!("{v:.2}"), (x + 0.5, y + 0.5), style))
+                Some(Text::new(
+                    format!("{:.2}", if v.abs() < 0.005 { 0.0 } else { v }),
+                    (x + 0.5, y + 0.5),
+                    style,
+                ))
             }))
             .map_err(failed)?;
         Ok(cells

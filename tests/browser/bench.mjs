@@ -60,7 +60,7 @@ try {
   // Responsiveness (target: no main-thread task over ~100 ms while training): every training
   // below reports its longest main-thread task; first the sample three times, starting as soon
   // as the load's charts are drawn (the worker's warm-up may still be running then).
-  await page.waitForFunction(() => [...document.querySelectorAll('#explore-charts img')].every((i) => i.complete), null, { timeout: 60_000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('#explore-charts figure')].every((f) => f.querySelector('svg')), null, { timeout: 60_000 });
   const longest = [];
   for (let i = 0; i < 3; i++) {
     longest.push((await trainWith(['logistic_regression', 'naive_bayes', 'gan'], { backend: 'cpu', epochs: 3 })).longestTask);

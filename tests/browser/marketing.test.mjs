@@ -32,12 +32,12 @@ test('suggested merges are applied with one click, never silently', async () => 
     assert.ok(items.some((t) => t.startsWith(want)), `${want} in ${items}`);
   }
   // Nothing merged yet.
-  assert.doesNotMatch(await page.textContent('#cleaning'), /'CC' → 'Credit Card'/);
+  assert.doesNotMatch(await page.textContent('#effect-labels'), /'CC' → 'Credit Card'/);
   await page.click('#merge-list li:first-child button');
   await page.waitForFunction(() => document.getElementById('merge-list').children.length === 3, null, { timeout: 30_000 });
   await page.click('#merge-all');
   await page.waitForFunction(() => document.getElementById('merge-suggestions').hidden, null, { timeout: 30_000 });
-  assert.match(await page.textContent('#cleaning'), /PreferredPaymentMode: 'CC' → 'Credit Card' \(\d+ rows, mapping\)/);
+  assert.match(await page.textContent('#effect-labels'), /PreferredPaymentMode: 'CC' → 'Credit Card' \(\d+ rows, mapping\)/);
   assert.match(await page.inputValue('#label-map'), /PreferredPaymentMode: CC = Credit Card/);
   assert.deepEqual(errors, []);
 });
@@ -70,7 +70,7 @@ test('scores with reasons: search, sort, a waterfall that adds up, segments and 
   assert.ok(texts.every((t) => /Complain = 1/.test(t)));
   // One customer's waterfall: the contributions shown sum to the shown score.
   await page.click('#customers tbody tr:first-child button');
-  await page.waitForSelector('#waterfall figure img[src^="blob:"]');
+  await page.waitForSelector('#waterfall figure svg .marks rect');
   const d = await page.$eval('#customer-sum', (e) => ({ ...e.dataset, text: e.textContent }));
   assert.ok(Math.abs(Number(d.base) + Number(d.sum) - Number(d.score)) < 1e-9, JSON.stringify(d));
   const shownProb = Number(await page.$eval('#customers tbody tr:first-child', (r) => r.cells[1].textContent));

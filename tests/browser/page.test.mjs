@@ -42,12 +42,12 @@ test('the sample is preloaded and every stage is shown', async () => {
   assert.deepEqual(rows[1], ['Churn', 'target']);
   assert.ok(await page.isHidden('#column-find')); // every column shown: nothing to find
   assert.equal(await page.textContent('#scores-note'), '');
-  assert.match(await page.textContent('#cleaning'), /\d+ duplicate rows removed/);
+  assert.match(await page.textContent('#effect-duplicates'), /\d+ duplicate rows removed/);
   assert.match(await page.textContent('#split-summary'), /training rows/);
   assert.ok(await page.isVisible('#sample-download'));
-  // The heatmap and one distribution chart per feature, each a loaded SVG image with a download link.
+  // The heatmap and one distribution chart per feature, each inline SVG with its readouts and a download link.
   await page.waitForFunction(() => document.querySelectorAll('#explore-charts figure').length === 19);
-  await page.waitForFunction(() => [...document.querySelectorAll('#explore-charts img')].every((i) => i.complete && i.naturalWidth > 0));
+  await page.waitForFunction(() => [...document.querySelectorAll('#explore-charts figure')].every((f) => f.querySelector('svg .marks rect')));
   const keys = await page.$$eval('#explore-charts figure', (fs) => fs.map((f) => f.dataset.key));
   assert.equal(keys[0], 'correlation');
   assert.ok(keys.includes('distribution-Tenure'));
@@ -270,7 +270,7 @@ for (const name of ['ecommerce_churn.csv', 'E Commerce Dataset.xlsx']) {
     await waitForRead(page, name);
     assert.match(await page.textContent('#file-summary'), new RegExp(`^${name.replace('.', '\\.')}: 5630 rows × 20 columns`));
     assert.match(await page.textContent('#target-summary'), /Target 'Churn': 948 '1'/);
-    assert.match(await page.textContent('#cleaning'), /556 duplicate rows removed/);
+    assert.match(await page.textContent('#effect-duplicates'), /556 duplicate rows removed/);
     await screenshot(page, name.startsWith('E') ? 'real-xlsx' : 'real-csv');
     assert.deepEqual(errors, []);
   });
@@ -281,8 +281,7 @@ test('a narrow (mobile) screen shows the page without sideways scrolling', async
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${srv.origin}/`);
   await waitForRead(page, 'the sample');
-  await page.waitForFunction(() => [...document.querySelectorAll('#explore-charts img')].length === 19 &&
-    [...document.querySelectorAll('#explore-charts img')].every((i) => i.complete && i.naturalWidth > 0));
+  await page.waitForFunction(() => [...document.querySelectorAll('#explore-charts figure svg')].length === 19);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
   await screenshot(page, 'narrow');
