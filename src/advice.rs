@@ -42,7 +42,6 @@ mod tests {
         assert_eq!(control("--epochs", false), "--epochs");
         // Options the page has no control for are named by their option path alone.
         assert_eq!(control("--leak-auc", true), "");
-        assert!(!FOR_PAGE, "native tests see the command line's wording");
         assert_eq!(say("with --target", "in the page"), "with --target");
     }
 }

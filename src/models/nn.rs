@@ -939,6 +939,27 @@ mod tests {
     }
 
     #[test]
+    fn the_gans_glimpse_shows_real_and_generated_rows_and_changes_nothing() {
+        let (x, y) = data(480, 1);
+        let (xt, _) = data(60, 2);
+        let mut seen = Vec::new();
+        let mut a = Gan::new(NnOptions { glimpse: 50, ..small() });
+        fit_seeing(&mut a, &x, &y, 3, &mut |s| seen.push(s.clone())).unwrap();
+        let g = seen[0].glimpse.as_ref().expect("a glimpse after every epoch");
+        assert_eq!((g.cols, g.real.len(), g.fake.len()), (4, 200, 200));
+        assert!(g.fake.iter().all(|v| v.is_finite()));
+        // The same real rows every epoch; the generated ones change as the generator learns.
+        let last = seen[7].glimpse.as_ref().unwrap();
+        assert_eq!(last.real, g.real);
+        assert_ne!(last.fake, g.fake);
+        // Never kept in the history, and training is the same without it.
+        assert!(a.history().iter().all(|s| s.glimpse.is_none()));
+        let mut b = Gan::new(small());
+        fit(&mut b, &x, &y, 3).unwrap();
+        assert_eq!(proba(&a, &xt).unwrap(), proba(&b, &xt).unwrap());
+    }
+
+    #[test]
     fn early_stopping_and_an_unfitted_generator() {
         let (x, y) = data(200, 4);
         let mut m = Mlp::new(NnOptions {

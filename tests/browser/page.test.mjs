@@ -228,10 +228,10 @@ test('column kinds and roles and label merges can be edited', async () => {
   await page.waitForSelector('#error:not([hidden])');
   assert.match(await page.textContent('#error'), /^That change was not applied: .*3 classes/);
   assert.equal(await role('Churn'), 'target');
-  // Label merges, reported among the cleaning steps.
+  // Label merges, reported on the Labels card.
   await page.fill('#label-map', 'PreferredPaymentMode: UPI = E wallet');
   await page.click('#apply-labels');
-  await page.waitForFunction(() => document.getElementById('cleaning').textContent.includes("PreferredPaymentMode: 'UPI' → 'E wallet'"));
+  await page.waitForFunction(() => document.getElementById('effect-labels').textContent.includes("PreferredPaymentMode: 'UPI' → 'E wallet'"));
   assert.ok(await page.isHidden('#error'));
   // Training uses the edited table.
   await chooseModels(page, ['logistic_regression']);
@@ -310,7 +310,7 @@ test('a full run on the real table sends nothing anywhere', async (t) => {
   assert.deepEqual(errors, []);
 
   // Only the page's own files, fetched with GET and no body; the rest are in-tab blob: URLs.
-  const own = new Set(['/', '/pkg/churnlab.js', '/pkg/churnlab_bg.wasm', ...readdirSync(www).filter((f) => /\.(js|css|html)$/.test(f)).map((f) => `/${f}`)]);
+  const own = new Set(['/', '/pkg/churnlab.js', '/pkg/churnlab_bg.wasm', ...readdirSync(www).filter((f) => /\.(js|css|html|json|svg)$/.test(f)).map((f) => `/${f}`)]);
   const network = requests.slice(from).filter((r) => !r.url.startsWith('blob:'));
   assert.ok(network.some((r) => r.url === `${srv.origin}/`), 'the page load was recorded');
   for (const r of network) {

@@ -151,11 +151,21 @@ test('a link restores its settings and table edits once the same table is read; 
   await page.waitForFunction(() => document.getElementById('restore-status').textContent.startsWith('Restored'), null, { timeout: 30_000 });
   assert.equal(await page.inputValue('#impute'), 'mean');
   assert.equal(await page.$eval('#columns tr[data-column="CityTier"] td:nth-child(3) select', (s) => s.value), 'ignored');
+  // Edits made on another table wait for it: the sample has no column 'Region'.
+  const other = `#edits=${encodeURIComponent(JSON.stringify({ roles: { Region: 'ignored' } }))}`;
+  await openSample(page, other);
+  await page.waitForFunction(() => /do not fit this table/.test(document.getElementById('restore-status').textContent), null, { timeout: 30_000 });
+  const csv = 'Region,Tenure,Churn\n' + Array.from({ length: 80 }, (_, i) => `r${i % 5},${i % 17},${i % 4 === 0 ? 1 : 0}`).join('\n');
+  await page.setInputFiles('#file', { name: 'regions.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await waitForRead(page, 'regions.csv');
+  await page.waitForFunction(() => document.getElementById('restore-status').textContent.startsWith('Restored'), null, { timeout: 30_000 });
+  assert.equal(await page.$eval('#columns tr[data-column="Region"] td:nth-child(3) select', (s) => s.value), 'ignored');
   // Not a project file: said so, nothing changed.
+  await page.selectOption('#impute', 'indicator');
   await writeFile(path, '{"hello": 1}');
   await page.setInputFiles('#project-file', path);
   await page.waitForFunction(() => /not a churnlab project file/.test(document.getElementById('project-status').textContent));
-  assert.equal(await page.inputValue('#impute'), 'mean');
+  assert.equal(await page.inputValue('#impute'), 'indicator');
   assert.deepEqual(errors, []);
 });
 
