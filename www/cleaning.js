@@ -143,5 +143,8 @@ export function renderCleaning(r) {
 export function wireCleaning() {
   $('apply-labels').addEventListener('click', applyLabelMap);
   // Every card's switch reads the table again; a choice the table refuses is taken back.
-  $('clean-cards').addEventListener('change', () => reread(() => applySettings(state.lastSettings)));
+  // (The merges editor applies with its button, not on change.)
+  $('clean-cards').addEventListener('change', (e) => {
+    if (e.target.id !== 'label-map') reread(() => applySettings(state.lastSettings));
+  });
 }

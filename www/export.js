@@ -94,16 +94,15 @@ async function loadModel(file) {
   if (file) await useModel(file.name, await file.arrayBuffer());
 }
 
-/** Gives the session the model file `bytes` (a file chosen, or a project's models). */
+/** Gives the session the model file `bytes` named `name` (a file chosen, or a project's models). */
 export async function useModel(name, bytes) {
-  const file = { name };
   const reply = await request({ type: 'loadModel', name, bytes });
   if (reply.type === 'error') { $('model-status').textContent = ''; return showError(reply.message); }
   state.modelFile = reply.report;
   scoreChoices();
   $('score-model').value = `file:${reply.report.models[0].model}`;
   const i = reply.report;
-  $('model-status').textContent = `Model file '${file.name}': ${i.models.map((m) => m.label).join(', ')}, trained on '${i.source}' (seed ${i.seed}); ` +
+  $('model-status').textContent = `Model file '${name}': ${i.models.map((m) => m.label).join(', ')}, trained on '${i.source}' (seed ${i.seed}); ` +
     `it needs the columns ${i.features.join(', ')}. Choose it under Score.`;
 }
 

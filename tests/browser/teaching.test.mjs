@@ -193,6 +193,16 @@ test('Step trains one epoch and holds; the curves, the epoch table and the gener
   await page.click('#pause');
   await page.waitForFunction(() => document.getElementById('train-status').textContent.startsWith('Trained'), null, { timeout: 60_000 });
   assert.equal(await epochRows(), 3);
+  // A project with the trained models: opened again, the model file scores the table.
+  await page.check('#project-models');
+  const project = JSON.parse(await download(page, '#save-project'));
+  assert.ok(project.model_file.length > 1000);
+  const dir = await mkdtemp(join(tmpdir(), 'churnlab-project-'));
+  await writeFile(join(dir, 'p.json'), JSON.stringify(project));
+  await openSample(page);
+  await page.setInputFiles('#project-file', join(dir, 'p.json'));
+  await page.waitForFunction(() => /Model file/.test(document.getElementById('model-status').textContent), null, { timeout: 30_000 });
+  assert.ok(await page.$$eval('#score-model option', (o) => o.some((x) => x.value === 'file:gan')));
   assert.deepEqual(errors, []);
 });
 
@@ -241,6 +251,9 @@ test('axe-core finds no violation on any step of the page, light or dark; screen
   await step('2-cleaning');
   const run = await train(page);
   assert.ok(run.report, run.error);
+  // A metric's "?" explains it.
+  await page.click('#comparison thead details.help summary >> nth=3');
+  assert.match(await page.textContent('#comparison thead details[open]'), /harmonic mean of precision and recall/);
   await step('3-trained');
   await page.click('#score');
   await page.waitForFunction(() => !document.getElementById('customers-section').hidden, null, { timeout: 60_000 });
