@@ -6,6 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -346,6 +347,48 @@ impl Canvas {
             texts,
         })
     }
+}
+
+/// Where a plot sits in its area: its caption (and its size) and the space of its margin and
+/// axis labels, in pixels.
+pub struct Frame<T: AsRef<str>> {
+    pub caption: T,
+    pub caption_size: u32,
+    pub margin: u32,
+    pub x_labels: u32,
+    pub y_labels: u32,
+}
+
+/// A plot of `x` against `y` on `area`, captioned in the theme's ink.
+pub fn plot<'a, 'b, T: AsRef<str>>(
+    area: &'a Area<'b>,
+    ink: &Ink,
+    frame: Frame<T>,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> Result<Plot<'a, 'b>, Error> {
+    ChartBuilder::on(area)
+        .caption(frame.caption, ink.font(frame.caption_size))
+        .margin(frame.margin)
+        .x_label_area_size(frame.x_labels)
+        .y_label_area_size(frame.y_labels)
+        .build_cartesian_2d(x, y)
+        .map_err(failed)
+}
+
+/// `chart`'s mesh in the theme: axes, labels and bold grid lines in its ink; no light lines
+/// (they made the page's per-epoch redraw of the curves cost ~100 ms of SVG layout).
+pub fn mesh<'m, 'a, 'b>(
+    chart: &'m mut Plot<'a, 'b>,
+    ink: &Ink,
+) -> MeshStyle<'a, 'm, RangedCoordf64, RangedCoordf64, Recorder<'b>> {
+    let mut m = chart.configure_mesh();
+    m.max_light_lines(0)
+        .bold_line_style(ink.grid)
+        .axis_style(ink.grid)
+        .label_style(ink.font(10))
+        .axis_desc_style(ink.font(10));
+    m
 }
 
 /// The region between two points of `plot`'s coordinates, in pixels.

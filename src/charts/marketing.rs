@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::canvas::{Canvas, Chart, DataTable, Theme, failed, mark, num};
+use super::canvas::{Canvas, Chart, DataTable, Frame, Theme, failed, mark, mesh, num, plot};
 use super::legend;
 use crate::Error;
 use crate::explain::{Reason, Units};
@@ -101,27 +101,19 @@ pub fn waterfall(
         table,
     };
     canvas.draw(|root, ink| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!("Why this score ({})", unit_name(units)),
-                ink.font(14),
-            )
-            .margin(8)
-            .x_label_area_size(30)
-            .y_label_area_size((label_width * 6 + 12).clamp(80, 300))
-            .build_cartesian_2d((lo - pad)..(hi + pad), 0f64..n as f64)
-            .map_err(failed)?;
-        chart
-            .configure_mesh()
+        let frame = Frame {
+            caption: format!("Why this score ({})", unit_name(units)),
+            caption_size: 14,
+            margin: 8,
+            x_labels: 30,
+            y_labels: (label_width * 6 + 12).clamp(80, 300),
+        };
+        let mut chart = plot(root, ink, frame, (lo - pad)..(hi + pad), 0f64..n as f64)?;
+        mesh(&mut chart, ink)
             .disable_y_mesh()
-            .max_light_lines(0)
-            .bold_line_style(ink.grid)
-            .axis_style(ink.grid)
             .y_labels(2 * n + 1)
             .y_label_formatter(&|y| row_label(*y, n, |k| steps[k].0.clone()))
             .x_desc(unit_name(units))
-            .label_style(ink.font(10))
-            .axis_desc_style(ink.font(10))
             .draw()
             .map_err(failed)?;
         let colour = |k: usize, from: f64, to: f64| {
@@ -201,19 +193,16 @@ pub fn importance(
         table,
     };
     canvas.draw(|root, ink| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ink.font(14))
-            .margin(8)
-            .x_label_area_size(30)
-            .y_label_area_size((label_width * 6 + 12).clamp(60, 260))
-            .build_cartesian_2d(lo..hi * 1.1, 0f64..n as f64)
-            .map_err(failed)?;
-        chart
-            .configure_mesh()
+        let frame = Frame {
+            caption: title,
+            caption_size: 14,
+            margin: 8,
+            x_labels: 30,
+            y_labels: (label_width * 6 + 12).clamp(60, 260),
+        };
+        let mut chart = plot(root, ink, frame, lo..hi * 1.1, 0f64..n as f64)?;
+        mesh(&mut chart, ink)
             .disable_y_mesh()
-            .max_light_lines(0)
-            .bold_line_style(ink.grid)
-            .axis_style(ink.grid)
             .y_labels(2 * n + 1)
             .y_label_formatter(&|y| {
                 row_label(*y, n, |k| {
@@ -221,8 +210,6 @@ pub fn importance(
                 })
             })
             .x_desc(unit)
-            .label_style(ink.font(10))
-            .axis_desc_style(ink.font(10))
             .draw()
             .map_err(failed)?;
         let row = |k: usize| (n - 1 - k) as f64;
@@ -286,22 +273,17 @@ pub fn net_value(
         table,
     };
     canvas.draw(|root, ink| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Campaign net value by threshold (test rows)", ink.font(14))
-            .margin(8)
-            .x_label_area_size(30)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0f64..1f64, (lo - pad)..(hi + pad))
-            .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .max_light_lines(0)
-            .bold_line_style(ink.grid)
-            .axis_style(ink.grid)
+        let frame = Frame {
+            caption: "Campaign net value by threshold (test rows)",
+            caption_size: 14,
+            margin: 8,
+            x_labels: 30,
+            y_labels: 56,
+        };
+        let mut chart = plot(root, ink, frame, 0f64..1f64, (lo - pad)..(hi + pad))?;
+        mesh(&mut chart, ink)
             .x_desc("threshold")
             .y_desc("net value")
-            .label_style(ink.font(10))
-            .axis_desc_style(ink.font(10))
             .draw()
             .map_err(failed)?;
         let points: Vec<(f64, f64)> = curve.iter().map(|p| (p.threshold, p.net_value)).collect();

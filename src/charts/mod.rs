@@ -17,7 +17,7 @@ pub use canvas::{Chart, DataTable, Mark, TextBox, Theme};
 pub use marketing::{importance, net_value, waterfall};
 
 pub(crate) use canvas::failed;
-use canvas::{Canvas, Ink, fit_names, mark, num, whole};
+use canvas::{Canvas, Frame, Ink, fit_names, mark, mesh, num, plot, whole};
 
 use crate::Error;
 use crate::explore::{Correlation, Distribution};
@@ -73,13 +73,14 @@ pub fn heatmap(c: &Correlation, theme: Theme) -> Result<Chart, Error> {
         table,
     };
     canvas.draw(|root, ink| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Correlation (Pearson)", ink.font(16))
-            .margin(8)
-            .x_label_area_size(24)
-            .y_label_area_size(label + 24)
-            .build_cartesian_2d(0f64..n as f64, 0f64..n as f64)
-            .map_err(failed)?;
+        let frame = Frame {
+            caption: "Correlation (Pearson)",
+            caption_size: 16,
+            margin: 8,
+            x_labels: 24,
+            y_labels: label + 24,
+        };
+        let mut chart = plot(root, ink, frame, 0f64..n as f64, 0f64..n as f64)?;
         // Ticks every half cell; only the centres carry a name.
         let centre_name = |x: f64, flip: bool| {
             let i = x.floor() as usize;
@@ -88,10 +89,8 @@ pub fn heatmap(c: &Correlation, theme: Theme) -> Result<Chart, Error> {
             }
             c.columns[if flip { n - 1 - i } else { i }].clone()
         };
-        chart
-            .configure_mesh()
+        mesh(&mut chart, ink)
             .disable_mesh()
-            .axis_style(ink.grid)
             .x_labels(2 * n + 1)
             .y_labels(2 * n + 1)
             // Columns are numbered (rotated names do not lay out reliably); rows carry names.
@@ -189,19 +188,16 @@ pub fn distribution(
         let slot = f64::from(width - y_area - 2 * margin) / k as f64;
         let labels: Vec<String> = d.bins.iter().map(|b| b.label.clone()).collect();
         let names = fit_names(root, &labels, slot, &ink.font(10));
-        let mut chart = ChartBuilder::on(root)
-            .caption(&d.column, ink.font(14))
-            .margin(margin)
-            .x_label_area_size(names.height)
-            .y_label_area_size(y_area)
-            .build_cartesian_2d(0f64..k as f64, 0f64..top)
-            .map_err(failed)?;
-        chart
-            .configure_mesh()
+        let frame = Frame {
+            caption: &d.column,
+            caption_size: 14,
+            margin,
+            x_labels: names.height,
+            y_labels: y_area,
+        };
+        let mut chart = plot(root, ink, frame, 0f64..k as f64, 0f64..top)?;
+        mesh(&mut chart, ink)
             .disable_x_mesh()
-            .max_light_lines(0)
-            .bold_line_style(ink.grid)
-            .axis_style(ink.grid)
             .x_labels(2 * k + 1)
             .x_label_formatter(&|x| names.at(*x))
             .x_label_style(names.style(ink))
@@ -316,22 +312,17 @@ pub fn scatter(
         table,
     };
     canvas.draw(|root, ink| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ink.font(14))
-            .margin(8)
-            .x_label_area_size(36)
-            .y_label_area_size(48)
-            .build_cartesian_2d(span(|p| p.0), span(|p| p.1))
-            .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .max_light_lines(0)
-            .bold_line_style(ink.grid)
-            .axis_style(ink.grid)
+        let frame = Frame {
+            caption: title,
+            caption_size: 14,
+            margin: 8,
+            x_labels: 36,
+            y_labels: 48,
+        };
+        let mut chart = plot(root, ink, frame, span(|p| p.0), span(|p| p.1))?;
+        mesh(&mut chart, ink)
             .x_desc(axes.0)
             .y_desc(axes.1)
-            .label_style(ink.font(10))
-            .axis_desc_style(ink.font(10))
             .draw()
             .map_err(failed)?;
         for (i, (name, pts)) in groups.iter().enumerate() {
@@ -408,25 +399,18 @@ pub fn curves(title: &str, history: &[EpochStats], theme: Theme) -> Result<Chart
             };
             let pad = (hi - lo) * 0.08;
             let top = epochs.max(2.0);
-            let mut chart = ChartBuilder::on(area)
-                .caption(format!("{title}: {what}"), ink.font(13))
-                .margin(6)
-                .x_label_area_size(30)
-                .y_label_area_size(48)
-                .build_cartesian_2d(1f64..top, (lo - pad)..(hi + pad))
-                .map_err(failed)?;
-            chart
-                .configure_mesh()
-                // Bold grid lines only: the light ones made the page's per-epoch redraw cost
-                // ~100 ms of main-thread SVG layout (365 lines).
-                .max_light_lines(0)
-                .bold_line_style(ink.grid)
-                .axis_style(ink.grid)
+            let frame = Frame {
+                caption: format!("{title}: {what}"),
+                caption_size: 13,
+                margin: 6,
+                x_labels: 30,
+                y_labels: 48,
+            };
+            let mut chart = plot(area, ink, frame, 1f64..top, (lo - pad)..(hi + pad))?;
+            mesh(&mut chart, ink)
                 .x_labels((top as usize).min(10))
                 .x_label_formatter(&whole)
                 .x_desc("epoch")
-                .label_style(ink.font(10))
-                .axis_desc_style(ink.font(10))
                 .draw()
                 .map_err(failed)?;
             for (i, (name, second)) in [("train", false), ("validation", true)]
@@ -510,22 +494,17 @@ pub fn roc(curves: &[(String, Vec<(f64, f64)>)], theme: Theme) -> Result<Chart, 
         table,
     };
     canvas.draw(|root, ink| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("ROC (test rows)", ink.font(14))
-            .margin(8)
-            .x_label_area_size(34)
-            .y_label_area_size(44)
-            .build_cartesian_2d(0f64..1f64, 0f64..1f64)
-            .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .max_light_lines(0)
-            .bold_line_style(ink.grid)
-            .axis_style(ink.grid)
+        let frame = Frame {
+            caption: "ROC (test rows)",
+            caption_size: 14,
+            margin: 8,
+            x_labels: 34,
+            y_labels: 44,
+        };
+        let mut chart = plot(root, ink, frame, 0f64..1f64, 0f64..1f64)?;
+        mesh(&mut chart, ink)
             .x_desc("false positive rate")
             .y_desc("true positive rate")
-            .label_style(ink.font(10))
-            .axis_desc_style(ink.font(10))
             .draw()
             .map_err(failed)?;
         chart

@@ -943,9 +943,15 @@ mod tests {
         let (x, y) = data(480, 1);
         let (xt, _) = data(60, 2);
         let mut seen = Vec::new();
-        let mut a = Gan::new(NnOptions { glimpse: 50, ..small() });
+        let mut a = Gan::new(NnOptions {
+            glimpse: 50,
+            ..small()
+        });
         fit_seeing(&mut a, &x, &y, 3, &mut |s| seen.push(s.clone())).unwrap();
-        let g = seen[0].glimpse.as_ref().expect("a glimpse after every epoch");
+        let g = seen[0]
+            .glimpse
+            .as_ref()
+            .expect("a glimpse after every epoch");
         assert_eq!((g.cols, g.real.len(), g.fake.len()), (4, 200, 200));
         assert!(g.fake.iter().all(|v| v.is_finite()));
         // The same real rows every epoch; the generated ones change as the generator learns.
