@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -53,6 +54,24 @@ export async function launch({ webgpu = false } = {}) {
   page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
   context.on('request', (r) => requests.push({ url: r.url(), method: r.method(), body: r.postDataBuffer() }));
   return { context, page, errors, requests };
+}
+
+/**
+ * The server and the browser of one test file: started before its tests (then `ready(env)`
+ * runs), closed after them. The returned object gets `srv` and `browser` (see `launch`).
+ */
+export function forFile(options = {}, ready = async () => {}) {
+  const env = {};
+  before(async () => {
+    env.srv = await serve();
+    env.browser = await launch(options);
+    await ready(env);
+  });
+  after(async () => {
+    await env.browser?.context.close();
+    env.srv?.server.close();
+  });
+  return env;
 }
 
 export async function screenshot(page, name) {

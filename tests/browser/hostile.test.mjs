@@ -1,25 +1,16 @@
 // Hostile input and resources in the page: mislabelled, broken and huge files one after another,
 // a 1,000,000-row table, and five runs in a row that neither grow memory nor change the metrics.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, createWriteStream } from 'node:fs';
 import { readFile, writeFile, truncate, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, launch, screenshot, shared, chooseModels, train } from './harness.mjs';
+import { forFile, screenshot, shared, chooseModels, train } from './harness.mjs';
 
-let srv, browser;
-
-before(async () => {
-  srv = await serve();
-  browser = await launch();
-  await browser.page.goto(`${srv.origin}/`);
-  await waitForStatus(browser.page, /^Read the sample/);
-});
-
-after(async () => {
-  await browser?.context.close();
-  srv?.server.close();
+const env = forFile({}, async () => {
+  await env.browser.page.goto(`${env.srv.origin}/`);
+  await waitForStatus(env.browser.page, /^Read the sample/);
 });
 
 async function waitForStatus(page, pattern, timeout = 60_000) {
@@ -41,7 +32,7 @@ async function load(page, file) {
 const csv = (name, text) => ({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
 
 test('mislabelled, broken and very wide files, one after another, each read or refused by name', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   const real = (f) => join(shared, f);
   if (existsSync(real('E Commerce Dataset.xlsx'))) {
     // A spreadsheet named .csv and a CSV named .xlsx are both read for what they are.
@@ -89,7 +80,7 @@ test('mislabelled, broken and very wide files, one after another, each read or r
 });
 
 test('a 1,000,000-row table loads in the page; a file over the limit is refused up front', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   const dir = await mkdtemp(join(tmpdir(), 'churnlab-million-'));
   const path = join(dir, 'million.csv');
   const out = createWriteStream(path);
@@ -133,9 +124,9 @@ test('a 1,000,000-row table loads in the page; a file over the limit is refused 
 });
 
 test('five runs in a row: memory stays bounded and the metrics are identical', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   // A fresh page and worker: WebAssembly memory never shrinks, and the big table above grew it.
-  await page.goto(`${srv.origin}/`);
+  await page.goto(`${env.srv.origin}/`);
   await waitForStatus(page, /^Read the sample/);
   const chosen = ['logistic_regression', 'naive_bayes', 'knn', 'gan'];
   if (!(await chooseModels(page, chosen)).includes('gan')) chosen.pop();
@@ -160,6 +151,6 @@ test('five runs in a row: memory stays bounded and the metrics are identical', a
 });
 
 test('hostile files fetched nothing from anywhere but the page itself', () => {
-  const foreign = browser.requests.map((r) => r.url).filter((u) => !u.startsWith(srv.origin) && !u.startsWith('blob:') && !u.startsWith('data:'));
+  const foreign = env.browser.requests.map((r) => r.url).filter((u) => !u.startsWith(env.srv.origin) && !u.startsWith('blob:') && !u.startsWith('data:'));
   assert.deepEqual(foreign, []);
 });

@@ -2,29 +2,19 @@
 // waterfall that adds up), segments exported, the threshold what-if, suggested label merges
 // applied with one click, a leaked column flagged and overridden, the too-good banner, the
 // leakage lesson, and the privacy of synthetic customers.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, launch, screenshot, chooseModels, download, train, waitForRead } from './harness.mjs';
+import { forFile, screenshot, chooseModels, download, train, waitForRead } from './harness.mjs';
 
-let srv, browser;
-
-before(async () => {
-  srv = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.context.close();
-  srv?.server.close();
-});
+const env = forFile();
 
 
 test('suggested merges are applied with one click, never silently', async () => {
-  const { page, errors } = browser;
-  await page.goto(`${srv.origin}/`);
+  const { page, errors } = env.browser;
+  await page.goto(`${env.srv.origin}/`);
   await waitForRead(page, 'the sample');
   assert.equal(await page.isVisible('#merge-suggestions'), true);
   const items = await page.$$eval('#merge-list li', (els) => els.map((e) => e.firstChild.textContent));
@@ -43,8 +33,8 @@ test('suggested merges are applied with one click, never silently', async () => 
 });
 
 test('scores with reasons: search, sort, a waterfall that adds up, segments and the what-if', async () => {
-  const { page, errors } = browser;
-  await page.goto(`${srv.origin}/`);
+  const { page, errors } = env.browser;
+  await page.goto(`${env.srv.origin}/`);
   await waitForRead(page, 'the sample');
   await chooseModels(page, ['logistic_regression', 'random_forest']);
   const { report, error } = await train(page);
@@ -119,8 +109,8 @@ async function leakyTable(page) {
 }
 
 test('a leaked column is flagged and left out, kept on request with a banner; the lesson inflates scores', async () => {
-  const { page, errors } = browser;
-  await page.goto(`${srv.origin}/`);
+  const { page, errors } = env.browser;
+  await page.goto(`${env.srv.origin}/`);
   await waitForRead(page, 'the sample');
   const path = await leakyTable(page);
   await page.setInputFiles('#file', path);
@@ -150,8 +140,8 @@ test('a leaked column is flagged and left out, kept on request with a banner; th
 });
 
 test('synthetic customers come with their distance to the closest real customer', async () => {
-  const { page, errors } = browser;
-  await page.goto(`${srv.origin}/`);
+  const { page, errors } = env.browser;
+  await page.goto(`${env.srv.origin}/`);
   await waitForRead(page, 'the sample');
   const offered = await chooseModels(page, ['gan']);
   if (!offered.includes('gan')) return;

@@ -1,24 +1,14 @@
 // The page end to end in headless chromium: sample preloaded, real files uploaded, bad files
 // refused in plain words, and nothing fetched from anywhere but the page's own origin.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, launch, screenshot, shared, chooseModels, download, train, www, waitForRead } from './harness.mjs';
+import { forFile, screenshot, shared, chooseModels, download, train, www, waitForRead } from './harness.mjs';
 
-let srv, browser;
-
-before(async () => {
-  srv = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.context.close();
-  srv?.server.close();
-});
+const env = forFile();
 
 /** The path of the real table's file `name`, or null (the test skipped, loudly) where it is absent. */
 function realTable(t, name) {
@@ -31,8 +21,8 @@ function realTable(t, name) {
 
 
 test('the sample is preloaded and every stage is shown', async () => {
-  const { page, errors } = browser;
-  await page.goto(`${srv.origin}/`);
+  const { page, errors } = env.browser;
+  await page.goto(`${env.srv.origin}/`);
   await waitForRead(page, 'the sample');
   const summary = await page.textContent('#file-summary');
   assert.match(summary, /^churnlab-sample\.csv: 5000 rows × 20 columns/);
@@ -59,8 +49,8 @@ test('the sample is preloaded and every stage is shown', async () => {
 });
 
 test('the sample trains and compares models in the worker', async () => {
-  const { page, errors } = browser;
-  await page.goto(`${srv.origin}/`);
+  const { page, errors } = env.browser;
+  await page.goto(`${env.srv.origin}/`);
   await waitForRead(page, 'the sample');
   const chosen = ['logistic_regression', 'naive_bayes', 'gan'];
   const available = await chooseModels(page, chosen);
@@ -121,8 +111,8 @@ test('the sample trains and compares models in the worker', async () => {
 });
 
 test('Pause holds training after an epoch and Resume finishes it', async (t) => {
-  const { page, errors } = browser;
-  await page.goto(`${srv.origin}/`);
+  const { page, errors } = env.browser;
+  await page.goto(`${env.srv.origin}/`);
   await waitForRead(page, 'the sample');
   const available = await chooseModels(page, ['mlp']);
   if (!available.includes('mlp')) return t.skip('this build has no neural networks');
@@ -154,8 +144,8 @@ test('Pause holds training after an epoch and Resume finishes it', async (t) => 
 });
 
 test('scores reported in the paper are kept and checked against the test set', async () => {
-  const { page, errors } = browser;
-  await page.goto(`${srv.origin}/`);
+  const { page, errors } = env.browser;
+  await page.goto(`${env.srv.origin}/`);
   await waitForRead(page, 'the sample');
   // The counts start as the sample's test split.
   const split = (await page.textContent('#split-summary')).match(/(\d+) test rows \((\d+) positive\)/);
@@ -209,8 +199,8 @@ test('scores reported in the paper are kept and checked against the test set', a
 });
 
 test('column kinds and roles and label merges can be edited', async () => {
-  const { page, errors } = browser;
-  await page.goto(`${srv.origin}/`);
+  const { page, errors } = env.browser;
+  await page.goto(`${env.srv.origin}/`);
   await waitForRead(page, 'the sample');
   const role = (column) => page.$eval(`#columns tr[data-column="${column}"] td:nth-child(3) select`, (s) => s.value);
   const inputs = async () => Number((await page.textContent('#preprocessing')).match(/(\d+) model inputs/)[1]);
@@ -243,7 +233,7 @@ test('column kinds and roles and label merges can be edited', async () => {
 });
 
 test('a bad file is refused in plain words and the next file still loads', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   await page.setInputFiles('#file', { name: 'empty.csv', mimeType: 'text/csv', buffer: Buffer.from('') });
   await page.waitForSelector('#error:not([hidden])');
   assert.equal(await page.textContent('#error'), "'empty.csv' is empty");
@@ -265,7 +255,7 @@ for (const name of ['ecommerce_churn.csv', 'E Commerce Dataset.xlsx']) {
   test(`the real table loads from ${name}`, async (t) => {
     const path = realTable(t, name);
     if (!path) return;
-    const { page, errors } = browser;
+    const { page, errors } = env.browser;
     await page.setInputFiles('#file', path);
     await waitForRead(page, name);
     assert.match(await page.textContent('#file-summary'), new RegExp(`^${name.replace('.', '\\.')}: 5630 rows × 20 columns`));
@@ -277,9 +267,9 @@ for (const name of ['ecommerce_churn.csv', 'E Commerce Dataset.xlsx']) {
 }
 
 test('a narrow (mobile) screen shows the page without sideways scrolling', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.goto(`${srv.origin}/`);
+  await page.goto(`${env.srv.origin}/`);
   await waitForRead(page, 'the sample');
   await page.waitForFunction(() => [...document.querySelectorAll('#explore-charts figure svg')].length === 19);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -292,9 +282,9 @@ test('a narrow (mobile) screen shows the page without sideways scrolling', async
 test('a full run on the real table sends nothing anywhere', async (t) => {
   const path = realTable(t, 'ecommerce_churn.csv');
   if (!path) return;
-  const { page, errors, requests } = browser;
+  const { page, errors, requests } = env.browser;
   const from = requests.length;
-  await page.goto(`${srv.origin}/`);
+  await page.goto(`${env.srv.origin}/`);
   await waitForRead(page, 'the sample');
   // Load, train, export: the real table goes through every stage the page has.
   await page.setInputFiles('#file', path);
@@ -312,10 +302,10 @@ test('a full run on the real table sends nothing anywhere', async (t) => {
   // Only the page's own files, fetched with GET and no body; the rest are in-tab blob: URLs.
   const own = new Set(['/', '/pkg/churnlab.js', '/pkg/churnlab_bg.wasm', ...readdirSync(www).filter((f) => /\.(js|css|html|json|svg)$/.test(f)).map((f) => `/${f}`)]);
   const network = requests.slice(from).filter((r) => !r.url.startsWith('blob:'));
-  assert.ok(network.some((r) => r.url === `${srv.origin}/`), 'the page load was recorded');
+  assert.ok(network.some((r) => r.url === `${env.srv.origin}/`), 'the page load was recorded');
   for (const r of network) {
     const u = new URL(r.url);
-    assert.equal(u.origin, srv.origin, r.url);
+    assert.equal(u.origin, env.srv.origin, r.url);
     assert.ok(own.has(u.pathname) && !u.search && !u.hash, `unexpected request ${r.url}`);
     assert.equal(r.method, 'GET', r.url);
     assert.equal(r.body, null, `${r.url} carries a body`);
@@ -325,7 +315,7 @@ test('a full run on the real table sends nothing anywhere', async (t) => {
 test('the kept models score and generate without training; a model file scores the table again identically', async (t) => {
   const path = realTable(t, 'ecommerce_churn.csv');
   if (!path) return;
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   // Every progress event the page receives from its workers, by kind.
   await page.addInitScript(() => {
     const Base = window.Worker;
@@ -337,7 +327,7 @@ test('the kept models score and generate without training; a model file scores t
       }
     };
   });
-  await page.goto(`${srv.origin}/`);
+  await page.goto(`${env.srv.origin}/`);
   await waitForRead(page, 'the sample');
   await page.setInputFiles('#file', path);
   await waitForRead(page, 'ecommerce_churn.csv');
@@ -402,8 +392,8 @@ test('the kept models score and generate without training; a model file scores t
 });
 
 test('nothing was fetched from anywhere but the page itself', () => {
-  const urls = browser.requests.map((r) => r.url);
-  const foreign = urls.filter((u) => !u.startsWith(srv.origin) && !u.startsWith('blob:') && !u.startsWith('data:'));
+  const urls = env.browser.requests.map((r) => r.url);
+  const foreign = urls.filter((u) => !u.startsWith(env.srv.origin) && !u.startsWith('blob:') && !u.startsWith('data:'));
   assert.deepEqual(foreign, []);
   assert.ok(urls.some((u) => u.endsWith('/pkg/churnlab_bg.wasm')));
 });

@@ -1,20 +1,10 @@
 // The page's pool of workers: a run's fits spread over workers give the report and the kept
 // models of a run on one worker; Pause, Stop and the status work across the pool.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, chooseModels, download, train, waitForRead } from './harness.mjs';
+import { forFile, chooseModels, download, train, waitForRead } from './harness.mjs';
 
-let srv, browser;
-
-before(async () => {
-  srv = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.context.close();
-  srv?.server.close();
-});
+const env = forFile();
 
 /** The report without what depends on the clock (every `*seconds` key). */
 function untimed(v) {
@@ -26,7 +16,7 @@ function untimed(v) {
 }
 
 async function sample(page) {
-  await page.goto(`${srv.origin}/`);
+  await page.goto(`${env.srv.origin}/`);
   await waitForRead(page, 'the sample');
 }
 
@@ -42,7 +32,7 @@ async function scored(page, model, reasons = false) {
 }
 
 test('a 3-seed run on a pool of workers gives the report and models of one worker', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   await sample(page);
   const available = await chooseModels(page, ['gan', 'logistic_regression', 'random_forest', 'gradient_boosting', 'naive_bayes', 'knn', 'mlp']);
   const model = available.includes('gan') ? 'gan' : 'random_forest';
@@ -106,7 +96,7 @@ test('a 3-seed run on a pool of workers gives the report and models of one worke
 });
 
 test('Pause holds every worker of the pool and Stop ends them all', async (t) => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   await sample(page);
   const available = await chooseModels(page, ['mlp']);
   if (!available.includes('mlp')) return t.skip('this build has no neural networks');

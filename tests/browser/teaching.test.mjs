@@ -3,29 +3,19 @@
 // link and from a project file, Step through training with the generator's view, page messages
 // that point to page controls, offline after the first visit, and axe-core on every step in
 // both themes (zero violations), with screenshots of each step at 1280 and 390 px.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, launch, screenshot, chooseModels, download, train, waitForRead } from './harness.mjs';
+import { forFile, launch, screenshot, chooseModels, download, train, waitForRead } from './harness.mjs';
 
 const axeSource = await readFile(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
-let srv, browser;
-
-before(async () => {
-  srv = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.context.close();
-  srv?.server.close();
-});
+const env = forFile();
 
 async function openSample(page, hash = '') {
   await page.goto('about:blank'); // a new document: a change of hash alone would not load the page again
-  await page.goto(`${srv.origin}/${hash}`);
+  await page.goto(`${env.srv.origin}/${hash}`);
   await waitForRead(page, 'the sample');
   await page.waitForFunction(() => document.querySelector('#explore-charts figure svg') &&
     !document.getElementById('explore-charts').hasAttribute('aria-busy'), null, { timeout: 60_000 });
@@ -40,7 +30,7 @@ const report = async (page) => JSON.parse(await download(page, '#report-download
 const figure = (key) => `#explore-charts figure[data-key="${key}"]`;
 
 test('a heatmap cell and a bar read their numbers on hover and keyboard focus, as the report has them; a cell opens its scatter plot', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   await openSample(page);
   const r = await report(page);
   const c = r.exploration.correlation;
@@ -73,7 +63,7 @@ test('a heatmap cell and a bar read their numbers on hover and keyboard focus, a
 });
 
 test('a cleaning switch changes the report, the effects and the charts downstream, without reading the file again', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   await openSample(page);
   const parses = () => page.textContent('#counts');
   const before = await parses();
@@ -117,7 +107,7 @@ test('a cleaning switch changes the report, the effects and the charts downstrea
 });
 
 test('a link restores its settings and table edits once the same table is read; a project file does the same', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   const edits = { roles: { CityTier: 'ignored' } };
   const hash = `#impute=mean&outliers=none&epochs=3&models=logistic_regression,gan&edits=${encodeURIComponent(JSON.stringify(edits))}`;
   await openSample(page, hash);
@@ -170,7 +160,7 @@ test('a link restores its settings and table edits once the same table is read; 
 });
 
 test('Step trains one epoch and holds; the curves, the epoch table and the generator\'s view follow each step', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   await openSample(page, '#epochs=3');
   await chooseModels(page, ['gan']);
   const epochRows = () => page.$$eval('#epoch-table tbody tr', (r) => r.length);
@@ -207,7 +197,7 @@ test('Step trains one epoch and holds; the curves, the epoch table and the gener
 });
 
 test('page messages point to page controls: a table without a target asks for it, and the page reads it again', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   await openSample(page);
   const csv = 'id,Tenure,Left\n' + Array.from({ length: 60 }, (_, i) => `${i},${i % 13},${i % 3 === 0 ? 'Yes' : 'No'}`).join('\n');
   await page.setInputFiles('#file', { name: 'no-target.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
@@ -231,7 +221,7 @@ async function violations(page) {
 }
 
 test('axe-core finds no violation on any step of the page, light or dark; screenshots of each step at 1280 and 390 px', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   const step = async (name) => {
     for (const theme of ['light', 'dark']) {
       await setTheme(page, theme);

@@ -1,21 +1,11 @@
 // The networks on WebGPU in headless chromium (SwiftShader: a software adapter, so tiny runs that
 // check correctness, never speed): the page must really train there, report the adapter, log no
 // error (cubecl's autotuned shaders once failed on WebGPU), and agree with the CPU backend.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, screenshot, chooseModels, download, train } from './harness.mjs';
+import { forFile, screenshot, chooseModels, download, train } from './harness.mjs';
 
-let srv, browser;
-
-before(async () => {
-  srv = await serve();
-  browser = await launch({ webgpu: true });
-});
-
-after(async () => {
-  await browser?.context.close();
-  srv?.server.close();
-});
+const env = forFile({ webgpu: true });
 
 async function trainWith(page, backend) {
   await page.selectOption('#backend', backend);
@@ -25,8 +15,8 @@ async function trainWith(page, backend) {
 }
 
 test('the GAN and the MLP train on WebGPU and agree with the CPU', async () => {
-  const { page, errors } = browser;
-  await page.goto(`${srv.origin}/`);
+  const { page, errors } = env.browser;
+  await page.goto(`${env.srv.origin}/`);
   await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Read the sample'), null, { timeout: 60_000 });
   // A small slice of the sample keeps SwiftShader's work to a few batches.
   const lines = (await download(page, '#sample-download')).trimEnd().split('\n');
