@@ -253,13 +253,21 @@ test('axe-core finds no violation on any step of the page, light or dark; screen
   assert.deepEqual(errors, []);
 });
 
-test('after the first visit the page works offline: it reloads, reads the sample and trains', async () => {
+test('the page installs, and after the first visit works offline: it reloads, reads the sample and trains', async () => {
   const offline = await launch();
   const { page, context, errors } = offline;
   try {
     await openSample(page);
     assert.ok(await page.isHidden('#offline'));
     await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+    // Installable: chromium finds nothing missing in the manifest, its icon or the worker.
+    const cdp = await context.newCDPSession(page);
+    const manifest = await cdp.send('Page.getAppManifest');
+    assert.deepEqual(manifest.errors, []);
+    assert.match(JSON.stringify(manifest), /churn analysis that stays in your browser/);
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    assert.deepEqual(installabilityErrors, []);
+    await cdp.detach();
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 }).catch(async () => {
       await page.reload(); // the first load is not controlled until the worker claims it
     });
