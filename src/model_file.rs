@@ -299,7 +299,8 @@ fn restore(m: Manifest, blobs: &Blobs) -> Result<ModelFile, Error> {
     }
     let mut models = Vec::new();
     for saved in m.models {
-        if let Saved::Mlp { opts, .. } | Saved::Gan { opts, .. } = &saved
+        if let Saved::Mlp { opts, .. } | Saved::Gan { opts, .. } | Saved::GanAblation { opts, .. } =
+            &saved
             && (opts.hidden > MAX_WIDTH || opts.noise > MAX_WIDTH)
         {
             return Err(Error::input("a network in it is implausibly wide"));

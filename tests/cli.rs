@@ -1,5 +1,6 @@
 //! The `churnlab` binary as a user runs it.
 
+use churnlab::models::ModelKind;
 use std::process::{Command, Output};
 
 mod common;
@@ -730,7 +731,10 @@ fn jobs_1_and_jobs_2_give_the_same_report() {
         v
     };
     let one = report("1");
-    // Every model and its GAN-augmented twin on two seeds: 2 × 2 × 7 fits.
-    assert_eq!(one["models"].as_array().unwrap().len(), 14);
+    // Every model and its GAN-augmented twin on two seeds: 2 × 2 × 8 fits.
+    assert_eq!(
+        one["models"].as_array().unwrap().len(),
+        2 * ModelKind::ALL.len()
+    );
     assert_eq!(one, report("2"));
 }

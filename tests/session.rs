@@ -24,7 +24,7 @@ fn trained(rows: usize, models: &[ModelKind]) -> (Session, Checked) {
     common::trained_on(&sample_csv(rows, 3), models)
 }
 
-const ALL: [ModelKind; 7] = ModelKind::ALL;
+const ALL: [ModelKind; 8] = ModelKind::ALL;
 
 #[test]
 fn one_parse_and_one_fit_serve_inspect_edit_run_score_and_synthesize() {

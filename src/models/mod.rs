@@ -20,6 +20,8 @@ use crate::matrix::{Layout, Matrix};
 #[serde(rename_all = "snake_case", try_from = "String")]
 pub enum ModelKind {
     Gan,
+    /// The GAN without its GAN terms (the ablation row).
+    GanAblation,
     LogisticRegression,
     RandomForest,
     NaiveBayes,
@@ -31,11 +33,15 @@ pub enum ModelKind {
 impl ModelKind {
     /// Whether it is a network (trained in epochs, on the CPU or a GPU).
     pub fn is_network(self) -> bool {
-        matches!(self, ModelKind::Gan | ModelKind::Mlp)
+        matches!(
+            self,
+            ModelKind::Gan | ModelKind::GanAblation | ModelKind::Mlp
+        )
     }
 
-    pub const ALL: [ModelKind; 7] = [
+    pub const ALL: [ModelKind; 8] = [
         ModelKind::Gan,
+        ModelKind::GanAblation,
         ModelKind::LogisticRegression,
         ModelKind::RandomForest,
         ModelKind::GradientBoosting,
@@ -48,6 +54,7 @@ impl ModelKind {
     pub fn label(self) -> &'static str {
         match self {
             ModelKind::Gan => "GAN (semi-supervised)",
+            ModelKind::GanAblation => "GAN ablation (no GAN terms)",
             ModelKind::LogisticRegression => "Logistic Regression",
             ModelKind::RandomForest => "Random Forest",
             ModelKind::NaiveBayes => "Gaussian Naive Bayes",
@@ -61,6 +68,7 @@ impl ModelKind {
         let key = name.trim().to_lowercase().replace(['-', ' '], "_");
         Ok(match key.as_str() {
             "gan" => ModelKind::Gan,
+            "gan_ablation" | "ablation" => ModelKind::GanAblation,
             "lr" | "logistic_regression" => ModelKind::LogisticRegression,
             "rf" | "random_forest" => ModelKind::RandomForest,
             "nb" | "naive_bayes" | "gaussian_nb" => ModelKind::NaiveBayes,
@@ -69,7 +77,7 @@ impl ModelKind {
             "gbdt" | "gb" | "boosting" | "gradient_boosting" => ModelKind::GradientBoosting,
             _ => {
                 return Err(Error::config(format!(
-                    "unknown model '{name}' (models: gan, lr, rf, gbdt, nb, knn, mlp)"
+                    "unknown model '{name}' (models: gan, gan_ablation, lr, rf, gbdt, nb, knn, mlp)"
                 )));
             }
         })
@@ -409,8 +417,10 @@ pub fn build(kind: ModelKind, opts: &ModelOptions) -> Result<Box<dyn Classifier>
         ModelKind::Mlp => Box::new(nn::Mlp::new(opts.nn.clone())),
         #[cfg(feature = "nn")]
         ModelKind::Gan => Box::new(nn::Gan::new(opts.nn.clone())),
+        #[cfg(feature = "nn")]
+        ModelKind::GanAblation => Box::new(nn::Gan::ablation(opts.nn.clone())),
         #[cfg(not(feature = "nn"))]
-        ModelKind::Mlp | ModelKind::Gan => return Err(no_networks()),
+        ModelKind::Mlp | ModelKind::Gan | ModelKind::GanAblation => return Err(no_networks()),
     })
 }
 
@@ -454,6 +464,12 @@ pub enum Saved {
         inputs: usize,
         net: Blob,
     },
+    /// The GAN's ablation: its discriminator alone.
+    GanAblation {
+        opts: NnOptions,
+        inputs: usize,
+        discriminator: Blob,
+    },
     Gan {
         opts: NnOptions,
         inputs: usize,
@@ -474,6 +490,7 @@ impl Saved {
             Saved::Knn { .. } => ModelKind::Knn,
             Saved::Mlp { .. } => ModelKind::Mlp,
             Saved::Gan { .. } => ModelKind::Gan,
+            Saved::GanAblation { .. } => ModelKind::GanAblation,
         }
     }
 
@@ -529,8 +546,21 @@ impl Saved {
                 blobs.get(generator)?,
                 inputs,
             )?),
+            #[cfg(feature = "nn")]
+            Saved::GanAblation {
+                opts,
+                inputs: n,
+                discriminator,
+            } => Box::new(nn::Gan::restore_ablation(
+                opts,
+                n,
+                blobs.get(discriminator)?,
+                inputs,
+            )?),
             #[cfg(not(feature = "nn"))]
-            Saved::Mlp { .. } | Saved::Gan { .. } => return Err(no_networks()),
+            Saved::Mlp { .. } | Saved::Gan { .. } | Saved::GanAblation { .. } => {
+                return Err(no_networks());
+            }
         })
     }
 }

@@ -587,12 +587,17 @@ impl Mlp {
 net_classifier!(Mlp, net, "the model is not fitted yet");
 
 /// The semi-supervised GAN: its discriminator classifies churn, its generator makes customers.
+/// Its ablation is the same training without the GAN terms: the discriminator's class loss
+/// alone, on the same batches from the same start (every random draw as the GAN makes it), no
+/// generator — so the difference of the two rows is what the GAN itself adds.
 pub struct Gan {
     opts: NnOptions,
     discriminator: Option<Net>,
     generator: Option<Net>,
     history: Vec<EpochStats>,
     device: Device,
+    /// The ablation: no real-vs-fake loss, no generator step.
+    supervised_only: bool,
 }
 
 impl Gan {
@@ -603,6 +608,15 @@ impl Gan {
             generator: None,
             history: Vec::new(),
             device: Device::flex(),
+            supervised_only: false,
+        }
+    }
+
+    /// The GAN without its GAN terms (see [`Gan`]).
+    pub fn ablation(opts: NnOptions) -> Self {
+        Gan {
+            supervised_only: true,
+            ..Gan::new(opts)
         }
     }
 
@@ -756,9 +770,16 @@ impl Gan {
                 let heads = heads.as_ref().zip(head_noise.as_ref());
                 // Generated once per batch: the generator step below uses the same rows (the
                 // generator has not changed), through the graph this step leaves alone.
+                let supervised = cross_entropy(real_logits.clone(), upload(by, b, 2, &ad));
+                if self.supervised_only {
+                    let grads = GradientsParams::from_grads(supervised.backward(), &discriminator);
+                    discriminator = opt_d.step(lr, discriminator, grads);
+                    let d = supervised.detach();
+                    d_sum = Some(d_sum.map_or(d.clone(), |s| s + d));
+                    continue;
+                }
                 let fake = generated(&generator, heads, z);
                 let (fake_logits, _) = discriminator.forward(fake.clone().detach());
-                let supervised = cross_entropy(real_logits.clone(), upload(by, b, 2, &ad));
                 let lse_real = log_sum_exp(real_logits);
                 let unsup_real = (softplus(lse_real.clone(), 1.0) - lse_real).mean();
                 let unsup_fake = softplus(log_sum_exp(fake_logits), 1.0).mean();
@@ -791,9 +812,9 @@ impl Gan {
                 epoch_stats(&discriminator, &parts, x.cols, &self.device, sums, batches).await?;
             stats.epoch = epoch;
             stats.d_loss = Some(means[0]);
-            stats.g_loss = Some(means[1]);
+            stats.g_loss = (!self.supervised_only).then_some(means[1]);
             stats.seconds = (now() - t0).as_secs_f64();
-            if o.glimpse > 0 {
+            if o.glimpse > 0 && !self.supervised_only {
                 let look = Look {
                     x,
                     train: &parts.train,
@@ -809,13 +830,20 @@ impl Gan {
         }
         self.history = tracker.history;
         self.discriminator = Some(tracker.best.map_or(discriminator, |(_, n)| n));
-        self.generator = Some(generator);
+        self.generator = (!self.supervised_only).then_some(generator);
         Ok(())
     }
 }
 
 impl Gan {
     async fn saved(&self, blobs: &mut Blobs) -> Result<Saved, Error> {
+        if let (true, Some(d)) = (self.supervised_only, &self.discriminator) {
+            return Ok(Saved::GanAblation {
+                inputs: d.l1.weight.dims()[0],
+                opts: self.opts.clone(),
+                discriminator: blobs.push(record(d).await?),
+            });
+        }
         let (Some(d), Some(g)) = (&self.discriminator, &self.generator) else {
             return Err(Error::config("the GAN is not fitted yet"));
         };
@@ -846,6 +874,25 @@ impl Gan {
             },
             history: Vec::new(),
             device: Device::flex(),
+            supervised_only: false,
+        })
+    }
+
+    /// The GAN's ablation of a model file (its discriminator alone), on the CPU.
+    pub fn restore_ablation(
+        opts: NnOptions,
+        saved: usize,
+        discriminator: &[u8],
+        inputs: usize,
+    ) -> Result<Gan, Error> {
+        check_width("network", saved, inputs)?;
+        Ok(Gan {
+            discriminator: Some(from_record(inputs, opts.hidden, 2, discriminator)?),
+            opts: NnOptions {
+                backend: Backend::Cpu,
+                ..opts
+            },
+            ..Gan::ablation(NnOptions::default())
         })
     }
 }
@@ -854,8 +901,9 @@ net_classifier!(
     Gan,
     discriminator,
     "the GAN is not fitted yet",
+    // The ablation has no generator: it makes no customers.
     fn gan(&self) -> Option<&Gan> {
-        Some(self)
+        (!self.supervised_only).then_some(self)
     }
 );
 
@@ -963,6 +1011,42 @@ mod tests {
         let mut b = Gan::new(small());
         fit(&mut b, &x, &y, 3).unwrap();
         assert_eq!(proba(&a, &xt).unwrap(), proba(&b, &xt).unwrap());
+    }
+
+    #[test]
+    fn the_ablation_is_the_gan_without_its_gan_terms() {
+        let (x, y) = data(480, 1);
+        let (xt, _) = data(60, 2);
+        // The ablation trains as a GAN whose real-vs-fake loss weighs nothing: the same start,
+        // the same batches, the same class loss.
+        let mut a = Gan::ablation(small());
+        fit(&mut a, &x, &y, 3).unwrap();
+        let mut g = Gan::new(NnOptions {
+            unsupervised_weight: 0.0,
+            ..small()
+        });
+        fit(&mut g, &x, &y, 3).unwrap();
+        let (pa, pg) = (proba(&a, &xt).unwrap(), proba(&g, &xt).unwrap());
+        assert!(
+            pa.iter().zip(&pg).all(|(p, q)| (p - q).abs() < 1e-5),
+            "{pa:?} {pg:?}"
+        );
+        assert!(
+            a.history()
+                .iter()
+                .all(|s| s.d_loss.is_some() && s.g_loss.is_none())
+        );
+        assert!(a.gan().is_none(), "no generator: it makes no customers");
+        // Saved and restored as the ablation.
+        let mut blobs = Blobs::default();
+        let saved = crate::block_on(a.save(&mut blobs)).unwrap();
+        assert_eq!(saved.kind(), crate::models::ModelKind::GanAblation);
+        let back = saved.restore(&blobs, 4).unwrap();
+        assert_eq!(crate::block_on(back.predict_proba(&xt)).unwrap(), pa);
+        // The full GAN differs: its GAN terms change the discriminator.
+        let mut full = Gan::new(small());
+        fit(&mut full, &x, &y, 3).unwrap();
+        assert_ne!(proba(&full, &xt).unwrap(), pa);
     }
 
     #[test]
