@@ -5,6 +5,7 @@
 
 pub mod baselines;
 pub mod boosting;
+pub mod encoding;
 pub mod forest;
 pub mod knn;
 #[cfg(feature = "nn")]
@@ -158,6 +159,16 @@ pub struct NnOptions {
     /// `generator_heads` is on.
     #[serde(skip)]
     pub heads: Option<Layout>,
+    /// Bins of the piecewise-linear encodings of the GAN discriminator's continuous inputs
+    /// (0: raw inputs only; see `nn::Encoding`).
+    pub embedding_bins: usize,
+    /// Label smoothing of the discriminator's class loss (0: none).
+    pub label_smoothing: f64,
+    /// Decoupled weight decay (AdamW) of the discriminator (0: plain Adam).
+    pub weight_decay: f64,
+    /// Keep the weights of the epoch with the lowest validation loss (also without
+    /// `patience`).
+    pub keep_best: bool,
     /// Rows of the GAN's glimpse after every epoch: as many real training rows and generated
     /// rows in model inputs, for the page's view of what the generator makes (0: none). Drawn
     /// from a generator of their own: training is the same with or without it.
@@ -185,6 +196,10 @@ impl Default for NnOptions {
             generator_heads: false,
             backend: Backend::Cpu,
             heads: None,
+            embedding_bins: 0,
+            label_smoothing: 0.0,
+            weight_decay: 0.0,
+            keep_best: false,
             glimpse: 0,
         }
     }
@@ -468,11 +483,16 @@ pub enum Saved {
     GanAblation {
         opts: NnOptions,
         inputs: usize,
+        #[serde(default)]
+        encoding: Option<encoding::Encoding>,
         discriminator: Blob,
     },
     Gan {
         opts: NnOptions,
         inputs: usize,
+        /// The discriminator's input encoding (none in older files).
+        #[serde(default)]
+        encoding: Option<encoding::Encoding>,
         /// The generator's heads (with `generator_heads`).
         heads: Option<Layout>,
         discriminator: Blob,
@@ -536,12 +556,14 @@ impl Saved {
             Saved::Gan {
                 opts,
                 inputs: n,
+                encoding,
                 heads,
                 discriminator,
                 generator,
             } => Box::new(nn::Gan::restore(
                 NnOptions { heads, ..opts },
                 n,
+                encoding,
                 blobs.get(discriminator)?,
                 blobs.get(generator)?,
                 inputs,
@@ -550,10 +572,12 @@ impl Saved {
             Saved::GanAblation {
                 opts,
                 inputs: n,
+                encoding,
                 discriminator,
             } => Box::new(nn::Gan::restore_ablation(
                 opts,
                 n,
+                encoding,
                 blobs.get(discriminator)?,
                 inputs,
             )?),
