@@ -17,6 +17,7 @@ pub fn page_control(flag: &str) -> &'static str {
         "--test-size" => "the Split card's Test rows",
         "--iqr-k" => "the Outliers card's k",
         "--select top:K" | "--select min:S" => "the Feature selection card",
+        "--one-hot-max" | "--min-level-rows" => "the Categories card",
         "--models" => "the Models boxes",
         "--epochs" => "the Epochs box",
         "--batch-size" => "the Batch box",

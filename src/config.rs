@@ -218,6 +218,13 @@ impl Config {
             "at least 1",
             pre.one_hot_max,
         );
+        p.need(
+            pre.min_level_rows >= 1,
+            "preprocess.min_level_rows",
+            "--min-level-rows",
+            "at least 1",
+            pre.min_level_rows,
+        );
         match pre.keep {
             Keep::Top(n) => p.need(
                 n >= 1,

@@ -235,6 +235,9 @@ struct TableArgs {
     /// share of the training rows (default 50).
     #[arg(long, value_name = "N")]
     one_hot_max: Option<usize>,
+    /// Levels with fewer training rows than N share one "other" input (default 10)
+    #[arg(long, value_name = "N")]
+    min_level_rows: Option<usize>,
 }
 
 /// The models' settings.
@@ -405,6 +408,7 @@ impl TableArgs {
         set(&mut p.iqr_k, self.iqr_k);
         set(&mut p.leak_auc, self.leak_auc);
         set(&mut p.one_hot_max, self.one_hot_max);
+        set(&mut p.min_level_rows, self.min_level_rows);
         p.keep_leaky.extend(self.keep_leaky.iter().cloned());
         p.scale &= !self.no_scale;
         set(&mut p.keep, self.select);

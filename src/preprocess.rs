@@ -74,6 +74,9 @@ pub struct PrepOptions {
     /// A categorical feature with more training levels than this is encoded as one input, each
     /// level's share of the training rows, instead of one input per level.
     pub one_hot_max: usize,
+    /// Levels with fewer training rows than this share one "other" input (where two or more
+    /// do): a level of three customers teaches a model nothing but noise.
+    pub min_level_rows: usize,
 }
 
 impl Default for PrepOptions {
@@ -88,6 +91,7 @@ impl Default for PrepOptions {
             leak_auc: 0.99,
             keep_leaky: Vec::new(),
             one_hot_max: 50,
+            min_level_rows: 10,
         }
     }
 }
@@ -139,6 +143,10 @@ pub struct EncodingInfo {
     /// share of 0).
     pub unseen_test_rows: usize,
     pub unseen_levels: Vec<String>,
+    /// Levels with fewer training rows than `min_level_rows`, sharing one "other" input (when
+    /// two or more are).
+    pub other_levels: Vec<String>,
+    pub min_level_rows: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -191,9 +199,13 @@ pub enum Step {
     Categorical {
         column: String,
         /// The training levels, one 0/1 input each, most frequent first: the first is the mode,
-        /// which fills missing cells.
+        /// which fills missing cells. With `other`, the last is their shared "other" input.
         levels: Vec<String>,
         indicator: bool,
+        /// Rare training levels (fewer rows than `PrepOptions::min_level_rows`), most frequent
+        /// first, sharing the last input.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        other: Vec<String>,
     },
     /// A categorical column of many levels as one input: its level's share of the training
     /// rows (0 for a level training never saw; a missing cell takes the mode's).
@@ -227,6 +239,7 @@ impl Step {
                 column,
                 levels,
                 indicator,
+                ..
             } => {
                 let mut names: Vec<String> =
                     levels.iter().map(|l| format!("{column}={l}")).collect();
@@ -342,13 +355,24 @@ impl Preprocessor {
             match (step, &table.columns[c].values) {
                 (Step::Numeric { .. }, Values::Numeric(v)) => bound.push(Bound::Numeric(v)),
                 (
-                    Step::Categorical { levels: seen, .. } | Step::Frequency { levels: seen, .. },
+                    Step::Categorical {
+                        levels: seen,
+                        other,
+                        ..
+                    },
                     Values::Categorical { codes, levels },
                 ) => bound.push(Bound::Categorical {
                     codes,
                     levels,
-                    slots: level_slots(seen, levels),
+                    slots: other_slots(seen, other, levels),
                 }),
+                (Step::Frequency { levels: seen, .. }, Values::Categorical { codes, levels }) => {
+                    bound.push(Bound::Categorical {
+                        codes,
+                        levels,
+                        slots: level_slots(seen, levels),
+                    })
+                }
                 (Step::Numeric { .. }, _) => problems.push(format!(
                     "column '{}' was numeric in training but holds text here",
                     step.column()
@@ -578,6 +602,7 @@ impl Preprocessor {
                     let how = Encode {
                         indicator,
                         one_hot_max: opts.one_hot_max,
+                        min_level_rows: opts.min_level_rows,
                     };
                     let (step, change, info) =
                         categorical_step(&col.name, codes, levels, &train, &split.test, how);
@@ -627,6 +652,19 @@ impl Preprocessor {
 
 /// The input slot of each of `levels` (a table's dictionary) among the training levels `seen`:
 /// the same text, else the same text ignoring case and spacing.
+/// As [`level_slots`], the `other` levels all in the last slot (the "other" input).
+fn other_slots(seen: &[String], other: &[String], levels: &[String]) -> Vec<Option<usize>> {
+    if other.is_empty() {
+        return level_slots(seen, levels);
+    }
+    let last = seen.len() - 1;
+    let named: Vec<String> = seen[..last].iter().chain(other).cloned().collect();
+    level_slots(&named, levels)
+        .into_iter()
+        .map(|s| s.map(|i| i.min(last)))
+        .collect()
+}
+
 fn level_slots(seen: &[String], levels: &[String]) -> Vec<Option<usize>> {
     let exact: FxHashMap<&str, usize> = seen
         .iter()
@@ -702,10 +740,19 @@ fn decode_cell(step: &Step, raw: &[f64]) -> (usize, bool, String) {
             (1, *indicator, text)
         }
         Step::Categorical {
-            levels, indicator, ..
+            levels,
+            indicator,
+            other,
+            ..
         } => {
             let best = (0..levels.len()).max_by(|&a, &b| raw[a].total_cmp(&raw[b]));
-            let text = best.map(|b| levels[b].clone()).unwrap_or_default();
+            // The "other" input stands for its most frequent level.
+            let text = best
+                .map(|b| match other.first() {
+                    Some(o) if b + 1 == levels.len() => o.clone(),
+                    _ => levels[b].clone(),
+                })
+                .unwrap_or_default();
             (levels.len(), *indicator, text)
         }
         Step::Frequency {
@@ -853,6 +900,8 @@ fn numeric_step(
 struct Encode {
     indicator: bool,
     one_hot_max: usize,
+    /// Levels with fewer training rows than this share one "other" input (one-hot only).
+    min_level_rows: usize,
 }
 
 /// A categorical feature's encoding fitted on `train`: its levels by count (one-hot, or their
@@ -900,7 +949,18 @@ fn categorical_step(
         .iter()
         .map(|&l| counts[l] as f64 / train.len().max(1) as f64)
         .collect();
-    let seen_names: Vec<String> = seen.iter().map(|&l| levels[l].clone()).collect();
+    let mut seen_names: Vec<String> = seen.iter().map(|&l| levels[l].clone()).collect();
+    // Rare levels (at the end: they are the least frequent) share one input, when at least two
+    // are rare and some level is not.
+    let common = seen
+        .iter()
+        .filter(|&&l| counts[l] >= how.min_level_rows)
+        .count();
+    let other: Vec<String> = if !frequency && common > 0 && seen.len() - common >= 2 {
+        seen_names.split_off(common)
+    } else {
+        Vec::new()
+    };
     let info = EncodingInfo {
         column: name.to_string(),
         levels: seen_names
@@ -908,11 +968,16 @@ fn categorical_step(
             .take(if frequency { 20 } else { usize::MAX })
             .cloned()
             .collect(),
-        training_levels: seen_names.len(),
+        training_levels: seen.len(),
         encoding: if frequency { "frequency" } else { "one_hot" }.into(),
         unseen_test_rows: unseen.len(),
         unseen_levels,
+        other_levels: other.clone(),
+        min_level_rows: how.min_level_rows,
     };
+    if !other.is_empty() {
+        seen_names.push(format!("other ({} levels)", other.len()));
+    }
     let step = if frequency {
         Step::Frequency {
             column: name.to_string(),
@@ -925,6 +990,7 @@ fn categorical_step(
             column: name.to_string(),
             levels: seen_names,
             indicator,
+            other,
         }
     };
     (step, change, info)
@@ -1310,6 +1376,7 @@ mod tests {
         let how = Encode {
             indicator: false,
             one_hot_max: 50,
+            min_level_rows: 1,
         };
         let (step, _, info) = categorical_step("c", &codes, &levels, &train, &[120, 121, 122], how);
         assert_eq!(
@@ -1355,6 +1422,7 @@ mod tests {
         let how = Encode {
             indicator: true,
             one_hot_max: 50,
+            min_level_rows: 1,
         };
         let (step, change, info) =
             categorical_step("c", &codes, &levels, &[0, 1, 2, 3], &[4, 5], how);
@@ -1363,7 +1431,8 @@ mod tests {
             Step::Categorical {
                 column: "c".into(),
                 levels: vec!["b".into(), "a".into()],
-                indicator: true
+                indicator: true,
+                other: Vec::new(),
             }
         );
         assert_eq!(change.unwrap().fill, "mode 'b'");
@@ -1371,6 +1440,57 @@ mod tests {
             (info.unseen_test_rows, info.unseen_levels),
             (1, vec!["z".to_string()])
         );
+    }
+
+    #[test]
+    fn rare_levels_share_one_other_input_read_and_decoded_as_such() {
+        // Training rows: a ×12, b ×10, c ×3, d ×2, e ×1; the test row is 'e'.
+        let levels: Vec<String> = ["a", "b", "c", "d", "e"].map(String::from).to_vec();
+        let mut codes: Vec<u32> = [(0, 12), (1, 10), (2, 3), (3, 2), (4, 1)]
+            .iter()
+            .flat_map(|&(l, n)| std::iter::repeat_n(l, n))
+            .collect();
+        codes.push(4);
+        let train: Vec<usize> = (0..28).collect();
+        let how = Encode {
+            indicator: false,
+            one_hot_max: 50,
+            min_level_rows: 10,
+        };
+        let (step, _, info) = categorical_step("c", &codes, &levels, &train, &[28], how);
+        assert_eq!(info.other_levels, ["c", "d", "e"]);
+        let pre = Preprocessor::new(vec![step.clone()]);
+        assert_eq!(pre.feature_names(), ["c=a", "c=b", "c=other (3 levels)"]);
+        let t = Table {
+            n_rows: codes.len(),
+            columns: vec![std::sync::Arc::new(crate::ingest::Column {
+                name: "c".into(),
+                values: Values::Categorical {
+                    codes,
+                    levels: levels.clone(),
+                },
+            })],
+        };
+        let x = pre.transform(&t, &[0, 12, 24, 28]).unwrap();
+        assert_eq!(
+            x.data,
+            [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0]
+        );
+        // Generated rows of the "other" input become its most frequent level, a real one.
+        assert_eq!(pre.decode(&x)[3][0].1.as_deref(), Some("c"));
+        // One rare level alone keeps its input.
+        let (_, _, info) = categorical_step(
+            "c",
+            &[0, 0, 1],
+            &levels,
+            &[0, 1, 2],
+            &[],
+            Encode {
+                min_level_rows: 2,
+                ..how
+            },
+        );
+        assert!(info.other_levels.is_empty());
     }
 
     #[test]

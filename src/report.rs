@@ -274,9 +274,19 @@ pub fn inspect_text(r: &InspectReport) -> String {
                 e.column, e.training_levels
             );
         } else {
+            let other = if e.other_levels.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} levels under {} training rows share one 'other' input ({}; --min-level-rows)",
+                    e.other_levels.len(),
+                    e.min_level_rows,
+                    e.other_levels.join(", ")
+                )
+            };
             let _ = writeln!(
                 o,
-                "  one-hot {}: {} levels{unseen}",
+                "  one-hot {}: {} levels{other}{unseen}",
                 e.column, e.training_levels
             );
         }

@@ -84,6 +84,12 @@ function showEffects(r) {
   $('effect-outliers').textContent = p.outliers.method === 'none' ? 'Every value is used as it is.'
     : outside.length ? `${outside.length} columns have values outside their fences: ${trainOut} training values ${p.outliers.method === 'drop' ? 'dropped with their rows' : 'clipped'} (${few(outside.map((o) => `${o.column} [${fmt(o.lo)}, ${fmt(o.hi)}]`))}).`
       : 'No value lies outside the fences.';
+  const merged = p.encoding.filter((e) => e.other_levels.length);
+  const shares = p.encoding.filter((e) => e.encoding === 'frequency');
+  $('effect-categories').textContent = [
+    merged.length ? `${merged.length} columns merge rare levels into 'other': ${few(merged.map((e) => `${e.column} (${e.other_levels.length} levels)`))}.` : 'No column has two or more rare levels.',
+    shares.length ? `${shares.length} columns have too many levels for one input each and are encoded by each level's share: ${few(shares.map((e) => `${e.column} (${e.training_levels})`))}.` : '',
+  ].join(' ').trim();
   $('effect-scaling').textContent = p.scaled ? `${p.feature_names.length} inputs standardised with the training rows' means and deviations.`
     : 'Inputs keep their own units: models that measure distances (KNN) or take gradient steps (the networks, LR) weigh wide columns more.';
   const kept = p.selection.scores.filter((f) => f.kept).length;
@@ -128,7 +134,7 @@ export function renderCleaning(r) {
       .map((o) => `${o.column}: ${o.train_outside} training and ${o.test_outside} test values outside [${fmt(o.lo)}, ${fmt(o.hi)}] (${p.outliers.method})`),
     ...p.encoding.map((e) => (e.encoding === 'frequency'
       ? `${e.column}: ${e.training_levels} levels, too many for one input each: encoded as one input, each level's share of the training rows`
-      : `${e.column}: one-hot over ${e.training_levels} levels`) + (e.unseen_test_rows ? `, ${e.unseen_test_rows} test rows with unseen levels` : '')),
+      : `${e.column}: one-hot over ${e.training_levels} levels` + (e.other_levels.length ? `, the ${e.other_levels.length} with fewer than ${e.min_level_rows} training rows sharing one 'other' input` : '')) + (e.unseen_test_rows ? `, ${e.unseen_test_rows} test rows with unseen levels` : '')),
     `${p.feature_names.length} model inputs${p.scaled ? ', standardised' : ''}, all fitted on the ${p.train_rows} training rows only`,
   ]);
   const scores = $('scores').tBodies[0];

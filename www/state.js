@@ -129,6 +129,7 @@ export function tableOptions() {
     preprocess: {
       keep_leaky: state.edits.keepLeaky, impute: $('impute').value, outliers: $('outliers').value,
       iqr_k: Number($('iqr-k').value), scale: $('scale').checked, score_by: $('score-by').value, keep: keepOption(),
+      min_level_rows: Number($('min-level-rows').value), one_hot_max: Number($('one-hot-max').value),
     },
     split: { test_fraction: Number($('test-size').value) / 100, seed: Number($('seed').value) },
   };

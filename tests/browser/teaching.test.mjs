@@ -96,6 +96,13 @@ test('a cleaning switch changes the report, the effects and the charts downstrea
   // The same parse throughout: only preparations and fits grew.
   assert.match(before, /read 1×/);
   assert.match(await parses(), /read 1×/);
+  // Rare levels share an 'other' input: with a bar of 400 training rows some levels are rare.
+  await page.fill('#min-level-rows', '400');
+  await page.dispatchEvent('#min-level-rows', 'change');
+  await page.waitForFunction(() => /merge rare levels into 'other'/.test(document.getElementById('effect-categories').textContent), null, { timeout: 30_000 });
+  r = await report(page);
+  assert.ok(r.preprocessing.encoding.some((e) => e.other_levels.length >= 2 && e.min_level_rows === 400));
+  assert.ok(r.preprocessing.feature_names.some((n) => /=other \(\d+ levels\)$/.test(n)));
   // A refused choice is taken back: keeping the top 0 features.
   await page.fill('#keep-value', '0');
   await page.dispatchEvent('#keep-value', 'change');
