@@ -51,6 +51,26 @@ pub struct SeedRun {
     /// How the fitted model predicts, where the report should say (KNN's sample of rows).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// With `f1_thresholds`: the threshold chosen on validation rows and the test scores at it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tuned: Option<Tuned>,
+}
+
+/// Test scores at a threshold chosen on validation rows (never on the test rows).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Tuned {
+    pub threshold: f64,
+    pub scores: Scores,
+}
+
+/// Means over seeds of the scores at the validation thresholds.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TunedSummary {
+    pub threshold: MeanStd,
+    pub accuracy: MeanStd,
+    pub precision: MeanStd,
+    pub recall: MeanStd,
+    pub f1: MeanStd,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -63,6 +83,8 @@ pub struct Summary {
     pub pr_auc: MeanStd,
     pub train_seconds: MeanStd,
     pub predict_seconds: MeanStd,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tuned: Option<TunedSummary>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -252,7 +274,24 @@ fn summarize(runs: &[SeedRun]) -> Summary {
         pr_auc: pick(&|r| r.scores.pr_auc.unwrap_or(f64::NAN)),
         train_seconds: pick(&|r| r.train_seconds),
         predict_seconds: pick(&|r| r.predict_seconds),
+        tuned: summarize_tuned(runs),
     }
+}
+
+fn summarize_tuned(runs: &[SeedRun]) -> Option<TunedSummary> {
+    let tuned: Vec<&Tuned> = runs.iter().filter_map(|r| r.tuned.as_ref()).collect();
+    if tuned.is_empty() || tuned.len() != runs.len() {
+        return None;
+    }
+    let pick =
+        |f: &dyn Fn(&Tuned) -> f64| MeanStd::of(&tuned.iter().map(|t| f(t)).collect::<Vec<_>>());
+    Some(TunedSummary {
+        threshold: pick(&|t| t.threshold),
+        accuracy: pick(&|t| t.scores.accuracy),
+        precision: pick(&|t| t.scores.precision),
+        recall: pick(&|t| t.scores.recall),
+        f1: pick(&|t| t.scores.f1),
+    })
 }
 
 /// The models' settings, with the generator heads of this fitted preprocessing if asked for.
@@ -308,6 +347,8 @@ pub struct SeedInputs {
     y_test: Vec<bool>,
     /// The training rows plus GAN-generated churners, once an augmented model needs them.
     augmented: Option<(Matrix, Vec<bool>)>,
+    /// Whether each fit also chooses its F1-optimal threshold on validation rows.
+    f1_thresholds: bool,
 }
 
 impl SeedInputs {
@@ -333,6 +374,7 @@ impl SeedInputs {
             x_test,
             y_test,
             augmented: None,
+            f1_thresholds: cfg.f1_thresholds,
         })
     }
 
@@ -391,7 +433,10 @@ impl SeedInputs {
             (Some((x, y)), true) => (x, y.as_slice()),
             _ => (&self.x_train, self.y_train.as_slice()),
         };
-        let (model, record, p) = fit_one(job, &self.opts, x, y, &self.x_test, control).await?;
+        let (model, mut record, p) = fit_one(job, &self.opts, x, y, &self.x_test, control).await?;
+        if self.f1_thresholds {
+            record.threshold = Some(validation_threshold(job, &self.opts, x, y).await?);
+        }
         let run = self.run(record, p, threshold);
         control.report(Progress::Scored {
             model: job.model,
@@ -417,6 +462,10 @@ impl SeedInputs {
             train_seconds: record.train_seconds,
             predict_seconds: record.predict_seconds,
             history: record.history,
+            tuned: record.threshold.map(|t| Tuned {
+                threshold: t,
+                scores: evaluate(&self.y_test, &p, t),
+            }),
             test_probabilities: p,
             note: record.note,
         }
@@ -449,6 +498,30 @@ pub struct FitRecord {
     pub predict_seconds: f64,
     pub history: Vec<EpochStats>,
     pub note: Option<String>,
+    /// The F1-optimal threshold chosen on validation rows, when asked for.
+    #[serde(default)]
+    pub threshold: Option<f64>,
+}
+
+/// The F1-optimal threshold of `job`'s model, chosen on a stratified fifth of the training rows
+/// (`x`, `y`) by a second fit, silent, on the other four fifths. The test rows play no part.
+async fn validation_threshold(
+    job: Job,
+    opts: &ModelOptions,
+    x: &Matrix,
+    y: &[bool],
+) -> Result<f64, Error> {
+    let (fit, val) = crate::models::validation_split(y, 0.2, job.seed ^ 0x0074_12E5)?;
+    if val.is_empty() {
+        return Ok(0.5);
+    }
+    let pick = |idx: &[usize]| idx.iter().map(|&i| y[i]).collect::<Vec<bool>>();
+    let mut model = build(job.model, opts)?;
+    model
+        .fit(&x.pick(&fit), &pick(&fit), job.seed, &mut Hooks::none())
+        .await?;
+    let p = model.predict_proba(&x.pick(&val)).await?;
+    Ok(crate::metrics::f1_threshold(&pick(&val), &p))
 }
 
 /// One fit of a comparison: a seed and a model, on the training rows or the augmented ones.
@@ -705,6 +778,7 @@ async fn fit_one(
         predict_seconds: (now() - start).as_secs_f64(),
         history: model.history().to_vec(),
         note: model.note(),
+        threshold: None,
     };
     Ok((model, record, p))
 }
@@ -768,6 +842,7 @@ mod tests {
                     history: Vec::new(),
                     test_probabilities: p.to_vec(),
                     note: None,
+                    tuned: None,
                 }
             })
             .collect();

@@ -33,6 +33,10 @@ pub struct Config {
     /// Also fit every model on the training rows plus GAN-generated churners (as many as
     /// balance the classes), reported as rows of their own.
     pub augment: bool,
+    /// Also choose each model's F1-optimal threshold on validation rows carved from the
+    /// training rows (a second fit on the rest), and report the test scores at it beside
+    /// those at `threshold`.
+    pub f1_thresholds: bool,
     /// Threads for the independent fits of `run` (natively; 0: every core). Results do not
     /// depend on it; the page runs its jobs on a pool of workers instead.
     pub jobs: usize,
@@ -50,6 +54,7 @@ impl Default for Config {
             seeds: 1,
             threshold: 0.5,
             augment: false,
+            f1_thresholds: false,
             jobs: 0,
         }
     }

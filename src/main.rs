@@ -69,6 +69,10 @@ struct RunArgs {
     /// Also fit each model on real + GAN-generated churners (rows of their own).
     #[arg(long)]
     augment: bool,
+    /// Also choose each model's F1-optimal threshold on validation rows carved from the
+    /// training rows, and report the test scores at it beside those at --threshold.
+    #[arg(long)]
+    f1_thresholds: bool,
     /// Write a model file of the first seed's fitted pipeline and models to FILE.
     #[arg(long, value_name = "FILE")]
     save: Option<PathBuf>,
@@ -635,6 +639,7 @@ fn run(a: &RunArgs) -> Result<(), Error> {
     set(&mut c.seeds, a.seeds);
     set(&mut c.models.models, a.models.clone());
     c.augment |= a.augment;
+    c.f1_thresholds |= a.f1_thresholds;
     let cfg = checked(c)?;
     let session = trained(&a.table, &cfg, Control::new(&mut show_scores))?;
     let report = &session.trained()?.report;

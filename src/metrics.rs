@@ -189,6 +189,21 @@ pub struct Scores {
     pub confusion: Confusion,
 }
 
+/// The threshold of the highest F1 on these rows, among 0.01, 0.02, … 0.99 (ties: the one
+/// nearest 0.5).
+pub fn f1_threshold(truth: &[bool], probabilities: &[f64]) -> f64 {
+    let mut best: (f64, f64) = (f64::NEG_INFINITY, 0.5);
+    for k in 1..100 {
+        let t = f64::from(k) / 100.0;
+        let f1 = evaluate(truth, probabilities, t).f1;
+        let nearer = (t - 0.5).abs() < (best.1 - 0.5).abs();
+        if f1 > best.0 + 1e-12 || ((f1 - best.0).abs() <= 1e-12 && nearer) {
+            best = (f1, t);
+        }
+    }
+    best.1
+}
+
 /// Scores churn probabilities against the truth, predicting churn at `p ≥ threshold`.
 pub fn evaluate(truth: &[bool], probabilities: &[f64], threshold: f64) -> Scores {
     let predicted: Vec<bool> = probabilities.iter().map(|&p| p >= threshold).collect();
@@ -450,5 +465,17 @@ mod tests {
             ),
             (0.0, 0.0, 0.5)
         );
+    }
+
+    #[test]
+    fn the_f1_threshold_is_the_one_of_the_highest_f1() {
+        let truth = [true, true, false, false, false, true];
+        let p = [0.9, 0.35, 0.3, 0.1, 0.2, 0.6];
+        // At 0.31–0.35 every churner is caught and no stayer flagged.
+        let t = f1_threshold(&truth, &p);
+        assert!((0.31..=0.35).contains(&t), "{t}");
+        assert_eq!(evaluate(&truth, &p, t).f1, 1.0);
+        // Every threshold as good: the one nearest 0.5.
+        assert_eq!(f1_threshold(&[true], &[0.99]), 0.5);
     }
 }

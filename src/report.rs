@@ -402,6 +402,23 @@ pub fn run_text(r: &crate::compare::RunReport) -> String {
         let _ = writeln!(o, "note: {note}");
     }
     for m in &r.models {
+        if let Some(t) = &m.summary.tuned {
+            let _ = writeln!(
+                o,
+                "{:<34}  at its F1-optimal threshold {:.2} ± {:.2} (chosen on validation rows): accuracy {:.2} ± {:.2} %, precision {:.2}, recall {:.2}, F1 {:.2} ± {:.2}",
+                m.label,
+                t.threshold.mean,
+                t.threshold.std,
+                100.0 * t.accuracy.mean,
+                100.0 * t.accuracy.std,
+                100.0 * t.precision.mean,
+                100.0 * t.recall.mean,
+                100.0 * t.f1.mean,
+                100.0 * t.f1.std
+            );
+        }
+    }
+    for m in &r.models {
         if let Some(p) = &m.paired {
             let _ = writeln!(
                 o,

@@ -160,6 +160,7 @@ impl Session {
             predict_seconds: run.predict_seconds,
             history: run.history,
             note: run.note,
+            threshold: run.tuned.map(|t| t.threshold),
         };
         crate::model_file::pack_fit(&model, &record, &run.test_probabilities).await
     }

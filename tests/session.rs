@@ -324,3 +324,37 @@ fn synthetic_checks_made_by_pool_workers_give_the_same_report() {
     assert_eq!(main.finish_synthesis(&[]).unwrap(), expected);
     assert!(main.finish_synthesis(&[]).is_err(), "no draft waiting");
 }
+
+#[test]
+fn f1_thresholds_are_chosen_on_validation_rows_and_reported_beside_the_default() {
+    let csv = sample_csv(1500, 4);
+    let mut c = (*quick(&[ModelKind::LogisticRegression, ModelKind::RandomForest])).clone();
+    c.f1_thresholds = true;
+    c.seeds = 2;
+    let cfg = c.check().unwrap();
+    let mut s = Session::load(csv.as_bytes(), "sample.csv", &cfg).unwrap();
+    let report = block_on(s.run(&cfg, Control::none())).unwrap().clone();
+    for m in &report.models {
+        for run in &m.runs {
+            let t = run.tuned.as_ref().expect("a validation threshold per run");
+            assert!((0.01..=0.99).contains(&t.threshold), "{}", t.threshold);
+            // The test scores at it, on the same test rows as those at 0.5.
+            assert_eq!(
+                run.scores.confusion.tp + run.scores.confusion.fn_,
+                t.scores.confusion.tp + t.scores.confusion.fn_
+            );
+        }
+        let tuned = m.summary.tuned.as_ref().unwrap();
+        assert_eq!(
+            tuned.f1.mean,
+            (m.runs[0].tuned.as_ref().unwrap().scores.f1
+                + m.runs[1].tuned.as_ref().unwrap().scores.f1)
+                / 2.0
+        );
+    }
+    // Off by default: no second fit, nothing reported.
+    let plain = quick(&[ModelKind::LogisticRegression]);
+    let mut s = Session::load(csv.as_bytes(), "sample.csv", &plain).unwrap();
+    let report = block_on(s.run(&plain, Control::none())).unwrap();
+    assert!(report.models[0].runs[0].tuned.is_none() && report.models[0].summary.tuned.is_none());
+}

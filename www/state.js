@@ -148,5 +148,6 @@ export function trainOptions(models, extra = {}) {
       },
     },
     seeds: num('seeds'),
+    f1_thresholds: $('f1-thresholds').checked,
   };
 }

@@ -183,7 +183,9 @@ function showComparison(report) {
     const row = body.insertRow();
     const p = m.paired;
     const paired = p ? `${p.f1.mean >= 0 ? '+' : ''}${p.f1.mean.toFixed(2)} ± ${p.f1.std.toFixed(2)} points vs ${p.against} (higher on ${p.wins} of ${m.runs.length} seeds)` : '–';
-    cells(row, [m.label, ...metrics.map((k) => pctCell(x[k])), x.train_seconds.mean.toFixed(2), x.predict_seconds.mean.toFixed(2), `${c.tp} / ${c.fp} / ${c.fn} / ${c.tn}`, paired]);
+    const t = x.tuned;
+    const tuned = t ? `${t.threshold.mean.toFixed(2)}: ${pctCell(t.accuracy)} %, F1 ${pctCell(t.f1)}` : '–';
+    cells(row, [m.label, ...metrics.map((k) => pctCell(x[k])), x.train_seconds.mean.toFixed(2), x.predict_seconds.mean.toFixed(2), tuned, `${c.tp} / ${c.fp} / ${c.fn} / ${c.tn}`, paired]);
     // The best value of each metric column stands out.
     metrics.forEach((k, i) => { if (x[k].mean === best[k]) row.cells[i + 1].classList.add('best'); });
   }

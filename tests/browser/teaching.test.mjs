@@ -240,7 +240,7 @@ test('axe-core finds no violation on any step of the page, light or dark; screen
       await page.setViewportSize({ width: 1280, height: 720 });
     }
   };
-  await openSample(page, '#epochs=2&models=logistic_regression,gan');
+  await openSample(page, '#epochs=2&models=logistic_regression,gan&f1_thresholds=true');
   await step('1-table');
   // Help opened, a chart's table shown.
   await page.click('#clean-h details.help summary');
@@ -248,6 +248,9 @@ test('axe-core finds no violation on any step of the page, light or dark; screen
   await step('2-cleaning');
   const run = await train(page);
   assert.ok(run.report, run.error);
+  // The F1-optimal thresholds (asked for by the link) beside the scores at 0.5.
+  assert.ok(run.report.models.every((m) => m.summary.tuned && m.runs[0].tuned.threshold > 0));
+  assert.match(await page.textContent('#comparison tbody tr:first-child td:nth-child(9)'), /^0\.\d\d: \d+\.\d\d %, F1 \d+\.\d\d$/);
   // A metric's "?" explains it.
   await page.click('#comparison thead details.help summary >> nth=3');
   assert.match(await page.textContent('#comparison thead details[open]'), /harmonic mean of precision and recall/);
