@@ -34,7 +34,7 @@ async function scored(page, model, reasons = false) {
 test('a 3-seed run on a pool of workers gives the report and models of one worker', async () => {
   const { page, errors } = env.browser;
   await sample(page);
-  const available = await chooseModels(page, ['gan', 'logistic_regression', 'random_forest', 'gradient_boosting', 'naive_bayes', 'knn', 'mlp']);
+  const available = await chooseModels(page, ['gan', 'gan_ablation', 'logistic_regression', 'random_forest', 'gradient_boosting', 'naive_bayes', 'knn', 'mlp']);
   const model = available.includes('gan') ? 'gan' : 'random_forest';
   await page.fill('#epochs', '2');
   await page.fill('#hidden', '32');
