@@ -89,8 +89,8 @@ test('a 3-seed run on a pool of workers gives the report and models of one worke
     assert.equal(pooled[1], `${alone[1]} Checked on 3 workers in parallel.`);
     assert.match(alone[1], /detection AUC 0\.\d{3}, F1 of a forest trained on them 0\.\d{3} \(on real rows 0\.\d{3}\)/);
   }
-  // Every epoch of both networks on every seed reached the page's epoch table.
-  const networks = available.filter((m) => m === 'gan' || m === 'mlp').length;
+  // Every epoch of the three networks on every seed reached the page's epoch table.
+  const networks = available.filter((m) => ['gan', 'gan_ablation', 'mlp'].includes(m)).length;
   assert.equal(await page.$$eval('#epoch-table tbody tr', (trs) => trs.length), 3 * 2 * networks);
   assert.deepEqual(errors, []);
 });
