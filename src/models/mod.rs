@@ -565,7 +565,7 @@ impl Saved {
                 n,
                 encoding,
                 blobs.get(discriminator)?,
-                blobs.get(generator)?,
+                Some(blobs.get(generator)?),
                 inputs,
             )?),
             #[cfg(feature = "nn")]
@@ -574,11 +574,12 @@ impl Saved {
                 inputs: n,
                 encoding,
                 discriminator,
-            } => Box::new(nn::Gan::restore_ablation(
+            } => Box::new(nn::Gan::restore(
                 opts,
                 n,
                 encoding,
                 blobs.get(discriminator)?,
+                None,
                 inputs,
             )?),
             #[cfg(not(feature = "nn"))]

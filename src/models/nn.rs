@@ -968,51 +968,33 @@ impl Gan {
         d.l1.weight.dims()[0] - self.encoding.as_ref().map_or(0, Encoding::width)
     }
 
-    /// The GAN of a model file, on the CPU.
+    /// The GAN of a model file, on the CPU; without a generator, its ablation (the
+    /// discriminator alone).
     pub fn restore(
         opts: NnOptions,
         saved: usize,
         encoding: Option<Encoding>,
         discriminator: &[u8],
-        generator: &[u8],
+        generator: Option<&[u8]>,
         inputs: usize,
     ) -> Result<Gan, Error> {
         check_width("network", saved, inputs)?;
         let encoding = encoding.map(|e| e.checked(inputs)).transpose()?;
         let d_in = inputs + encoding.as_ref().map_or(0, Encoding::width);
+        let generator = generator
+            .map(|g| from_record(opts.noise + 2, opts.hidden, inputs, g))
+            .transpose()?;
         Ok(Gan {
             encoding,
             discriminator: Some(from_record(d_in, opts.hidden, 2, discriminator)?),
-            generator: Some(from_record(opts.noise + 2, opts.hidden, inputs, generator)?),
+            supervised_only: generator.is_none(),
+            generator,
             opts: NnOptions {
                 backend: Backend::Cpu,
                 ..opts
             },
             history: Vec::new(),
             device: Device::flex(),
-            supervised_only: false,
-        })
-    }
-
-    /// The GAN's ablation of a model file (its discriminator alone), on the CPU.
-    pub fn restore_ablation(
-        opts: NnOptions,
-        saved: usize,
-        encoding: Option<Encoding>,
-        discriminator: &[u8],
-        inputs: usize,
-    ) -> Result<Gan, Error> {
-        check_width("network", saved, inputs)?;
-        let encoding = encoding.map(|e| e.checked(inputs)).transpose()?;
-        let d_in = inputs + encoding.as_ref().map_or(0, Encoding::width);
-        Ok(Gan {
-            encoding,
-            discriminator: Some(from_record(d_in, opts.hidden, 2, discriminator)?),
-            opts: NnOptions {
-                backend: Backend::Cpu,
-                ..opts
-            },
-            ..Gan::ablation(NnOptions::default())
         })
     }
 }
