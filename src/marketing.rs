@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::explain::Customer;
-use crate::metrics::Confusion;
+use crate::metrics::{Confusion, confusion_at};
 
 /// The campaign's economics: one retention offer per contacted customer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -105,11 +105,6 @@ pub struct WhatIf {
     pub best_f1_threshold: f64,
     /// Every threshold 0, 0.01, …, 1.
     pub curve: Vec<ThresholdPoint>,
-}
-
-fn confusion_at(y: &[bool], p: &[f64], t: f64) -> Confusion {
-    let predicted: Vec<bool> = p.iter().map(|&q| q >= t).collect();
-    Confusion::new(y, &predicted)
 }
 
 /// The what-if of `threshold` for churn labels `y` and probabilities `p` (the test rows').

@@ -195,7 +195,7 @@ pub fn f1_threshold(truth: &[bool], probabilities: &[f64]) -> f64 {
     let mut best: (f64, f64) = (f64::NEG_INFINITY, 0.5);
     for k in 1..100 {
         let t = f64::from(k) / 100.0;
-        let f1 = evaluate(truth, probabilities, t).f1;
+        let f1 = confusion_at(truth, probabilities, t).f1();
         let nearer = (t - 0.5).abs() < (best.1 - 0.5).abs();
         if f1 > best.0 + 1e-12 || ((f1 - best.0).abs() <= 1e-12 && nearer) {
             best = (f1, t);
@@ -204,10 +204,15 @@ pub fn f1_threshold(truth: &[bool], probabilities: &[f64]) -> f64 {
     best.1
 }
 
+/// The confusion matrix of predicting churn at `p ≥ threshold`.
+pub fn confusion_at(truth: &[bool], probabilities: &[f64], threshold: f64) -> Confusion {
+    let predicted: Vec<bool> = probabilities.iter().map(|&p| p >= threshold).collect();
+    Confusion::new(truth, &predicted)
+}
+
 /// Scores churn probabilities against the truth, predicting churn at `p ≥ threshold`.
 pub fn evaluate(truth: &[bool], probabilities: &[f64], threshold: f64) -> Scores {
-    let predicted: Vec<bool> = probabilities.iter().map(|&p| p >= threshold).collect();
-    let c = Confusion::new(truth, &predicted);
+    let c = confusion_at(truth, probabilities, threshold);
     Scores {
         accuracy: c.accuracy(),
         precision: c.precision(),
