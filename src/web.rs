@@ -228,14 +228,14 @@ impl WebSession {
         to_js(&serde_json::json!({ "jobs": jobs, "order": order }))
     }
 
-    /// One fit of a run of `options` (a pool worker's job `{seed, model, augmented}`), with
-    /// `progress` and `pause` as in `run`: the fitted model and its scores as bytes, for the
-    /// session's worker to `adopt`.
     /// Two numeric columns against each other, split by class: `{x, y, groups, rows, shown}`.
     pub fn pair(&self, x: &str, y: &str) -> Result<JsValue, JsError> {
         to_js(&self.session.pair(x, y)?)
     }
 
+    /// One fit of a run of `options` (a pool worker's job `{seed, model, augmented}`), with
+    /// `progress` and `pause` as in `run`: the fitted model and its scores as bytes, for the
+    /// session's worker to `adopt`.
     #[wasm_bindgen(js_name = fitJob)]
     pub async fn fit_job(
         &mut self,

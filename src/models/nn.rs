@@ -350,7 +350,7 @@ const EVAL_ROWS: usize = 16_384;
 /// the mean of each of `sums` over `batches` (read in the same transaction).
 async fn epoch_stats(
     net: &Net,
-    encoding: Option<&Encoding>,
+    embed: Option<&Embed>,
     parts: &Parts,
     cols: usize,
     device: &Device,
@@ -358,14 +358,13 @@ async fn epoch_stats(
     batches: usize,
 ) -> Result<(EpochStats, Vec<f64>), Error> {
     let valid = net.valid();
-    let embed = encoding.map(|e| Embed::new(e, device));
     // In chunks of rows: the activations of a whole large table at once took 1.5 GiB at
     // 700,000 training rows (256 wide); the outputs are still read back together.
     let forward = |data: &[f32]| -> Vec<Tensor<2>> {
         data.chunks(EVAL_ROWS * cols)
             .map(|c| {
                 let x = upload(c.to_vec(), c.len() / cols, cols, device);
-                valid.forward(embedded(embed.as_ref(), x)).0
+                valid.forward(embedded(embed, x)).0
             })
             .collect()
     };
@@ -741,40 +740,40 @@ async fn rows_of(
     })
 }
 
-/// What a GAN's glimpse after an epoch looks at: the same real training rows every epoch, and
-/// rows of the generator as it is, in the training rows' class balance.
-struct Look<'a> {
-    x: &'a Matrix,
-    train: &'a [usize],
+/// What a GAN's glimpse after an epoch looks at: the same real training rows every epoch
+/// (drawn once), and rows of the generator as it is, in the training rows' class balance.
+struct Look {
+    real: Matrix,
     positives: f64,
-    epoch: usize,
     seed: u64,
 }
 
-impl Look<'_> {
+impl Look {
+    fn new(x: &Matrix, train: &[usize], rows: usize, positives: f64, seed: u64) -> Look {
+        let mut order = train.to_vec();
+        Rng::new(seed ^ 0x61_6c_69_6d_70_73_65).shuffle(&mut order);
+        Look {
+            real: x.pick(&order[..rows.min(order.len())]),
+            positives,
+            seed,
+        }
+    }
+
     async fn take(
         &self,
+        epoch: usize,
         generator: &Net,
         o: &NnOptions,
         device: &Device,
     ) -> Result<Glimpse, Error> {
-        let n = o.glimpse.min(self.train.len());
-        let mut order = self.train.to_vec();
-        Rng::new(self.seed ^ 0x61_6c_69_6d_70_73_65).shuffle(&mut order);
-        let real = order[..n]
-            .iter()
-            .flat_map(|&i| {
-                self.x.data[i * self.x.cols..(i + 1) * self.x.cols]
-                    .iter()
-                    .copied()
-            })
+        let mut rng = Rng::new(self.seed.wrapping_add(epoch as u64) ^ 0x67_6c_69_6d_70_73_65);
+        let classes: Vec<bool> = (0..self.real.rows)
+            .map(|_| rng.bernoulli(self.positives))
             .collect();
-        let mut rng = Rng::new(self.seed.wrapping_add(self.epoch as u64) ^ 0x67_6c_69_6d_70_73_65);
-        let classes: Vec<bool> = (0..n).map(|_| rng.bernoulli(self.positives)).collect();
         let fake = rows_of(generator, o, &classes, &mut rng, device).await?;
         Ok(Glimpse {
-            cols: self.x.cols,
-            real,
+            cols: self.real.cols,
+            real: self.real.data.clone(),
             fake: fake.data,
         })
     }
@@ -837,6 +836,10 @@ impl Gan {
         };
         let positives =
             parts.train.iter().filter(|&&i| y[i]).count() as f64 / parts.train.len().max(1) as f64;
+        let look = (o.glimpse > 0 && !self.supervised_only)
+            .then(|| Look::new(x, &parts.train, o.glimpse, positives, seed));
+        // The encoding on the device where the epoch's statistics are computed.
+        let embed_stats = encoding.as_ref().map(|e| Embed::new(e, &self.device));
         let mut order = parts.train.clone();
         for epoch in 1..=o.epochs {
             let t0 = now();
@@ -906,7 +909,7 @@ impl Gan {
                 .to_vec();
             let (mut stats, means) = epoch_stats(
                 &discriminator,
-                encoding.as_ref(),
+                embed_stats.as_ref(),
                 &parts,
                 x.cols,
                 &self.device,
@@ -918,15 +921,8 @@ impl Gan {
             stats.d_loss = Some(means[0]);
             stats.g_loss = (!self.supervised_only).then_some(means[1]);
             stats.seconds = (now() - t0).as_secs_f64();
-            if o.glimpse > 0 && !self.supervised_only {
-                let look = Look {
-                    x,
-                    train: &parts.train,
-                    positives,
-                    epoch,
-                    seed,
-                };
-                stats.glimpse = Some(look.take(&generator, &o, &self.device).await?);
+            if let Some(look) = &look {
+                stats.glimpse = Some(look.take(epoch, &generator, &o, &self.device).await?);
             }
             if tracker.epoch(stats, &discriminator, hooks).await {
                 break;
