@@ -5,7 +5,7 @@ import { busy, showStages } from './status.js';
 import { withEdits } from './table.js';
 import { state, request, tableOptions } from './state.js';
 import { stopPool } from './pool.js';
-import { applyPendingEdits, saveHash } from './settings.js';
+import { applyPendingEdits } from './settings.js';
 
 // Files above this are refused before reading: the worker's WebAssembly memory ends at 4 GB,
 // and a table takes about five to six times its file size while it is read, prepared and kept
@@ -45,8 +45,8 @@ export async function loadTable(msg, label, file, target = null) {
   state.render(reply.report);
   $('status').textContent = `Read ${label} in ${Math.round(performance.now() - t0)} ms.`;
   showStages(reply.report.stages);
+  // (Each report shown writes the settings into the URL's hash: see app.js.)
   await applyPendingEdits(withEdits);
-  saveHash();
 }
 
 /** The Target column box, offering the file's columns named in `message` (as many as it lists). */

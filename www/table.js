@@ -13,7 +13,7 @@ export const MAX_ROWS = 200;
 /** Reads the current table again with the edits; an edit the table refuses is taken back. */
 export async function reread(undo) {
   busy(true, 'Reading the table again with your changes…');
-  const reply = await request({ type: 'inspect', options: tableOptions() });
+  const reply = await inspectAgain();
   busy(false);
   if (reply.type === 'error') {
     undo();
@@ -23,19 +23,25 @@ export async function reread(undo) {
     return;
   }
   $('error').hidden = true;
-  state.render(reply.report);
   $('status').textContent = 'Read the table again with your changes.';
-  showStages(reply.report.stages);
+}
+
+/** The kept table read again with the page's edits and cards: its report shown, or the error reply. */
+async function inspectAgain() {
+  const reply = await request({ type: 'inspect', options: tableOptions() });
+  if (reply.type !== 'error') {
+    state.render(reply.report);
+    showStages(reply.report.stages);
+  }
+  return reply;
 }
 
 /** Reads the table again with `edits` instead of the page's; false (and nothing changed) if it refuses them. */
 export async function withEdits(edits) {
   const before = state.edits;
   state.edits = edits;
-  const reply = await request({ type: 'inspect', options: tableOptions() });
+  const reply = await inspectAgain();
   if (reply.type === 'error') { state.edits = before; return false; }
-  state.render(reply.report);
-  showStages(reply.report.stages);
   return true;
 }
 

@@ -47,6 +47,10 @@ const hold = () => {
   let resume;
   paused ??= { promise: new Promise((r) => { resume = r; }), resume };
 };
+const release = () => {
+  paused?.resume();
+  paused = null;
+};
 
 /**
  * What a run awaits after every epoch and model: a turn of the event loop (so that 'pause'
@@ -231,15 +235,9 @@ self.onmessage = ({ data: msg }) => {
   // Step while paused: go on, and hold again after the next epoch or model.
   if (msg.type === 'step') {
     stepping = true;
-    paused?.resume();
-    paused = null;
-    return;
+    return release();
   }
-  if (msg.type === 'resume') {
-    paused?.resume();
-    paused = null;
-    return;
-  }
+  if (msg.type === 'resume') return release();
   queue = queue.then(() => answer(msg));
 };
 
