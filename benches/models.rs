@@ -35,10 +35,11 @@ fn main() {
     };
     let backend = match arg("--backend").as_deref() {
         Some("gpu") => Backend::Gpu,
+        Some("gpu-ops") => Backend::GpuOps,
         None | Some("cpu") => Backend::Cpu,
-        Some(other) => panic!("--backend is cpu or gpu, not {other}"),
+        Some(other) => panic!("--backend is cpu, gpu or gpu-ops, not {other}"),
     };
-    if backend == Backend::Gpu {
+    if backend.on_gpu() {
         #[cfg(feature = "wgpu")]
         {
             let adapter = churnlab::block_on(churnlab::models::nn::init_gpu()).expect("a GPU");
@@ -87,7 +88,7 @@ fn main() {
         ..NnOptions::default()
     };
     let mut runs = vec![(ModelKind::Gan, 64), (ModelKind::Mlp, 64)];
-    if backend == Backend::Gpu {
+    if backend.on_gpu() {
         runs.push((ModelKind::Gan, 512));
     }
     for (kind, batch) in runs {

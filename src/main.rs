@@ -314,6 +314,8 @@ enum ScoreByArg {
 enum BackendArg {
     Cpu,
     Gpu,
+    /// The GPU through burn's tensor ops, without the fused kernels (to compare).
+    GpuOps,
 }
 
 fn model_kind(s: &str) -> Result<ModelKind, String> {
@@ -448,6 +450,7 @@ impl TrainArgs {
             self.backend.map(|b| match b {
                 BackendArg::Cpu => Backend::Cpu,
                 BackendArg::Gpu => Backend::Gpu,
+                BackendArg::GpuOps => Backend::GpuOps,
             }),
         );
         set(&mut c.models.rf_trees, self.rf_trees);
@@ -476,7 +479,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 fn checked(c: Config) -> Result<Checked, Error> {
     let c = c.check()?;
     #[cfg(feature = "nn")]
-    if c.models.nn.backend == Backend::Gpu {
+    if c.models.nn.backend.on_gpu() {
         let adapter = block_on(churnlab::models::nn::init_gpu())?;
         eprintln!("networks on the GPU: {adapter}");
     }

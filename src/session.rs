@@ -141,6 +141,28 @@ impl Session {
         Ok(self.keep(report, fits, table))
     }
 
+    /// Seconds per GAN training step of `cfg`'s networks on `backend` (on the training inputs
+    /// of the split of seed 0), and the steps of one epoch of that training: what the page's
+    /// Auto backend choice compares.
+    #[cfg(feature = "nn")]
+    pub async fn step_seconds(
+        &self,
+        cfg: &Checked,
+        backend: crate::models::Backend,
+    ) -> Result<(f64, usize), Error> {
+        let p = &self.prepared;
+        let (split, _, pre, _) = split_and_fit(p, cfg, 0)?;
+        let x = pre.transform(&p.table, &split.train)?;
+        let y = p.schema.churned(&split.train);
+        let o = crate::models::NnOptions {
+            backend,
+            ..cfg.models.nn.clone()
+        };
+        let seconds = crate::models::nn::step_seconds(&o, &x, &y, 4).await?;
+        let rows = (x.rows as f64 * (1.0 - o.validation_fraction)).ceil() as usize;
+        Ok((seconds, rows.div_ceil(o.batch_size.max(1))))
+    }
+
     /// One fit of a run of `cfg` (a pool worker's job), packed for the session's worker to
     /// [`Session::adopt`]. The seed's inputs are kept for the next job of the same seed.
     pub async fn fit_job(

@@ -221,6 +221,29 @@ impl WebSession {
         to_js(report)
     }
 
+    /// Seconds per GAN training step of the run's networks on `backend` ('cpu' or 'gpu'),
+    /// and the steps of an epoch of this table: `{seconds, steps}` (see
+    /// `Session::step_seconds`).
+    #[cfg(feature = "nn")]
+    #[wasm_bindgen(js_name = stepSeconds)]
+    pub async fn step_seconds(
+        &self,
+        options: JsValue,
+        backend: String,
+    ) -> Result<JsValue, JsError> {
+        use crate::models::Backend;
+        let backend = match backend.as_str() {
+            "gpu" => Backend::Gpu,
+            "cpu" => Backend::Cpu,
+            other => return Err(JsError::new(&format!("no backend '{other}': cpu or gpu"))),
+        };
+        let (seconds, steps) = self
+            .session
+            .step_seconds(&config(options)?, backend)
+            .await?;
+        to_js(&serde_json::json!({ "seconds": seconds, "steps": steps }))
+    }
+
     /// The fits of a run of `options` in report order (`[{seed, model, augmented}]`, as
     /// `fitJob` takes them) and the order to start them in (`order`: job indices).
     pub fn jobs(&self, options: JsValue) -> Result<JsValue, JsError> {

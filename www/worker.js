@@ -65,30 +65,60 @@ const pausePoint = (id) => async () => {
   self.postMessage({ id, type: 'progress', event: { kind: 'resumed' } });
 };
 
+const CPU = 'CPU (burn Flex, WebAssembly)';
+// Measured epoch times per adapter and network settings, for this worker's life: Auto measures
+// once, then decides at once.
+const measured = new Map();
+
 /**
- * Where the networks run: 'cpu', 'gpu' (WebGPU) or 'auto' (WebGPU when the browser offers a
- * real adapter, not a software fallback). Returns the backend for the library and its label.
+ * Where the networks run: 'cpu', 'gpu' (WebGPU, the fused kernels), 'gpu_ops' (WebGPU through
+ * burn's tensor ops, to compare) or 'auto': with a real adapter, whichever of WebGPU and the
+ * CPU trains a few steps of the run's GAN faster on this table (measured once per adapter and
+ * settings); never a software fallback adapter (SwiftShader), which Auto still measures when
+ * `measureSoftware` is set (the tests). Returns the backend for the library and its label.
  */
-async function backend(choice) {
-  if (choice === 'cpu') return { backend: 'cpu', label: 'CPU (burn Flex, WebAssembly)' };
+async function backend(options, measureSoftware) {
+  const choice = options.models?.nn?.backend ?? 'auto';
+  if (choice === 'cpu') return { backend: 'cpu', label: CPU };
   const adapter = await globalThis.navigator?.gpu?.requestAdapter().catch(() => null);
   const fallback = adapter?.info?.isFallbackAdapter ?? adapter?.isFallbackAdapter ?? true;
-  if (choice === 'auto' && (!adapter || fallback)) {
-    return { backend: 'cpu', label: `CPU (burn Flex, WebAssembly): ${adapter ? 'only a software WebGPU adapter' : 'no WebGPU adapter'}` };
+  if (choice === 'auto' && (!adapter || (fallback && !measureSoftware))) {
+    return { backend: 'cpu', label: `${CPU}: ${adapter ? 'only a software WebGPU adapter' : 'no WebGPU adapter'}` };
   }
   if (!adapter) throw new Error('this browser offers no WebGPU adapter: choose the CPU backend');
   // The browser describes its adapter better than wgpu can see it from inside the page.
   const i = adapter.info ?? {};
   const described = [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' ');
   const started = await initGpu();
-  return { backend: 'gpu', label: `WebGPU: ${described || started}${fallback ? ' (a software fallback adapter)' : ''}` };
+  const name = `WebGPU: ${described || started}${fallback ? ' (a software fallback adapter)' : ''}`;
+  if (choice !== 'auto') return { backend: choice, label: choice === 'gpu_ops' ? `${name} (burn's tensor ops)` : name };
+  const m = await epochTimes(options, described || started);
+  const pick = m.gpu < m.cpu && !fallback ? 'gpu' : 'cpu';
+  const figures = `WebGPU ${m.gpu.toFixed(3)} s/epoch vs CPU ${m.cpu.toFixed(3)} s/epoch → ${pick === 'gpu' ? 'WebGPU' : 'CPU'}${fallback ? ' (a software adapter is never chosen)' : ''}`;
+  return { backend: pick, label: `${pick === 'gpu' ? name : CPU}: ${figures}` };
+}
+
+/** Seconds per epoch of this table for the run's GAN on WebGPU and on the CPU (cached). */
+async function epochTimes(options, adapter) {
+  const key = JSON.stringify([adapter, options.models?.nn ?? {}, session?.counts().parses]);
+  if (!measured.has(key)) {
+    const epoch = async (b) => {
+      const probe = structuredClone(options);
+      probe.models.nn.backend = b;
+      const { seconds, steps } = await current().stepSeconds(probe, b);
+      return seconds * steps;
+    };
+    measured.set(key, { gpu: await epoch('gpu'), cpu: await epoch('cpu') });
+  }
+  return measured.get(key);
 }
 
 /** The run's options with the networks' backend resolved; tells the page which it is. */
 async function resolved(msg) {
   const options = structuredClone(msg.options ?? {});
   const nn = (options.models ??= {}).nn ??= {};
-  const chosen = await backend(nn.backend ?? 'auto');
+  // The tests set `measureSoftware` in this worker (so can a curious visitor, from the console).
+  const chosen = await backend(options, globalThis.measureSoftware === true);
   nn.backend = chosen.backend;
   self.postMessage({ id: msg.id, type: 'progress', event: { kind: 'backend', label: chosen.label } });
   return options;

@@ -11,6 +11,7 @@ fn stats(epoch: usize) -> EpochStats {
         d_loss: None,
         g_loss: None,
         seconds: 0.1,
+        steps: 4,
         glimpse: None,
     }
 }

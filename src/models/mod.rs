@@ -5,8 +5,12 @@
 
 pub mod baselines;
 pub mod boosting;
+#[cfg(feature = "nn")]
+pub mod counter;
 pub mod encoding;
 pub mod forest;
+#[cfg(feature = "wgpu")]
+pub mod gpu;
 pub mod knn;
 #[cfg(feature = "nn")]
 pub mod nn;
@@ -234,6 +238,9 @@ pub struct EpochStats {
     pub d_loss: Option<f64>,
     pub g_loss: Option<f64>,
     pub seconds: f64,
+    /// Training steps (batches) of the epoch.
+    #[serde(default)]
+    pub steps: usize,
     /// GAN only, when asked for ([`NnOptions::glimpse`]): the progress event's real and
     /// generated rows. Never kept in the history.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -319,8 +326,19 @@ pub enum Backend {
     #[default]
     Cpu,
     /// wgpu: WebGPU in the page, Vulkan/Metal/DX12 natively (feature `wgpu`); needs
-    /// [`nn::init_gpu`] first.
+    /// [`nn::init_gpu`] first. Trains with the fused kernels of `gpu` where they cover the
+    /// options.
     Gpu,
+    /// The GPU through burn's tensor ops only, without the fused kernels: the path they
+    /// replaced, kept to measure them against.
+    GpuOps,
+}
+
+impl Backend {
+    /// Whether the networks run on the GPU.
+    pub fn on_gpu(self) -> bool {
+        matches!(self, Backend::Gpu | Backend::GpuOps)
+    }
 }
 
 /// A binary classifier: fitted on model inputs, it gives each row its probability of churn.

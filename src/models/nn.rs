@@ -17,6 +17,7 @@ use burn::optim::{AdamConfig, AdamWConfig, GradientsParams};
 use burn::tensor::activation::{leaky_relu, log_softmax, sigmoid, softmax, softplus};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 
+use super::counter::{Draws, Stream};
 use super::encoding::Encoding;
 use super::{
     Backend, Blobs, Classifier, EpochStats, Glimpse, Hooks, Local, NnOptions, Saved, check_width,
@@ -27,20 +28,35 @@ use crate::{Error, now};
 
 const SLOPE: f64 = 0.2;
 
-/// A dense layer initialised like PyTorch's default: U(−1/√fan_in, 1/√fan_in).
-fn dense(d_in: usize, d_out: usize, rng: &mut Rng, device: &Device) -> Linear {
+/// A dense layer's weights (`[d_in, d_out]`, row-major) then bias, initialised like PyTorch's
+/// default: U(−1/√fan_in, 1/√fan_in).
+fn draw_dense(d_in: usize, d_out: usize, rng: &mut Rng, out: &mut Vec<f32>) {
     let bound = 1.0 / (d_in as f64).sqrt();
-    let mut draw = |n: usize| -> Vec<f32> {
-        (0..n)
-            .map(|_| ((rng.uniform() * 2.0 - 1.0) * bound) as f32)
-            .collect()
-    };
-    let w = draw(d_in * d_out);
-    let b = draw(d_out);
+    out.extend((0..d_in * d_out + d_out).map(|_| ((rng.uniform() * 2.0 - 1.0) * bound) as f32));
+}
+
+/// A new [`Net`]'s parameters, flat: `[W1 | b1 | W2 | b2 | W3 | b3]` (the fused GPU kernels'
+/// layout).
+fn draw_net(d_in: usize, hidden: usize, d_out: usize, rng: &mut Rng) -> Vec<f32> {
+    let mut p = Vec::new();
+    draw_dense(d_in, hidden, rng, &mut p);
+    draw_dense(hidden, hidden, rng, &mut p);
+    draw_dense(hidden, d_out, rng, &mut p);
+    p
+}
+
+/// A dense layer from the front of `flat`, which moves past it.
+fn dense(d_in: usize, d_out: usize, flat: &mut &[f32], device: &Device) -> Linear {
+    let (w, rest) = flat.split_at(d_in * d_out);
+    let (b, rest) = rest.split_at(d_out);
+    *flat = rest;
     Linear {
-        weight: Param::from_tensor(Tensor::from_data(TensorData::new(w, [d_in, d_out]), device)),
+        weight: Param::from_tensor(Tensor::from_data(
+            TensorData::new(w.to_vec(), [d_in, d_out]),
+            device,
+        )),
         bias: Some(Param::from_tensor(Tensor::from_data(
-            TensorData::new(b, [d_out]),
+            TensorData::new(b.to_vec(), [d_out]),
             device,
         ))),
     }
@@ -56,10 +72,22 @@ pub struct Net {
 
 impl Net {
     fn new(d_in: usize, hidden: usize, d_out: usize, rng: &mut Rng, device: &Device) -> Net {
+        Net::from_flat(
+            d_in,
+            hidden,
+            d_out,
+            &draw_net(d_in, hidden, d_out, rng),
+            device,
+        )
+    }
+
+    /// The network of flat parameters (see [`draw_net`]).
+    fn from_flat(d_in: usize, hidden: usize, d_out: usize, flat: &[f32], device: &Device) -> Net {
+        let mut rest = flat;
         Net {
-            l1: dense(d_in, hidden, rng, device),
-            l2: dense(hidden, hidden, rng, device),
-            out: dense(hidden, d_out, rng, device),
+            l1: dense(d_in, hidden, &mut rest, device),
+            l2: dense(hidden, hidden, &mut rest, device),
+            out: dense(hidden, d_out, &mut rest, device),
         }
     }
 
@@ -290,7 +318,7 @@ fn gpu_lost() -> Error {
 fn device_for(backend: Backend) -> Result<Device, Error> {
     match backend {
         Backend::Cpu => Ok(Device::flex()),
-        Backend::Gpu => {
+        Backend::Gpu | Backend::GpuOps => {
             #[cfg(feature = "wgpu")]
             if let Some((device, _)) = GPU.lock().map_err(|_| gpu_lost())?.as_ref() {
                 return Ok(device.clone());
@@ -320,6 +348,8 @@ fn score(logits: &[f32], y: &[bool]) -> (f64, f64) {
 /// Training rows and a stratified validation part carved from them, with host copies of both
 /// for the end-of-epoch scores.
 struct Parts {
+    /// Rows per training step.
+    batch: usize,
     train: Vec<usize>,
     val: Vec<usize>,
     train_x: Vec<f32>,
@@ -328,12 +358,14 @@ struct Parts {
     val_y: Vec<bool>,
 }
 
-fn carve(x: &Matrix, y: &[bool], fraction: f64, seed: u64) -> Result<Parts, Error> {
+fn carve(x: &Matrix, y: &[bool], o: &NnOptions, seed: u64) -> Result<Parts, Error> {
+    let fraction = o.validation_fraction;
     let (train, val) = super::validation_split(y, fraction, seed)?;
     let pick = |idx: &[usize]| (gather(x, y, idx).0, idx.iter().map(|&i| y[i]).collect());
     let (train_x, train_y) = pick(&train);
     let (val_x, val_y) = pick(&val);
     Ok(Parts {
+        batch: o.batch_size,
         train,
         val,
         train_x,
@@ -376,17 +408,22 @@ async fn epoch_stats(
     outs.extend(forward(&parts.val_x));
     let host = read(outs).await?;
     let (train_logits, val_logits) = (host[extra..extra + k].concat(), host[extra + k..].concat());
-    let (train_accuracy, train_loss) = score(&train_logits, &parts.train_y);
-    let (val_accuracy, val_loss) = if parts.val.is_empty() {
-        (f64::NAN, f64::NAN)
-    } else {
-        score(&val_logits, &parts.val_y)
-    };
     let means = host[..extra]
         .iter()
         .map(|v| f64::from(v[0]) / batches.max(1) as f64)
         .collect();
-    let stats = EpochStats {
+    Ok((logit_stats(&train_logits, &val_logits, parts), means))
+}
+
+/// An epoch's accuracy and loss on the training and validation rows, from their logits.
+fn logit_stats(train_logits: &[f32], val_logits: &[f32], parts: &Parts) -> EpochStats {
+    let (train_accuracy, train_loss) = score(train_logits, &parts.train_y);
+    let (val_accuracy, val_loss) = if parts.val.is_empty() {
+        (f64::NAN, f64::NAN)
+    } else {
+        score(val_logits, &parts.val_y)
+    };
+    EpochStats {
         epoch: 0,
         train_loss,
         train_accuracy,
@@ -395,22 +432,153 @@ async fn epoch_stats(
         d_loss: None,
         g_loss: None,
         seconds: 0.0,
+        steps: parts.train.len().div_ceil(parts.batch.max(1)),
         glimpse: None,
-    };
-    Ok((stats, means))
+    }
 }
 
-/// Per-epoch bookkeeping shared by both models: statistics, early stopping, the best weights.
-struct Tracker<'a> {
+/// What a fused GPU run trained: its epochs, the classifier, and the GAN's generator.
+#[cfg(feature = "wgpu")]
+struct Fused {
+    history: Vec<EpochStats>,
+    d: Net,
+    g: Option<Net>,
+}
+
+/// The compute client for the fused GPU kernels, where the options ask for the GPU and the
+/// kernels cover them.
+#[cfg(feature = "wgpu")]
+fn fused_client(device: &Device, o: &NnOptions) -> Option<cubecl::prelude::Client> {
+    (o.backend == Backend::Gpu)
+        .then(|| super::gpu::client_for(device, o))
+        .flatten()
+}
+
+/// Training on the fused GPU kernels: the same rows, weights, batches and draws as the CPU
+/// loops of [`Mlp`] and [`Gan`] (the same generator calls in the same order), the same
+/// epochs' statistics and early stopping.
+#[cfg(feature = "wgpu")]
+async fn train_fused(
+    client: cubecl::prelude::Client,
+    kind: super::gpu::Kind,
+    data: (&Matrix, &[bool]),
+    seed: u64,
+    o: &NnOptions,
+    hooks: &mut Hooks<'_>,
+    device: &Device,
+) -> Result<Fused, Error> {
+    use super::gpu::{Kind, Setup, Trainer};
+    let (x, y) = data;
+    let mut rng = Rng::new(seed);
+    let parts = carve(x, y, o, seed)?;
+    let d = draw_net(x.cols, o.hidden, 2, &mut rng);
+    let g = (kind != Kind::Mlp).then(|| draw_net(o.noise + 2, o.hidden, x.cols, &mut rng));
+    let positives = share_of_churners(&parts.train, y);
+    let look = (o.glimpse > 0 && kind == Kind::Gan)
+        .then(|| Look::new(x, &parts.train, o.glimpse, positives, seed));
+    let setup = Setup {
+        kind,
+        opts: o,
+        seed,
+        d: &d,
+        g: g.as_deref(),
+        positives,
+        glimpse_rows: look.as_ref().map_or(0, |l| l.real.rows),
+    };
+    let mut trainer = Trainer::new(client, setup, x, y, &parts.train, &parts.val)?;
+    let mut tracker = Tracker::new(o);
+    let mut order = parts.train.clone();
+    let batches = order.len().div_ceil(o.batch_size.max(1)).max(1) as f64;
+    for epoch in 1..=o.epochs {
+        let t0 = now();
+        rng.shuffle(&mut order);
+        let e = trainer.epoch(&order, o.rate(epoch), epoch).await?;
+        let mut stats = logit_stats(&e.train_logits, &e.val_logits, &parts);
+        stats.epoch = epoch;
+        stats.d_loss = (kind != Kind::Mlp).then_some(e.d_sum / batches);
+        stats.g_loss = (kind == Kind::Gan).then_some(e.g_sum / batches);
+        stats.seconds = (now() - t0).as_secs_f64();
+        stats.glimpse = look.as_ref().zip(e.glimpse).map(|(l, fake)| Glimpse {
+            cols: x.cols,
+            real: l.real.data.clone(),
+            fake,
+        });
+        if tracker.epoch(stats, || trainer.snapshot(), hooks).await {
+            break;
+        }
+    }
+    let (last_d, last_g) = trainer.weights(None).await?;
+    let d = match &tracker.best {
+        Some((_, best)) => trainer.weights(Some(best)).await?.0,
+        None => last_d,
+    };
+    let net = |i, w: &[f32], out| Net::from_flat(i, o.hidden, out, w, device);
+    Ok(Fused {
+        history: tracker.history,
+        d: net(x.cols, &d, 2),
+        g: last_g.map(|w| net(o.noise + 2, &w, x.cols)),
+    })
+}
+
+/// Seconds per training step of the GAN with `o` (its backend) on the first `steps` batches
+/// of `x`: three epochs, the first a warm-up (shader compilation, first allocations), the mean
+/// of the others. The page's Auto backend choice compares these.
+pub async fn step_seconds(
+    o: &NnOptions,
+    x: &Matrix,
+    y: &[bool],
+    steps: usize,
+) -> Result<f64, Error> {
+    let rows = (o.batch_size.max(1) * steps).min(x.rows);
+    let idx: Vec<usize> = (0..rows).collect();
+    let (x, y) = (x.pick(&idx), &y[..rows]);
+    let opts = NnOptions {
+        epochs: 3,
+        validation_fraction: 0.0,
+        patience: None,
+        keep_best: false,
+        glimpse: 0,
+        ..o.clone()
+    };
+    let mut gan = Gan::new(opts);
+    gan.train(&x, y, 0, &mut Hooks::none()).await?;
+    let rest = &gan.history[1..];
+    let batches = rows.div_ceil(o.batch_size.max(1)).max(1);
+    Ok(rest.iter().map(|s| s.seconds).sum::<f64>() / (rest.len().max(1) * batches) as f64)
+}
+
+/// Share of churners among rows `idx`.
+fn share_of_churners(idx: &[usize], y: &[bool]) -> f64 {
+    idx.iter().filter(|&&i| y[i]).count() as f64 / idx.len().max(1) as f64
+}
+
+/// Per-epoch bookkeeping shared by both models: statistics, early stopping, the best weights
+/// (a [`Net`], or on the fused GPU path a copy of the device's weights).
+struct Tracker<'a, S = Net> {
     opts: &'a NnOptions,
     history: Vec<EpochStats>,
-    best: Option<(f64, Net)>,
+    best: Option<(f64, S)>,
     since_best: usize,
 }
 
-impl Tracker<'_> {
+impl<'a, S> Tracker<'a, S> {
+    fn new(opts: &'a NnOptions) -> Self {
+        Tracker {
+            opts,
+            history: Vec::new(),
+            best: None,
+            since_best: 0,
+        }
+    }
+
     /// Records an epoch, then waits at the pause point; returns whether training should stop.
-    async fn epoch(&mut self, mut stats: EpochStats, net: &Net, hooks: &mut Hooks<'_>) -> bool {
+    /// `snapshot` takes the weights if this epoch is the best so far.
+    async fn epoch(
+        &mut self,
+        mut stats: EpochStats,
+        snapshot: impl FnOnce() -> S,
+        hooks: &mut Hooks<'_>,
+    ) -> bool {
         hooks.epoch(&stats).await;
         stats.glimpse = None;
         let val_loss = if stats.val_loss.is_finite() {
@@ -423,7 +591,7 @@ impl Tracker<'_> {
             return false;
         }
         if self.best.as_ref().is_none_or(|(b, _)| val_loss < *b) {
-            self.best = Some((val_loss, net.clone()));
+            self.best = Some((val_loss, snapshot()));
             self.since_best = 0;
         } else {
             self.since_best += 1;
@@ -571,18 +739,22 @@ impl Mlp {
         hooks: &mut Hooks<'_>,
     ) -> Result<(), Error> {
         self.device = device_for(self.opts.backend)?;
+        #[cfg(feature = "wgpu")]
+        if let Some(client) = fused_client(&self.device, &self.opts) {
+            let kind = super::gpu::Kind::Mlp;
+            let f = train_fused(client, kind, (x, y), seed, &self.opts, hooks, &self.device);
+            let f = f.await?;
+            self.history = f.history;
+            self.net = Some(f.d);
+            return Ok(());
+        }
         let o = self.opts.clone();
         let ad = self.device.clone().autodiff();
         let mut rng = Rng::new(seed);
-        let parts = carve(x, y, o.validation_fraction, seed)?;
+        let parts = carve(x, y, &o, seed)?;
         let mut net = Net::new(x.cols, o.hidden, 2, &mut rng, &ad);
         let mut opt = AdamConfig::new().init();
-        let mut tracker = Tracker {
-            opts: &o,
-            history: Vec::new(),
-            best: None,
-            since_best: 0,
-        };
+        let mut tracker = Tracker::new(&o);
         let mut order = parts.train.clone();
         for epoch in 1..=o.epochs {
             let t0 = now();
@@ -599,7 +771,7 @@ impl Mlp {
                 epoch_stats(&net, None, &parts, x.cols, &self.device, Vec::new(), 0).await?;
             stats.epoch = epoch;
             stats.seconds = (now() - t0).as_secs_f64();
-            if tracker.epoch(stats, &net, hooks).await {
+            if tracker.epoch(stats, || net.clone(), hooks).await {
                 break;
             }
         }
@@ -779,6 +951,30 @@ impl Look {
     }
 }
 
+/// A GAN training step's generated rows: the class each is asked for (in the training rows'
+/// balance) and its noise rows, from counter-based draws (`counter`) — the numbers the fused
+/// GPU kernels draw for the same step.
+fn step_noise(
+    seed: u64,
+    epoch: usize,
+    step: usize,
+    b: usize,
+    k: usize,
+    positives: f64,
+) -> (Vec<bool>, Vec<f32>) {
+    let class = Draws::new(seed, Stream::Class, epoch, step);
+    let draws = Draws::new(seed, Stream::Noise, epoch, step);
+    let classes: Vec<bool> = (0..b)
+        .map(|r| class.uniform(r as u32) < positives as f32)
+        .collect();
+    let mut z = Vec::with_capacity(b * (k + 2));
+    for (r, &c) in classes.iter().enumerate() {
+        z.extend((0..k).map(|j| draws.normal((r * k + j) as u32)));
+        z.extend_from_slice(if c { &[0.0, 1.0] } else { &[1.0, 0.0] });
+    }
+    (classes, z)
+}
+
 /// Noise rows with the class appended one-hot: [z₁ … z_k, not churn, churn].
 fn noise(rng: &mut Rng, classes: &[bool], k: usize) -> Vec<f32> {
     let mut z = Vec::with_capacity(classes.len() * (k + 2));
@@ -798,10 +994,26 @@ impl Gan {
         hooks: &mut Hooks<'_>,
     ) -> Result<(), Error> {
         self.device = device_for(self.opts.backend)?;
+        #[cfg(feature = "wgpu")]
+        if let Some(client) = fused_client(&self.device, &self.opts) {
+            use super::gpu::Kind;
+            let kind = if self.supervised_only {
+                Kind::Ablation
+            } else {
+                Kind::Gan
+            };
+            let f = train_fused(client, kind, (x, y), seed, &self.opts, hooks, &self.device);
+            let f = f.await?;
+            self.history = f.history;
+            self.discriminator = Some(f.d);
+            self.generator = f.g;
+            self.encoding = None;
+            return Ok(());
+        }
         let o = self.opts.clone();
         let ad = self.device.clone().autodiff();
         let mut rng = Rng::new(seed);
-        let parts = carve(x, y, o.validation_fraction, seed)?;
+        let parts = carve(x, y, &o, seed)?;
         let encoding = Encoding::fit(x, &parts.train, o.embedding_bins);
         let embed = encoding.as_ref().map(|e| Embed::new(e, &ad));
         let d_in = x.cols + encoding.as_ref().map_or(0, Encoding::width);
@@ -828,14 +1040,8 @@ impl Gan {
             };
         }
         let mut opt_g = AdamConfig::new().with_beta_1(0.5).init();
-        let mut tracker = Tracker {
-            opts: &o,
-            history: Vec::new(),
-            best: None,
-            since_best: 0,
-        };
-        let positives =
-            parts.train.iter().filter(|&&i| y[i]).count() as f64 / parts.train.len().max(1) as f64;
+        let mut tracker = Tracker::new(&o);
+        let positives = share_of_churners(&parts.train, y);
         let look = (o.glimpse > 0 && !self.supervised_only)
             .then(|| Look::new(x, &parts.train, o.glimpse, positives, seed));
         // The encoding on the device where the epoch's statistics are computed.
@@ -848,12 +1054,11 @@ impl Gan {
             let mut d_sum: Option<Tensor<1>> = None;
             let mut g_sum: Option<Tensor<1>> = None;
             let batches = order.chunks(o.batch_size).count();
-            for batch in order.chunks(o.batch_size) {
+            for (step, batch) in order.chunks(o.batch_size).enumerate() {
                 let b = batch.len();
                 let (bx, by) = gather(x, y, batch);
-                // Generated rows follow the class balance of the training rows.
-                let classes: Vec<bool> = (0..b).map(|_| rng.bernoulli(positives)).collect();
-                let z = upload(noise(&mut rng, &classes, o.noise), b, o.noise + 2, &ad);
+                let (classes, z) = step_noise(seed, epoch, step, b, o.noise, positives);
+                let z = upload(z, b, o.noise + 2, &ad);
                 let class_onehot: Vec<f32> = classes
                     .iter()
                     .flat_map(|&c| if c { [0.0, 1.0] } else { [1.0, 0.0] })
@@ -924,7 +1129,7 @@ impl Gan {
             if let Some(look) = &look {
                 stats.glimpse = Some(look.take(epoch, &generator, &o, &self.device).await?);
             }
-            if tracker.epoch(stats, &discriminator, hooks).await {
+            if tracker.epoch(stats, || discriminator.clone(), hooks).await {
                 break;
             }
         }

@@ -112,3 +112,35 @@ export async function train(page, timeout = 180_000) {
     ? { seconds, report: JSON.parse(await download(page, '#report-download')), error: null }
     : { seconds, report: null, error: await page.textContent('#error') };
 }
+
+/** In the worker: counts its WebGPU calls, and snapshots the counts at each epoch it reports. */
+export function countCalls() {
+  const c = { dispatches: 0, submits: 0, maps: 0, epochs: [] };
+  self.gpuCalls = c;
+  const wrap = (proto, name, key) => {
+    const f = proto[name];
+    proto[name] = function counted(...args) { c[key] += 1; return f.apply(this, args); };
+  };
+  wrap(GPUComputePassEncoder.prototype, 'dispatchWorkgroups', 'dispatches');
+  wrap(GPUQueue.prototype, 'submit', 'submits');
+  wrap(GPUBuffer.prototype, 'mapAsync', 'maps');
+  const post = self.postMessage.bind(self);
+  self.postMessage = (m, transfer) => {
+    if (m?.type === 'progress' && m.event?.kind === 'epoch') {
+      const { dispatches, submits, maps } = c;
+      c.epochs.push({ model: m.event.model, steps: m.event.stats.steps, dispatches, submits, maps });
+    }
+    return post(m, transfer);
+  };
+}
+
+/**
+ * A model's calls per training step and readbacks per epoch from `countCalls`'s log: its
+ * second epoch, from the counts at the end of its first (its evaluation and read are in it).
+ */
+export function callsPerStep(log, model) {
+  const [a, b] = log.filter((e) => e.model === model);
+  if (!a || !b) return null;
+  const per = (key) => (b[key] - a[key]) / b.steps;
+  return { dispatches: per('dispatches'), submits: per('submits'), readbacks: b.maps - a.maps, steps: b.steps };
+}

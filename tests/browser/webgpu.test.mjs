@@ -3,11 +3,12 @@
 // error (cubecl's autotuned shaders once failed on WebGPU), and agree with the CPU backend.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { forFile, screenshot, chooseModels, download, train } from './harness.mjs';
+import { forFile, screenshot, chooseModels, download, train, countCalls, callsPerStep } from './harness.mjs';
 
 const env = forFile({ webgpu: true });
 
 async function trainWith(page, backend) {
+  await page.selectOption('#workers', '1');
   await page.selectOption('#backend', backend);
   const { report, error } = await train(page, 600_000);
   assert.ok(report, error);
@@ -27,6 +28,8 @@ test('the GAN and the MLP train on WebGPU and agree with the CPU', async () => {
 
   const cpu = await trainWith(page, 'cpu');
   assert.match(cpu.backend, /^Networks on CPU/);
+  const [worker] = page.workers();
+  await worker.evaluate(countCalls);
   const gpu = await trainWith(page, 'gpu');
   console.log(`WebGPU adapter: ${gpu.backend}`);
   assert.match(gpu.backend, /^Networks on WebGPU: .*swiftshader/i);
@@ -51,5 +54,28 @@ test('the GAN and the MLP train on WebGPU and agree with the CPU', async () => {
     }
   }
   console.log(`largest loss difference, WebGPU vs CPU: ${largest.toExponential(2)}`);
+
+  // The fused kernels' calls per step: the second epoch of each model, from the counts at the
+  // end of its first (its eval, glimpse and read are in it too).
+  const log = await worker.evaluate(() => self.gpuCalls.epochs);
+  for (const model of ['gan', 'mlp']) {
+    const c = callsPerStep(log, model);
+    assert.ok(c, `${model}: two epochs counted`);
+    console.log(`${model}: ${c.dispatches.toFixed(2)} dispatches and ${c.submits.toFixed(2)} submits per step, ${c.readbacks} readbacks per epoch (${c.steps} steps)`);
+    assert.ok(c.dispatches <= (model === 'gan' ? 10 : 4), `${model}: ${c.dispatches} dispatches per step`);
+    assert.ok(c.readbacks <= 2, `${model}: ${c.readbacks} readbacks per epoch`);
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('Auto measures WebGPU against the CPU and never picks a software adapter', async () => {
+  const { page, errors } = env.browser;
+  const [worker] = page.workers();
+  await worker.evaluate(() => { self.measureSoftware = true; });
+  await page.fill('#epochs', '1');
+  const auto = await trainWith(page, 'auto');
+  console.log(auto.backend);
+  assert.match(auto.backend, /^Networks on CPU \(burn Flex, WebAssembly\): WebGPU \d+\.\d{3} s\/epoch vs CPU \d+\.\d{3} s\/epoch → CPU \(a software adapter is never chosen\)\.$/);
+  assert.ok(auto.report.models.every((m) => m.runs.every((r) => r.history.length === 1)));
   assert.deepEqual(errors, []);
 });
