@@ -7,8 +7,10 @@
 //! - the MLP and the four smartcore baselines, one by one;
 //! - then the whole `run` (one seed, 20 GAN epochs, every model) as the CLI does it.
 //!
-//! Arguments (after `--`): `--backend gpu` trains the networks through wgpu (build with
-//! `--features wgpu`; the GAN is then also timed at batch 512, where a GPU starts to pay);
+//! Arguments (after `--`): `--backend gpu` trains the networks through wgpu with the fused
+//! kernels, `--backend gpu-ops` through burn's tensor ops on wgpu (build with `--features
+//! wgpu`; each epoch line then comes with the Flex CPU's, and the GAN is also timed at batch
+//! 512);
 //! `--file PATH` reads another table than `../shared`'s real one.
 
 use std::path::PathBuf;
@@ -91,25 +93,39 @@ fn main() {
     if backend.on_gpu() {
         runs.push((ModelKind::Gan, 512));
     }
+    // On the GPU every line also times the Flex CPU backend, in the same run.
+    let backends = if backend.on_gpu() {
+        vec![backend, Backend::Cpu]
+    } else {
+        vec![backend]
+    };
     for (kind, batch) in runs {
-        let mut opts = cfg.models.clone();
-        opts.nn = NnOptions {
-            batch_size: batch,
-            ..reference.clone()
-        };
-        let mut model = build(kind, &opts).expect("model");
-        block_on(model.fit(&x, &y, 0, &mut Hooks::none())).expect("fit");
-        // The first epoch includes one-off warm-up; report the rest.
-        let rest: Vec<f64> = model.history().iter().skip(1).map(|s| s.seconds).collect();
-        let per_epoch = rest.iter().sum::<f64>() / rest.len() as f64;
-        println!(
-            "{:<22} {:.3} s/epoch (first {:.3} s)  {:>8.0} rows/s  ({} steps of {batch} per epoch)",
-            kind.label(),
-            per_epoch,
-            model.history()[0].seconds,
-            x.rows as f64 / per_epoch,
-            x.rows.div_ceil(batch)
-        );
+        let mut times = Vec::new();
+        for &b in &backends {
+            let mut opts = cfg.models.clone();
+            opts.nn = NnOptions {
+                batch_size: batch,
+                backend: b,
+                ..reference.clone()
+            };
+            let mut model = build(kind, &opts).expect("model");
+            block_on(model.fit(&x, &y, 0, &mut Hooks::none())).expect("fit");
+            // The first epoch includes one-off warm-up (shader compilation); report the rest.
+            let rest: Vec<f64> = model.history().iter().skip(1).map(|s| s.seconds).collect();
+            let per_epoch = rest.iter().sum::<f64>() / rest.len() as f64;
+            println!(
+                "{:<22} {b:?}: {:.3} s/epoch (first {:.3} s)  {:>8.0} rows/s  ({} steps of {batch} per epoch)",
+                kind.label(),
+                per_epoch,
+                model.history()[0].seconds,
+                x.rows as f64 / per_epoch,
+                x.rows.div_ceil(batch)
+            );
+            times.push(per_epoch);
+        }
+        if let [gpu, cpu] = times[..] {
+            println!("  {backend:?} / Flex CPU epoch time: {:.2}", gpu / cpu);
+        }
         println!(
             "  (reference network: hidden 128; the default is {})",
             NnOptions::default().hidden

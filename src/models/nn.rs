@@ -454,6 +454,17 @@ fn fused_client(device: &Device, o: &NnOptions) -> Option<cubecl::prelude::Clien
         .flatten()
 }
 
+/// Whether a run with `o` trains on the fused GPU kernels: the GPU is started, `o` asks for it
+/// and the kernels cover `o`'s options (else burn's ops train, on the CPU or the GPU).
+pub fn trains_fused(o: &NnOptions) -> bool {
+    #[cfg(feature = "wgpu")]
+    if let Ok(device) = device_for(o.backend) {
+        return fused_client(&device, o).is_some();
+    }
+    let _ = o;
+    false
+}
+
 /// Training on the fused GPU kernels: the same rows, weights, batches and draws as the CPU
 /// loops of [`Mlp`] and [`Gan`] (the same generator calls in the same order), the same
 /// epochs' statistics and early stopping.

@@ -385,11 +385,55 @@ pub struct GBack {
     pub inv_b: f32,
     /// Where in `out` this step's loss terms go (one per row).
     pub out_at: u32,
+    /// Where in `dtrace` [`feature_means`] left its differences and the matching loss.
+    pub means: u32,
 }
 
-/// The generator's loss and gradients for each generated row: feature matching (the mean of
-/// the discriminator's last hidden layer over the real and the generated rows of `dtrace`)
-/// plus the discriminator's class loss for the class it was asked for; back through the
+/// The feature-matching term of a generator step, once for all its rows: per unit of the
+/// discriminator's last hidden layer, the mean over the real rows of `dtrace` minus the mean
+/// over the generated rows after them, at `dtrace[at..at + H]`, and the loss (the mean square
+/// of those) at `dtrace[at + H]`. One cube.
+#[cube(launch)]
+pub fn feature_means(
+    dtrace: &mut [f32],
+    rows: u32,
+    stride: u32,
+    h2: u32,
+    at: u32,
+    #[comptime] hidden: usize,
+) {
+    let t = UNIT_POS_X as usize;
+    let wg = CUBE_DIM_X as usize;
+    let (b, ds, o, m_at) = (rows as usize, stride as usize, h2 as usize, at as usize);
+    let inv_b = 1.0f32 / f32::cast_from(rows);
+    let mut red = Shared::<[f32]>::new_slice(256usize);
+    let mut acc = 0.0f32;
+    let mut j = t;
+    while j < hidden {
+        let mut real = 0.0f32;
+        let mut fake = 0.0f32;
+        for q in 0..b {
+            real += dtrace[q * ds + o + j];
+            fake += dtrace[(b + q) * ds + o + j];
+        }
+        let diff = (real - fake) * inv_b;
+        dtrace[m_at + j] = diff;
+        acc += diff * diff;
+        j += wg;
+    }
+    red[t] = acc;
+    sync_cube();
+    if t == 0 {
+        let mut sum = 0.0f32;
+        for k in 0..wg {
+            sum += red[k];
+        }
+        dtrace[m_at + hidden] = sum / f32::cast_from(hidden as u32);
+    }
+}
+
+/// The generator's loss and gradients for each generated row: feature matching (see
+/// [`feature_means`]) plus the discriminator's class loss for the class it was asked for; back through the
 /// discriminator (not updated) to its inputs and on through the generator, into `gtrace`.
 #[cube(launch)]
 #[allow(clippy::too_many_arguments)]
@@ -429,25 +473,15 @@ pub fn g_backward(
     let mut s1 = Shared::<[f32]>::new_slice(hidden);
     let mut s2 = Shared::<[f32]>::new_slice(hidden);
     let mut so = Shared::<[f32]>::new_slice(2usize);
-    let mut red = Shared::<[f32]>::new_slice(256usize);
 
-    let mut acc = 0.0f32;
+    let m_at = s.means as usize;
     let mut j = t;
     while j < h {
         if valid {
-            let mut real = 0.0f32;
-            let mut fake = 0.0f32;
-            for q in 0..b {
-                real += dtrace[q * ds + dh2 + j];
-                fake += dtrace[(b + q) * ds + dh2 + j];
-            }
-            let diff = (real - fake) * s.inv_b;
-            acc += diff * diff;
-            s2[j] = -2.0f32 * diff * s.inv_b / f32::cast_from(h as u32);
+            s2[j] = -2.0f32 * dtrace[m_at + j] * s.inv_b / f32::cast_from(h as u32);
         }
         j += wg;
     }
-    red[t] = acc;
     sync_cube();
 
     if t == 0 && valid {
@@ -460,11 +494,7 @@ pub fn g_backward(
         so[1] = ((l1 - lse).exp() - c1) * s.inv_b;
         let mut loss = -(c0 * (l0 - lse) + c1 * (l1 - lse)) * s.inv_b;
         if r == 0 {
-            let mut m2 = 0.0f32;
-            for k in 0..wg {
-                m2 += red[k];
-            }
-            loss += m2 / f32::cast_from(h as u32);
+            loss += dtrace[m_at + h];
         }
         out[s.out_at as usize + r] = loss;
     }
@@ -552,10 +582,12 @@ pub struct Step {
     pub eps: f32,
     pub beta1: f32,
     pub beta2: f32,
+    /// Learning rate times the decoupled weight decay (AdamW; 0: Adam).
+    pub decay: f32,
 }
 
 /// One unit per parameter: its gradient summed over the rows' traces (activation at its input
-/// times gradient at its output), then Adam as burn computes it.
+/// times gradient at its output), then Adam (or AdamW) as burn computes it.
 #[cube(launch)]
 pub fn adam_step(
     wts: &mut [f32],
@@ -613,7 +645,7 @@ pub fn adam_step(
         let m2 = s.beta2 * moments[v] + (1.0 - s.beta2) * g * g;
         moments[w] = m1;
         moments[v] = m2;
-        wts[w] -= s.rate * m1 / (m2.sqrt() + s.eps);
+        wts[w] = wts[w] * (1.0f32 - s.decay) - s.rate * m1 / (m2.sqrt() + s.eps);
     }
 }
 

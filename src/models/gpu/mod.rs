@@ -1,20 +1,25 @@
 //! Fused GPU training: the networks' whole training step in a handful of custom CubeCL
 //! kernels on burn's own wgpu device (WebGPU in the page; Vulkan, Metal or DX12 natively).
 //!
-//! burn's tensor ops issue hundreds of tiny kernels per step (198 dispatches per GAN step were
-//! counted in the page), and launch overhead, not arithmetic, set the speed. Here a GAN step is
-//! six dispatches (generator forward; discriminator forward and backward; its Adam step;
-//! discriminator forward for the generator; generator backward; its Adam step), an MLP step
-//! two. Weights, Adam moments, the training rows and the traces stay on the device for the
-//! whole run; the epoch's shuffled order is written once per epoch; the noise is drawn inside
-//! the kernels from counter-based keys (`counter`), the same numbers the CPU backend draws. The
-//! epoch's losses and the logits of the training and validation rows land in one buffer that
-//! is read once per epoch (with the glimpse's generated rows, when asked for).
+//! burn's tensor ops issue many tiny kernels per step (189 dispatches per GAN step, counted in
+//! the page), and launch overhead, not arithmetic, sets the speed. Here a GAN step is seven
+//! dispatches (generator forward; discriminator forward and backward; its Adam step;
+//! discriminator forward for the generator; the feature-matching means; generator backward;
+//! its Adam step), an MLP step two. Weights, Adam moments, the training rows and the traces
+//! stay on the device for the whole run; the epoch's shuffled order is written once per
+//! epoch; the noise is drawn inside the kernels from counter-based keys (`counter`), the same
+//! numbers the CPU backend draws. The epoch's losses and the logits of the training and
+//! validation rows land in one buffer that is read once per epoch (with the glimpse's
+//! generated rows, when asked for).
+//!
+//! The kernels are launched on the cubecl client of burn's device rather than through burn's
+//! `#[backend_extension]` ops: a run keeps its own buffers on the device from start to end and
+//! never hands a tensor to burn's autodiff or fusion in between, so there is no op to extend.
 //!
 //! The CPU (Flex) path stays the reference: both give the same losses and predictions up to
 //! summation order (`tests/gpu.rs` compares them on lavapipe). Options the kernels do not
-//! cover (piecewise-linear encodings, generator heads, weight decay, more than
-//! [`MAX_HIDDEN`] hidden units) train through burn's ops on the same device.
+//! cover (piecewise-linear encodings, generator heads, more than [`MAX_HIDDEN`] hidden units)
+//! train through burn's ops on the same device.
 
 mod kernels;
 
@@ -47,10 +52,8 @@ pub enum Kind {
 
 /// The compute client of `device` where the fused kernels can train with `o`.
 pub fn client_for(device: &Device, o: &NnOptions) -> Option<Client> {
-    let covered = o.embedding_bins == 0
-        && o.heads.is_none()
-        && o.weight_decay <= 0.0
-        && (1..=MAX_HIDDEN).contains(&o.hidden);
+    let covered =
+        o.embedding_bins == 0 && o.heads.is_none() && (1..=MAX_HIDDEN).contains(&o.hidden);
     match device.as_dispatch() {
         DispatchDevice::Cube(d) if covered => Some(d.client()),
         _ => None,
@@ -102,6 +105,8 @@ pub struct Trainer {
     unsup: f32,
     smooth: f32,
     beta1: f32,
+    /// The classifier's decoupled weight decay (the GAN's discriminator only, as on the CPU).
+    decay: f32,
     g_rate: f64,
     wts: Buf,
     moments: Buf,
@@ -214,7 +219,8 @@ impl Trainer {
         let eval: Vec<u32> = train.iter().chain(val).map(|&i| i as u32).collect();
         let batch = o.batch_size.max(1);
         let g_stride = g.stride(x.cols);
-        let d_trace = 2 * batch * d.stride(0);
+        // The rows' traces, then the feature-matching differences and loss (`feature_means`).
+        let d_trace = 2 * batch * d.stride(0) + o.hidden + 1;
         let g_trace = if gan { batch * g_stride } else { 1 };
         let out_len = 3 * train.len() + 2 * (train.len() + val.len());
         let look = (gan && s.glimpse_rows > 0).then(|| {
@@ -238,6 +244,11 @@ impl Trainer {
             },
             smooth: o.label_smoothing as f32,
             beta1: if s.kind == Kind::Mlp { 0.9 } else { 0.5 },
+            decay: if s.kind == Kind::Mlp {
+                0.0
+            } else {
+                o.weight_decay as f32
+            },
             g_rate: o.generator_learning_rate,
             wts: Buf::f32s(&client, &wts),
             moments: Buf::zeros(&client, 2 * total),
@@ -374,6 +385,11 @@ impl Trainer {
             eps * bc2,
             b1,
             b2,
+            if generator {
+                0.0
+            } else {
+                lr as f32 * self.decay
+            },
         );
         let params = shape.params() as u32;
         kernels::adam_step::launch(
@@ -424,6 +440,19 @@ impl Trainer {
         self.d_pass(order, at, b, b, (true, true));
         self.adam(false, 2 * b, lr);
         self.d_pass(order, at, b, b, (true, false));
+        let (h, stride) = (self.d.hidden, self.d.stride(0));
+        let means = 2 * self.batch * stride;
+        kernels::feature_means::launch(
+            &self.client,
+            CubeCount::Static(1, 1, 1),
+            CubeDim::new_1d(PARAM_UNITS),
+            self.dtrace.arg(),
+            b as u32,
+            stride as u32,
+            (self.d.inputs + h) as u32,
+            means as u32,
+            h,
+        );
         let scalars = kernels::GBackLaunch::new(
             0,
             self.d.params() as u32,
@@ -433,6 +462,7 @@ impl Trainer {
             self.g.stride(self.g.outputs) as u32,
             1.0 / b as f32,
             (2 * self.n_train + at) as u32,
+            means as u32,
         );
         kernels::g_backward::launch(
             &self.client,
