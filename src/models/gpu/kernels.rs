@@ -69,6 +69,26 @@ fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
+/// Σₖ wts[at + k]·v[k] over `n`: a weight row times a vector (backward through a layer).
+#[cube]
+fn row_dot(wts: &[f32], at: usize, v: &Shared<[f32]>, n: usize) -> f32 {
+    let mut g = 0.0f32;
+    for k in 0..n {
+        g += wts[at + k] * v[k];
+    }
+    g
+}
+
+/// Σᵢ v[i]·wts[at + i·stride]: a vector times a weight column (forward through a layer).
+#[cube]
+fn col_dot(wts: &[f32], at: usize, stride: usize, v: &Shared<[f32]>, n: usize) -> f32 {
+    let mut z = 0.0f32;
+    for i in 0..n {
+        z += v[i] * wts[at + i * stride];
+    }
+    z
+}
+
 /// This cube's row: cubes are laid out in two dimensions past 65,535 rows.
 #[cube]
 fn row_of_cube() -> usize {
@@ -176,10 +196,7 @@ pub fn d_pass(
     let mut j = t;
     while j < h {
         if valid {
-            let mut z = wts[b2 + j];
-            for i in 0..h {
-                z += s1[i] * wts[w2 + i * h + j];
-            }
+            let z = wts[b2 + j] + col_dot(wts, w2 + j, h, &s1, h);
             s2[j] = leaky(z);
             if comptime![train] {
                 trace[tb + o_h2 + j] = s2[j];
@@ -190,10 +207,7 @@ pub fn d_pass(
     sync_cube();
 
     if t < 2 && valid {
-        let mut z = wts[b3 + t];
-        for i in 0..h {
-            z += s2[i] * wts[w3 + i * 2 + t];
-        }
+        let z = wts[b3 + t] + col_dot(wts, w3 + t, 2usize, &s2, h);
         so[t] = z;
         if comptime![train] {
             trace[tb + o_y + t] = z;
@@ -250,10 +264,7 @@ pub fn d_pass(
         let mut i = t;
         while i < h {
             if valid {
-                let mut g = 0.0f32;
-                for k in 0..h {
-                    g += wts[w2 + i * h + k] * s2[k];
-                }
+                let g = row_dot(wts, w2 + i * h, &s2, h);
                 trace[tb + o_d1 + i] = g * leaky_grad(s1[i]);
             }
             i += wg;
@@ -346,10 +357,7 @@ pub fn g_forward(
     let mut j = t;
     while j < h {
         if valid {
-            let mut z = wts[b2 + j];
-            for i in 0..h {
-                z += s1[i] * wts[w2 + i * h + j];
-            }
+            let z = wts[b2 + j] + col_dot(wts, w2 + j, h, &s1, h);
             s2[j] = leaky(z);
             trace[tb + o_h2 + j] = s2[j];
         }
@@ -360,10 +368,7 @@ pub fn g_forward(
     let mut c = t;
     while c < cols {
         if valid {
-            let mut z = wts[b3 + c];
-            for i in 0..h {
-                z += s2[i] * wts[w3 + i * cols + c];
-            }
+            let z = wts[b3 + c] + col_dot(wts, w3 + c, cols, &s2, h);
             trace[tb + o_y + c] = z;
             trace[tb + o_x + c] = z;
         }
@@ -513,10 +518,7 @@ pub fn g_backward(
     let mut i = t;
     while i < h {
         if valid {
-            let mut g = 0.0f32;
-            for k in 0..h {
-                g += wts[w2 + i * h + k] * s2[k];
-            }
+            let g = row_dot(wts, w2 + i * h, &s2, h);
             s1[i] = g * leaky_grad(dtrace[fb + dh1 + i]);
         }
         i += wg;
@@ -527,10 +529,7 @@ pub fn g_backward(
     let mut c = t;
     while c < cols {
         if valid {
-            let mut g = 0.0f32;
-            for k in 0..h {
-                g += wts[w1 + c * h + k] * s1[k];
-            }
+            let g = row_dot(wts, w1 + c * h, &s1, h);
             gtrace[gb + gd3 + c] = g;
         }
         c += wg;
@@ -555,10 +554,7 @@ pub fn g_backward(
     let mut i = t;
     while i < h {
         if valid {
-            let mut g = 0.0f32;
-            for k in 0..h {
-                g += wts[gw2 + i * h + k] * s2[k];
-            }
+            let g = row_dot(wts, gw2 + i * h, &s2, h);
             gtrace[gb + gd1 + i] = g * leaky_grad(gtrace[gb + gh1 + i]);
         }
         i += wg;
