@@ -173,6 +173,13 @@ pub struct NnOptions {
     /// Keep the weights of the epoch with the lowest validation loss (also without
     /// `patience`).
     pub keep_best: bool,
+    /// Class heads of the classifier (the MLP, the GAN's discriminator): an ensemble on one
+    /// shared network in the manner of TabM (Gorishniy et al., ICLR 2025): each head has its
+    /// own output layer, training takes the mean of their losses, predictions the mean of
+    /// their probabilities (1: one head, the plain network). Measured on the real table's
+    /// validation rows (seeds 0–4, GAN): 1 head loss 0.124, accuracy 96.29 %; 4 heads 0.140,
+    /// 96.01 %; 8 heads 0.139, 95.90 %. Hence 1.
+    pub ensemble: usize,
     /// Rows of the GAN's glimpse after every epoch: as many real training rows and generated
     /// rows in model inputs, for the page's view of what the generator makes (0: none). Drawn
     /// from a generator of their own: training is the same with or without it.
@@ -204,6 +211,7 @@ impl Default for NnOptions {
             label_smoothing: 0.0,
             weight_decay: 0.0,
             keep_best: false,
+            ensemble: 1,
             glimpse: 0,
         }
     }

@@ -247,16 +247,47 @@ fn smoothed(onehot: Vec<f32>, eps: f64) -> Vec<f32> {
         .collect()
 }
 
-/// Mean cross-entropy of class logits against one-hot labels.
-fn cross_entropy(logits: Tensor<2>, onehot: Tensor<2>) -> Tensor<1> {
-    (log_softmax(logits, 1) * onehot).sum_dim(1).mean().neg()
+/// Outputs of the classifying network: two class logits per head (`NnOptions::ensemble`).
+fn class_outputs(o: &NnOptions) -> usize {
+    2 * o.ensemble.max(1)
 }
 
-/// log Σₖ exp(lₖ) per row, shape [n, 1].
+/// Mean cross-entropy of class logits (`[n, 2k]`: k heads) against one-hot labels, the mean
+/// over the heads too.
+fn cross_entropy(logits: Tensor<2>, onehot: Tensor<2>) -> Tensor<1> {
+    let [n, w] = logits.dims();
+    if w == 2 {
+        return (log_softmax(logits, 1) * onehot).sum_dim(1).mean().neg();
+    }
+    let per_head = log_softmax(logits.reshape([n, w / 2, 2]), 2);
+    (per_head * onehot.reshape([n, 1, 2]))
+        .sum_dim(2)
+        .mean()
+        .neg()
+}
+
+/// log Σ exp(l) of each head's class logits per row, shape [n, k].
 fn log_sum_exp(logits: Tensor<2>) -> Tensor<2> {
-    let n = logits.dims()[0];
-    let first = logits.clone().slice([0..n, 0..1]);
-    first - log_softmax(logits, 1).slice([0..n, 0..1])
+    let [n, w] = logits.dims();
+    if w == 2 {
+        let first = logits.clone().slice([0..n, 0..1]);
+        return first - log_softmax(logits, 1).slice([0..n, 0..1]);
+    }
+    let k = w / 2;
+    let heads = logits.reshape([n, k, 2]);
+    let first = heads.clone().slice([0..n, 0..k, 0..1]);
+    (first - log_softmax(heads, 2).slice([0..n, 0..k, 0..1])).reshape([n, k])
+}
+
+/// Class probabilities `[n, 2]` of class logits `[n, 2k]`: the mean over the heads.
+fn class_probabilities(logits: Tensor<2>) -> Tensor<2> {
+    let [n, w] = logits.dims();
+    if w == 2 {
+        return softmax(logits, 1);
+    }
+    softmax(logits.reshape([n, w / 2, 2]), 2)
+        .mean_dim(1)
+        .reshape([n, 2])
 }
 
 /// Host copies of `tensors`, read in one transaction. Asynchronous: on WebGPU a read cannot
@@ -330,16 +361,32 @@ fn device_for(backend: Backend) -> Result<Device, Error> {
     }
 }
 
-/// Accuracy and mean cross-entropy of class logits (host copies) against labels.
-fn score(logits: &[f32], y: &[bool]) -> (f64, f64) {
+/// Accuracy and mean cross-entropy of class logits (host copies, two per head, `heads` per
+/// row) against labels; with several heads, of their mean probability.
+fn score(logits: &[f32], y: &[bool], heads: usize) -> (f64, f64) {
     let mut correct = 0usize;
     let mut loss = 0.0;
-    for (l, &t) in logits.chunks(2).zip(y) {
-        let (a, b) = (f64::from(l[0]), f64::from(l[1]));
-        let m = a.max(b);
-        let lse = m + ((a - m).exp() + (b - m).exp()).ln();
-        loss += lse - if t { b } else { a };
-        correct += usize::from((b > a) == t);
+    if heads <= 1 {
+        for (l, &t) in logits.chunks(2).zip(y) {
+            let (a, b) = (f64::from(l[0]), f64::from(l[1]));
+            let m = a.max(b);
+            let lse = m + ((a - m).exp() + (b - m).exp()).ln();
+            loss += lse - if t { b } else { a };
+            correct += usize::from((b > a) == t);
+        }
+        let n = y.len().max(1) as f64;
+        return (correct as f64 / n, loss / n);
+    }
+    for (row, &t) in logits.chunks(2 * heads).zip(y) {
+        let mut p = 0.0;
+        for l in row.chunks(2) {
+            let (a, b) = (f64::from(l[0]), f64::from(l[1]));
+            p += 1.0 / (1.0 + (a - b).exp());
+        }
+        let p = p / heads as f64;
+        let p_true = if t { p } else { 1.0 - p };
+        loss -= p_true.max(1e-300).ln();
+        correct += usize::from((p > 0.5) == t);
     }
     let n = y.len().max(1) as f64;
     (correct as f64 / n, loss / n)
@@ -417,11 +464,12 @@ async fn epoch_stats(
 
 /// An epoch's accuracy and loss on the training and validation rows, from their logits.
 fn logit_stats(train_logits: &[f32], val_logits: &[f32], parts: &Parts) -> EpochStats {
-    let (train_accuracy, train_loss) = score(train_logits, &parts.train_y);
+    let heads = train_logits.len() / (2 * parts.train_y.len().max(1));
+    let (train_accuracy, train_loss) = score(train_logits, &parts.train_y, heads);
     let (val_accuracy, val_loss) = if parts.val.is_empty() {
         (f64::NAN, f64::NAN)
     } else {
-        score(val_logits, &parts.val_y)
+        score(val_logits, &parts.val_y, heads)
     };
     EpochStats {
         epoch: 0,
@@ -630,7 +678,7 @@ async fn predict(
             device,
         );
         let (logits, _) = valid.forward(embedded(embed.as_ref(), t));
-        let p = read(vec![softmax(logits, 1)]).await?.remove(0);
+        let p = read(vec![class_probabilities(logits)]).await?.remove(0);
         out.extend(p.chunks(2).map(|c| f64::from(c[1])));
     }
     Ok(out)
@@ -763,7 +811,7 @@ impl Mlp {
         let ad = self.device.clone().autodiff();
         let mut rng = Rng::new(seed);
         let parts = carve(x, y, &o, seed)?;
-        let mut net = Net::new(x.cols, o.hidden, 2, &mut rng, &ad);
+        let mut net = Net::new(x.cols, o.hidden, class_outputs(&o), &mut rng, &ad);
         let mut opt = AdamConfig::new().init();
         let mut tracker = Tracker::new(&o);
         let mut order = parts.train.clone();
@@ -814,7 +862,7 @@ impl Mlp {
         inputs: usize,
     ) -> Result<Mlp, Error> {
         check_width("network", saved, inputs)?;
-        let net = from_record(inputs, opts.hidden, 2, bytes)?;
+        let net = from_record(inputs, opts.hidden, class_outputs(&opts), bytes)?;
         Ok(Mlp {
             opts: NnOptions {
                 backend: Backend::Cpu,
@@ -1028,7 +1076,7 @@ impl Gan {
         let encoding = Encoding::fit(x, &parts.train, o.embedding_bins);
         let embed = encoding.as_ref().map(|e| Embed::new(e, &ad));
         let d_in = x.cols + encoding.as_ref().map_or(0, Encoding::width);
-        let mut discriminator = Net::new(d_in, o.hidden, 2, &mut rng, &ad);
+        let mut discriminator = Net::new(d_in, o.hidden, class_outputs(&o), &mut rng, &ad);
         let mut generator = Net::new(o.noise + 2, o.hidden, x.cols, &mut rng, &ad);
         let heads = Heads::new(o.heads.as_ref(), x.cols, &ad);
         // Adam, or AdamW where weight decay is asked for (AdamW without decay does not
@@ -1198,7 +1246,12 @@ impl Gan {
             .transpose()?;
         Ok(Gan {
             encoding,
-            discriminator: Some(from_record(d_in, opts.hidden, 2, discriminator)?),
+            discriminator: Some(from_record(
+                d_in,
+                opts.hidden,
+                class_outputs(&opts),
+                discriminator,
+            )?),
             supervised_only: generator.is_none(),
             generator,
             opts: NnOptions {
@@ -1361,6 +1414,49 @@ mod tests {
         assert_eq!(crate::block_on(back.predict_proba(&xt)).unwrap(), p);
         // Generated rows still come in the table's inputs (the encoding is the discriminator's).
         assert_eq!(crate::block_on(g.generate(5, true, 1)).unwrap().cols, 4);
+    }
+
+    #[test]
+    fn an_ensemble_of_class_heads_learns_averages_and_survives_a_model_file() {
+        let (x, y) = data(480, 1);
+        let (xt, yt) = data(240, 2);
+        let opts = NnOptions {
+            ensemble: 4,
+            ..small()
+        };
+        type Make = fn(NnOptions) -> Box<dyn Classifier>;
+        let models: [Make; 3] = [
+            |o| Box::new(Mlp::new(o)),
+            |o| Box::new(Gan::new(o)),
+            |o| Box::new(Gan::ablation(o)),
+        ];
+        for make in models {
+            let mut m = make(opts.clone());
+            crate::block_on(m.fit(&x, &y, 3, &mut Hooks::none())).unwrap();
+            let p = crate::block_on(m.predict_proba(&xt)).unwrap();
+            assert!(p.iter().all(|v| (0.0..=1.0).contains(v)));
+            let s = crate::metrics::evaluate(&yt, &p, 0.5);
+            assert!(s.accuracy > 0.85, "{s:?}");
+            let h = m.history().last().unwrap();
+            assert!(h.train_loss.is_finite() && h.val_loss.is_finite(), "{h:?}");
+            let mut blobs = Blobs::default();
+            let saved = crate::block_on(m.save(&mut blobs)).unwrap();
+            let back = saved.restore(&blobs, 4).unwrap();
+            assert_eq!(crate::block_on(back.predict_proba(&xt)).unwrap(), p);
+        }
+        // The heads' mean probability, and the mean of their losses.
+        let device = Device::flex();
+        let logits = upload(vec![2.0, 0.0, 0.0, 2.0], 1, 4, &device);
+        let p = crate::block_on(read(vec![class_probabilities(logits.clone())])).unwrap();
+        assert!((p[0][0] - 0.5).abs() < 1e-6 && (p[0][1] - 0.5).abs() < 1e-6);
+        let ce = cross_entropy(logits, upload(vec![1.0, 0.0], 1, 2, &device));
+        let ce = ce.into_data().as_slice::<f32>().unwrap()[0];
+        let expected = 0.5 * ((1.0f32 + (-2.0f32).exp()).ln() + (1.0f32 + 2.0f32.exp()).ln());
+        assert!((ce - expected).abs() < 1e-5, "{ce} vs {expected}");
+        // A tie of the heads' mean says "stayed".
+        let (acc, loss) = score(&[2.0, 0.0, 0.0, 2.0], &[false], 2);
+        assert_eq!(acc, 1.0);
+        assert!((loss - 2f64.ln()).abs() < 1e-9);
     }
 
     #[test]

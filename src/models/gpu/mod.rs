@@ -18,8 +18,8 @@
 //!
 //! The CPU (Flex) path stays the reference: both give the same losses and predictions up to
 //! summation order (`tests/gpu.rs` compares them on lavapipe). Options the kernels do not
-//! cover (piecewise-linear encodings, generator heads, more than [`MAX_HIDDEN`] hidden units)
-//! train through burn's ops on the same device.
+//! cover (piecewise-linear encodings, generator heads, an ensemble of class heads, more than
+//! [`MAX_HIDDEN`] hidden units) train through burn's ops on the same device.
 
 mod kernels;
 
@@ -52,8 +52,10 @@ pub enum Kind {
 
 /// The compute client of `device` where the fused kernels can train with `o`.
 pub fn client_for(device: &Device, o: &NnOptions) -> Option<Client> {
-    let covered =
-        o.embedding_bins == 0 && o.heads.is_none() && (1..=MAX_HIDDEN).contains(&o.hidden);
+    let covered = o.embedding_bins == 0
+        && o.heads.is_none()
+        && o.ensemble <= 1
+        && (1..=MAX_HIDDEN).contains(&o.hidden);
     match device.as_dispatch() {
         DispatchDevice::Cube(d) if covered => Some(d.client()),
         _ => None,
