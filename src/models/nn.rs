@@ -256,9 +256,6 @@ fn class_outputs(o: &NnOptions) -> usize {
 /// over the heads too.
 fn cross_entropy(logits: Tensor<2>, onehot: Tensor<2>) -> Tensor<1> {
     let [n, w] = logits.dims();
-    if w == 2 {
-        return (log_softmax(logits, 1) * onehot).sum_dim(1).mean().neg();
-    }
     let per_head = log_softmax(logits.reshape([n, w / 2, 2]), 2);
     (per_head * onehot.reshape([n, 1, 2]))
         .sum_dim(2)
@@ -269,10 +266,6 @@ fn cross_entropy(logits: Tensor<2>, onehot: Tensor<2>) -> Tensor<1> {
 /// log Σ exp(l) of each head's class logits per row, shape [n, k].
 fn log_sum_exp(logits: Tensor<2>) -> Tensor<2> {
     let [n, w] = logits.dims();
-    if w == 2 {
-        let first = logits.clone().slice([0..n, 0..1]);
-        return first - log_softmax(logits, 1).slice([0..n, 0..1]);
-    }
     let k = w / 2;
     let heads = logits.reshape([n, k, 2]);
     let first = heads.clone().slice([0..n, 0..k, 0..1]);
@@ -282,9 +275,6 @@ fn log_sum_exp(logits: Tensor<2>) -> Tensor<2> {
 /// Class probabilities `[n, 2]` of class logits `[n, 2k]`: the mean over the heads.
 fn class_probabilities(logits: Tensor<2>) -> Tensor<2> {
     let [n, w] = logits.dims();
-    if w == 2 {
-        return softmax(logits, 1);
-    }
     softmax(logits.reshape([n, w / 2, 2]), 2)
         .mean_dim(1)
         .reshape([n, 2])
@@ -530,7 +520,7 @@ async fn train_fused(
     let (x, y) = data;
     let mut rng = Rng::new(seed);
     let parts = carve(x, y, o, seed)?;
-    let d = draw_net(x.cols, o.hidden, 2, &mut rng);
+    let d = draw_net(x.cols, o.hidden, class_outputs(o), &mut rng);
     let g = (kind != Kind::Mlp).then(|| draw_net(o.noise + 2, o.hidden, x.cols, &mut rng));
     let positives = share_of_churners(&parts.train, y);
     let look = (o.glimpse > 0 && kind == Kind::Gan)
@@ -574,7 +564,7 @@ async fn train_fused(
     let net = |i, w: &[f32], out| Net::from_flat(i, o.hidden, out, w, device);
     Ok(Fused {
         history: tracker.history,
-        d: net(x.cols, &d, 2),
+        d: net(x.cols, &d, class_outputs(o)),
         g: last_g.map(|w| net(o.noise + 2, &w, x.cols)),
     })
 }

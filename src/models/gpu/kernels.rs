@@ -89,6 +89,33 @@ fn col_dot(wts: &[f32], at: usize, stride: usize, v: &Shared<[f32]>, n: usize) -
     z
 }
 
+/// Where a network's parameters lie in `wts`: `[W1 | b1 | W2 | b2 | W3 | b3]` from `net`.
+#[derive(CubeType, Clone, Copy)]
+struct Layers {
+    w1: usize,
+    b1: usize,
+    w2: usize,
+    b2: usize,
+    w3: usize,
+    b3: usize,
+}
+
+#[cube]
+fn layers(net: usize, inputs: usize, h: usize, outputs: usize) -> Layers {
+    let b1 = net + inputs * h;
+    let w2 = b1 + h;
+    let b2 = w2 + h * h;
+    let w3 = b2 + h;
+    Layers {
+        w1: net,
+        b1,
+        w2,
+        b2,
+        w3,
+        b3: w3 + h * outputs,
+    }
+}
+
 /// This cube's row: cubes are laid out in two dimensions past 65,535 rows.
 #[cube]
 fn row_of_cube() -> usize {
@@ -153,12 +180,7 @@ pub fn d_pass(
             src = (r - nreal) * s.g_stride as usize + s.g_x as usize;
         }
     }
-    let w1 = s.net as usize;
-    let b1 = w1 + cols * h;
-    let w2 = b1 + h;
-    let b2 = w2 + h * h;
-    let w3 = b2 + h;
-    let b3 = w3 + 2 * h;
+    let l = layers(s.net as usize, cols, h, 2usize);
     let tb = r * s.stride as usize;
     let (o_h1, o_h2, o_y) = (cols, cols + h, cols + 2 * h);
     let (o_d1, o_d2, o_d3) = (o_y + 2, o_y + 2 + h, o_y + 2 + 2 * h);
@@ -169,10 +191,10 @@ pub fn d_pass(
     let mut j = t;
     while j < h {
         if valid {
-            let mut z = wts[b1 + j];
+            let mut z = wts[l.b1 + j];
             for i in 0..cols {
                 let x = if real { xy[src + i] } else { gtrace[src + i] };
-                z += x * wts[w1 + i * h + j];
+                z += x * wts[l.w1 + i * h + j];
             }
             s1[j] = leaky(z);
             if comptime![train] {
@@ -196,7 +218,7 @@ pub fn d_pass(
     let mut j = t;
     while j < h {
         if valid {
-            let z = wts[b2 + j] + col_dot(wts, w2 + j, h, &s1, h);
+            let z = wts[l.b2 + j] + col_dot(wts, l.w2 + j, h, &s1, h);
             s2[j] = leaky(z);
             if comptime![train] {
                 trace[tb + o_h2 + j] = s2[j];
@@ -207,7 +229,7 @@ pub fn d_pass(
     sync_cube();
 
     if t < 2 && valid {
-        let z = wts[b3 + t] + col_dot(wts, w3 + t, 2usize, &s2, h);
+        let z = wts[l.b3 + t] + col_dot(wts, l.w3 + t, 2usize, &s2, h);
         so[t] = z;
         if comptime![train] {
             trace[tb + o_y + t] = z;
@@ -253,7 +275,7 @@ pub fn d_pass(
         let mut j = t;
         while j < h {
             if valid {
-                let g = wts[w3 + j * 2] * so[2] + wts[w3 + j * 2 + 1] * so[3];
+                let g = wts[l.w3 + j * 2] * so[2] + wts[l.w3 + j * 2 + 1] * so[3];
                 s2[j] = g * leaky_grad(s2[j]);
                 trace[tb + o_d2 + j] = s2[j];
             }
@@ -264,7 +286,7 @@ pub fn d_pass(
         let mut i = t;
         while i < h {
             if valid {
-                let g = row_dot(wts, w2 + i * h, &s2, h);
+                let g = row_dot(wts, l.w2 + i * h, &s2, h);
                 trace[tb + o_d1 + i] = g * leaky_grad(s1[i]);
             }
             i += wg;
@@ -305,12 +327,7 @@ pub fn g_forward(
     let wg = CUBE_DIM_X as usize;
     let cols = s.cols as usize;
     let valid = r < s.rows as usize;
-    let w1 = s.net as usize;
-    let b1 = w1 + zin * h;
-    let w2 = b1 + h;
-    let b2 = w2 + h * h;
-    let w3 = b2 + h;
-    let b3 = w3 + h * cols;
+    let l = layers(s.net as usize, zin, h, cols);
     let tb = r * s.stride as usize;
     let (o_h1, o_h2, o_y) = (zin, zin + h, zin + 2 * h);
     let o_x = o_y + 2 * cols + 2 * h;
@@ -336,9 +353,9 @@ pub fn g_forward(
     let mut j = t;
     while j < h {
         if valid {
-            let mut z = wts[b1 + j];
+            let mut z = wts[l.b1 + j];
             for i in 0..zin {
-                z += sz[i] * wts[w1 + i * h + j];
+                z += sz[i] * wts[l.w1 + i * h + j];
             }
             s1[j] = leaky(z);
             trace[tb + o_h1 + j] = s1[j];
@@ -357,7 +374,7 @@ pub fn g_forward(
     let mut j = t;
     while j < h {
         if valid {
-            let z = wts[b2 + j] + col_dot(wts, w2 + j, h, &s1, h);
+            let z = wts[l.b2 + j] + col_dot(wts, l.w2 + j, h, &s1, h);
             s2[j] = leaky(z);
             trace[tb + o_h2 + j] = s2[j];
         }
@@ -368,7 +385,7 @@ pub fn g_forward(
     let mut c = t;
     while c < cols {
         if valid {
-            let z = wts[b3 + c] + col_dot(wts, w3 + c, cols, &s2, h);
+            let z = wts[l.b3 + c] + col_dot(wts, l.w3 + c, cols, &s2, h);
             trace[tb + o_y + c] = z;
             trace[tb + o_x + c] = z;
         }
@@ -462,16 +479,8 @@ pub fn g_backward(
     let ds = s.d_stride as usize;
     let (dh1, dh2, dy) = (cols, cols + h, cols + 2 * h);
     let fb = (b + r) * ds;
-    let w1 = s.d_net as usize;
-    let b1 = w1 + cols * h;
-    let w2 = b1 + h;
-    let b2 = w2 + h * h;
-    let w3 = b2 + h;
-    let gw1 = s.g_net as usize;
-    let gb1 = gw1 + zin * h;
-    let gw2 = gb1 + h;
-    let gb2 = gw2 + h * h;
-    let gw3 = gb2 + h;
+    let dl = layers(s.d_net as usize, cols, h, 2usize);
+    let gl = layers(s.g_net as usize, zin, h, cols);
     let gb = r * s.g_stride as usize;
     let (gh1, gh2, gy) = (zin, zin + h, zin + 2 * h);
     let (gd1, gd2, gd3) = (gy + cols, gy + cols + h, gy + cols + 2 * h);
@@ -508,7 +517,7 @@ pub fn g_backward(
     let mut j = t;
     while j < h {
         if valid {
-            let g = s2[j] + wts[w3 + j * 2] * so[0] + wts[w3 + j * 2 + 1] * so[1];
+            let g = s2[j] + wts[dl.w3 + j * 2] * so[0] + wts[dl.w3 + j * 2 + 1] * so[1];
             s2[j] = g * leaky_grad(dtrace[fb + dh2 + j]);
         }
         j += wg;
@@ -518,7 +527,7 @@ pub fn g_backward(
     let mut i = t;
     while i < h {
         if valid {
-            let g = row_dot(wts, w2 + i * h, &s2, h);
+            let g = row_dot(wts, dl.w2 + i * h, &s2, h);
             s1[i] = g * leaky_grad(dtrace[fb + dh1 + i]);
         }
         i += wg;
@@ -529,7 +538,7 @@ pub fn g_backward(
     let mut c = t;
     while c < cols {
         if valid {
-            let g = row_dot(wts, w1 + c * h, &s1, h);
+            let g = row_dot(wts, dl.w1 + c * h, &s1, h);
             gtrace[gb + gd3 + c] = g;
         }
         c += wg;
@@ -542,7 +551,7 @@ pub fn g_backward(
         if valid {
             let mut g = 0.0f32;
             for c in 0..cols {
-                g += wts[gw3 + j * cols + c] * gtrace[gb + gd3 + c];
+                g += wts[gl.w3 + j * cols + c] * gtrace[gb + gd3 + c];
             }
             s2[j] = g * leaky_grad(gtrace[gb + gh2 + j]);
             gtrace[gb + gd2 + j] = s2[j];
@@ -554,7 +563,7 @@ pub fn g_backward(
     let mut i = t;
     while i < h {
         if valid {
-            let g = row_dot(wts, gw2 + i * h, &s2, h);
+            let g = row_dot(wts, gl.w2 + i * h, &s2, h);
             gtrace[gb + gd1 + i] = g * leaky_grad(gtrace[gb + gh1 + i]);
         }
         i += wg;

@@ -270,10 +270,6 @@ impl Trainer {
         })
     }
 
-    fn out_len(&self) -> usize {
-        3 * self.n_train + 2 * (self.n_train + self.n_val)
-    }
-
     /// One epoch over the training rows in `order` at learning rate `lr`; then the logits of
     /// every training and validation row, and the glimpse; one read.
     pub async fn epoch(
@@ -306,7 +302,7 @@ impl Trainer {
         let n = self.n_train;
         let sum = |s: &[f32]| s.iter().map(|&v| f64::from(v)).sum::<f64>();
         let glimpse = bytes.get(1).map(|b| {
-            let stride = self.g.stride(self.g.outputs);
+            let stride = self.g_stride();
             let x_at = self.g_x();
             f32::from_bytes(b)
                 .chunks(stride)
@@ -318,9 +314,14 @@ impl Trainer {
             d_sum: sum(&out[..2 * n]),
             g_sum: sum(&out[2 * n..3 * n]),
             train_logits: out[3 * n..5 * n].to_vec(),
-            val_logits: out[5 * n..self.out_len()].to_vec(),
+            val_logits: out[5 * n..5 * n + 2 * self.n_val].to_vec(),
             glimpse,
         })
+    }
+
+    /// A generator trace row: its trace, then the generated row (`x`).
+    fn g_stride(&self) -> usize {
+        self.g.stride(self.g.outputs)
     }
 
     /// Offset of the generated rows (`x`) in the generator's trace.
@@ -338,7 +339,7 @@ impl Trainer {
             real as u32,
             fake as u32,
             at as u32,
-            self.g.stride(self.g.outputs) as u32,
+            self.g_stride() as u32,
             self.g_x() as u32,
             d.stride(0) as u32,
             out_at as u32,
@@ -461,7 +462,7 @@ impl Trainer {
             self.d.inputs as u32,
             b as u32,
             self.d.stride(0) as u32,
-            self.g.stride(self.g.outputs) as u32,
+            self.g_stride() as u32,
             1.0 / b as f32,
             (2 * self.n_train + at) as u32,
             means as u32,
