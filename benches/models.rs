@@ -131,6 +131,26 @@ fn main() {
             NnOptions::default().hidden
         );
     }
+    // The stronger discriminator's options on the CPU, at the reference width and the default.
+    for hidden in [128, NnOptions::default().hidden] {
+        for (bins, heads) in [(0, 1), (8, 1), (0, 8), (8, 8)] {
+            let mut opts = cfg.models.clone();
+            opts.nn = NnOptions {
+                hidden,
+                embedding_bins: bins,
+                ensemble: heads,
+                backend: Backend::Cpu,
+                ..reference.clone()
+            };
+            let mut model = build(ModelKind::Gan, &opts).expect("model");
+            block_on(model.fit(&x, &y, 0, &mut Hooks::none())).expect("fit");
+            let rest: Vec<f64> = model.history().iter().skip(1).map(|s| s.seconds).collect();
+            println!(
+                "GAN, hidden {hidden}, {bins} encoding bins, {heads} class heads, Flex CPU: {:.3} s/epoch",
+                rest.iter().sum::<f64>() / rest.len() as f64
+            );
+        }
+    }
     let mut baselines = 0.0;
     for kind in [
         ModelKind::LogisticRegression,

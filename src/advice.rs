@@ -24,6 +24,10 @@ pub fn page_control(flag: &str) -> &'static str {
         "--hidden" => "the Hidden units box",
         "--lr" => "the Learning rate box",
         "--g-lr" => "the Generator rate box",
+        "--embedding-bins" => "the Encoding bins box",
+        "--ensemble" => "the Class heads box",
+        "--label-smoothing" => "the Label smoothing box",
+        "--weight-decay" => "the Weight decay box",
         _ => "",
     }
 }

@@ -414,6 +414,38 @@ impl Config {
         if let Some(n) = nn.patience {
             p.need(n >= 1, "models.nn.patience", "--patience", "at least 1", n);
         }
+        let b = nn.embedding_bins;
+        p.need(
+            b <= 64,
+            "models.nn.embedding_bins",
+            "--embedding-bins",
+            "0 to 64",
+            b,
+        );
+        let k = nn.ensemble;
+        p.need(
+            (1..=32).contains(&k),
+            "models.nn.ensemble",
+            "--ensemble",
+            "1 to 32",
+            k,
+        );
+        let e = nn.label_smoothing;
+        p.need(
+            (0.0..0.5).contains(&e),
+            "models.nn.label_smoothing",
+            "--label-smoothing",
+            "0 to below 0.5",
+            e,
+        );
+        let w = nn.weight_decay;
+        p.need(
+            (0.0..=1.0).contains(&w),
+            "models.nn.weight_decay",
+            "--weight-decay",
+            "0 to 1",
+            w,
+        );
     }
 }
 
@@ -432,6 +464,8 @@ mod tests {
         c.split.test_fraction = 1.0;
         c.seeds = 0;
         c.models.nn.learning_rate = f64::NAN;
+        c.models.nn.ensemble = 0;
+        c.models.nn.label_smoothing = 0.5;
         let e = c.clone().check().unwrap_err();
         assert_eq!(e.kind, crate::ErrorKind::Config);
         for named in [
@@ -441,6 +475,8 @@ mod tests {
             "split.test_fraction (between 0 and 1, --test-size) is 1",
             "seeds (1 to 100, --seeds) is 0",
             "models.nn.learning_rate (a number > 0, --lr) is NaN",
+            "models.nn.ensemble (1 to 32, --ensemble) is 0",
+            "models.nn.label_smoothing (0 to below 0.5, --label-smoothing) is 0.5",
         ] {
             assert!(e.message.contains(named), "{named} in {}", e.message);
         }

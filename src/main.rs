@@ -268,6 +268,22 @@ struct TrainArgs {
     /// Stop when the validation loss has not improved for N epochs.
     #[arg(long, value_name = "N")]
     patience: Option<usize>,
+    /// Piecewise-linear encodings of the discriminator's continuous inputs with N quantile
+    /// bins (default 0: none).
+    #[arg(long, value_name = "N")]
+    embedding_bins: Option<usize>,
+    /// Class heads of the MLP and the discriminator, averaged (default 1).
+    #[arg(long, value_name = "K")]
+    ensemble: Option<usize>,
+    /// Label smoothing of the class loss (default 0).
+    #[arg(long, value_name = "E")]
+    label_smoothing: Option<f64>,
+    /// AdamW weight decay of the classifier (default 0: Adam).
+    #[arg(long, value_name = "W")]
+    weight_decay: Option<f64>,
+    /// Keep the epoch of the lowest validation loss (default false).
+    #[arg(long, value_name = "true|false")]
+    keep_best: Option<bool>,
     /// Gumbel-softmax heads for categorical columns (default false).
     #[arg(long, value_name = "true|false")]
     generator_heads: Option<bool>,
@@ -445,6 +461,11 @@ impl TrainArgs {
         set(&mut nn.unsupervised_weight, self.unsupervised_weight);
         set(&mut nn.patience, self.patience.map(Some));
         set(&mut nn.generator_heads, self.generator_heads);
+        set(&mut nn.embedding_bins, self.embedding_bins);
+        set(&mut nn.ensemble, self.ensemble);
+        set(&mut nn.label_smoothing, self.label_smoothing);
+        set(&mut nn.weight_decay, self.weight_decay);
+        set(&mut nn.keep_best, self.keep_best);
         set(
             &mut nn.backend,
             self.backend.map(|b| match b {
@@ -468,6 +489,11 @@ fn read_file(path: &Path) -> Result<(Vec<u8>, String), Error> {
         n.to_string_lossy().into_owned()
     });
     Ok((bytes, name))
+}
+
+fn create_dir(dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::input(format!("cannot create '{}': {e}", dir.display())))
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
@@ -502,8 +528,7 @@ fn file_stem(name: &str) -> String {
 
 /// Writes the exploration charts (heatmap, one distribution per feature) into `dir`.
 fn write_inspect_charts(dir: &Path, r: &InspectReport) -> Result<usize, Error> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::input(format!("cannot create '{}': {e}", dir.display())))?;
+    create_dir(dir)?;
     write_file(
         &dir.join("correlation.svg"),
         charts::heatmap(&r.exploration.correlation, charts::Theme::Light)?
@@ -551,8 +576,7 @@ fn write_score_charts(
     r: &churnlab::fitted::ScoredReport,
     importance: Option<&churnlab::explain::Importance>,
 ) -> Result<usize, Error> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::input(format!("cannot create '{}': {e}", dir.display())))?;
+    create_dir(dir)?;
     let mut charts: Vec<(&str, String)> = Vec::new();
     if let Some(e) = &r.explanation {
         let title = format!("Mean |contribution| ({})", r.model.label());

@@ -220,6 +220,33 @@ test('page messages point to page controls: a table without a target asks for it
   assert.deepEqual(errors, []);
 });
 
+test('the stronger discriminator\'s options reach the networks; a bad one is named by its box', async () => {
+  const { page, errors } = env.browser;
+  await openSample(page);
+  await chooseModels(page, ['gan', 'mlp']);
+  await page.fill('#epochs', '2');
+  const plain = await train(page);
+  await page.fill('#label-smoothing', '0.7');
+  await page.click('#train');
+  await page.waitForFunction(() => document.getElementById('error').textContent.includes('label_smoothing'), null, { timeout: 30_000 });
+  assert.match(await page.textContent('#error'), /models\.nn\.label_smoothing \(0 to below 0\.5, the Label smoothing box\) is 0\.7/);
+  // Valid values train: 4 bins, 3 class heads, smoothing, weight decay, the kept epoch.
+  await page.fill('#label-smoothing', '0.1');
+  for (const [id, v] of [['embedding-bins', '4'], ['ensemble', '3'], ['weight-decay', '0.01']]) await page.fill(`#${id}`, v);
+  await page.check('#keep-best');
+  const run = await train(page);
+  assert.equal(run.error, null);
+  // The same seed and batches: only the options can have changed the losses.
+  const losses = (r) => r.report.models.map((m) => m.runs[0].history.map((e) => e.train_loss));
+  for (const [i, l] of losses(run).entries()) {
+    assert.equal(l.length, 2);
+    assert.notDeepEqual(l, losses(plain)[i], run.report.models[i].label);
+  }
+  for (const [id, v] of [['embedding-bins', '0'], ['ensemble', '1'], ['label-smoothing', '0'], ['weight-decay', '0']]) await page.fill(`#${id}`, v);
+  await page.uncheck('#keep-best');
+  assert.deepEqual(errors, []);
+});
+
 /** axe-core on the page as it is: the violations, each with a few of its elements. */
 async function violations(page) {
   await page.evaluate(axeSource);
