@@ -222,6 +222,34 @@ pub struct SeedFit {
     pub pipeline: Pipeline,
 }
 
+/// The model inputs of the split with `seed` as two CSV texts, training rows and test rows:
+/// each row's number in the table (1-based data row), its inputs as the models see them, and
+/// its class (1: churn). For checking the models against other tools on the same rows.
+pub fn inputs_csv(p: &Prepared, cfg: &Checked, seed: u64) -> Result<[String; 2], Error> {
+    let (split, _, pre, _) = split_and_fit(p, cfg, seed)?;
+    let fail = |e: &dyn std::fmt::Display| Error::input(format!("writing the inputs failed: {e}"));
+    let neutral = crate::synthetic::neutralize;
+    let mut header = vec!["row".to_string()];
+    header.extend(pre.feature_names().iter().map(|n| neutral(n)));
+    header.push(neutral(&p.schema.target.column));
+    let mut texts = [String::new(), String::new()];
+    for (text, rows) in texts.iter_mut().zip([&split.train, &split.test]) {
+        let x = pre.transform(&p.table, rows)?;
+        let y = p.schema.churned(rows);
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(&header).map_err(|e| fail(&e))?;
+        for (i, &row) in rows.iter().enumerate() {
+            let mut record = vec![(row + 1).to_string()];
+            record.extend(x.row(i).iter().map(f32::to_string));
+            record.push(u8::from(y[i]).to_string());
+            w.write_record(&record).map_err(|e| fail(&e))?;
+        }
+        let bytes = w.into_inner().map_err(|e| fail(&e))?;
+        *text = String::from_utf8(bytes).map_err(|e| fail(&e))?;
+    }
+    Ok(texts)
+}
+
 /// Split with `seed` and fit the preprocessing on the training part; the training rows are
 /// those the preprocessing kept (outlier drops).
 pub fn split_and_fit(

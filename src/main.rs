@@ -49,6 +49,11 @@ struct InspectArgs {
     /// Also write the charts as SVG files into DIR.
     #[arg(long, value_name = "DIR")]
     charts: Option<PathBuf>,
+    /// Also write the split's model inputs into DIR as train.csv and test.csv (the row's
+    /// number, its inputs as the models see them, its class), to check the models against
+    /// other tools on the same rows.
+    #[arg(long, value_name = "DIR")]
+    write_inputs: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -621,7 +626,15 @@ fn write_score_charts(
 fn inspect(a: &InspectArgs) -> Result<(), Error> {
     let cfg = checked(a.table.config()?)?;
     let (bytes, name) = a.table.read()?;
-    let report = Session::load(&bytes, &name, &cfg)?.inspect(&cfg)?;
+    let mut session = Session::load(&bytes, &name, &cfg)?;
+    let report = session.inspect(&cfg)?;
+    if let Some(dir) = &a.write_inputs {
+        let [train, test] = session.inputs_csv(&cfg)?;
+        create_dir(dir)?;
+        write_file(&dir.join("train.csv"), train.as_bytes())?;
+        write_file(&dir.join("test.csv"), test.as_bytes())?;
+        eprintln!("wrote the model inputs into {}", dir.display());
+    }
     if let Some(dir) = &a.charts {
         let n = write_inspect_charts(dir, &report)?;
         eprintln!("wrote {n} charts into {}", dir.display());

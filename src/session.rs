@@ -118,6 +118,14 @@ impl Session {
         Ok(report)
     }
 
+    /// The model inputs of `cfg`'s split as CSV, training rows and test rows (see
+    /// [`crate::compare::inputs_csv`]).
+    pub fn inputs_csv(&mut self, cfg: &Checked) -> Result<[String; 2], Error> {
+        self.edit(cfg)?;
+        self.counts.preprocessor_fits += 1;
+        crate::compare::inputs_csv(&self.prepared, cfg, cfg.split.seed)
+    }
+
     /// Two numeric columns of the kept table against each other, split by class (the page's
     /// scatter plot of a heatmap cell).
     pub fn pair(&self, x: &str, y: &str) -> Result<crate::explore::Pair, Error> {

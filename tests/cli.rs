@@ -78,6 +78,64 @@ fn inspect_json_has_every_documented_key() {
 }
 
 #[test]
+fn inspect_writes_the_model_inputs_of_both_parts_with_their_rows_and_classes() {
+    let dir = temp_dir("inputs");
+    let file = sample_file(&dir);
+    let out_dir = dir.join("inputs");
+    let out = churnlab(&[
+        "inspect",
+        &file,
+        "--json",
+        "--preset",
+        "ecommerce-churn",
+        "--write-inputs",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = v["preprocessing"]["feature_names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    // The table's own classes, by 1-based data row.
+    let mut table = csv::Reader::from_path(&file).unwrap();
+    let churn = table
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "Churn")
+        .unwrap();
+    let classes: Vec<String> = table
+        .records()
+        .map(|r| r.unwrap()[churn].to_string())
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for (part, rows) in [("train", "train_rows"), ("test", "test_rows")] {
+        let mut r = csv::Reader::from_path(out_dir.join(format!("{part}.csv"))).unwrap();
+        let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(header[0], "row");
+        assert_eq!(header[1..=names.len()], names[..]);
+        assert_eq!(header.last().unwrap(), "Churn");
+        let records: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        assert_eq!(records.len() as u64, v["split"][rows].as_u64().unwrap());
+        for rec in &records {
+            let row: usize = rec[0].parse().unwrap();
+            assert!(seen.insert(row), "row {row} is in one part only, once");
+            assert_eq!(rec[rec.len() - 1], classes[row - 1], "row {row}'s class");
+            for cell in rec.iter().skip(1) {
+                assert!(cell.parse::<f32>().unwrap().is_finite());
+            }
+        }
+    }
+}
+
+#[test]
 fn inspect_text_names_every_stage() {
     let dir = temp_dir("text");
     let file = sample_file(&dir);
