@@ -1,12 +1,13 @@
 // Page benchmarks, printed (never asserted): wasm size, time to interactive, the paper's whole
 // pipeline on the real table in headless chromium (CPU backend) next to the native CLI, and the
-// GAN epoch of the reference network (hidden 128, batch 64), the pool of workers against one
-// worker (one seed and five), and generated tables of 10,000, 100,000 and 1,000,000 rows read
-// and trained, each stage timed. `node bench.mjs [--webgpu | --webgpu-only]`; with --webgpu
+// GAN epoch of the reference network (hidden 128, batch 64) and with the stronger
+// discriminator's options, the pool of workers against one worker (one seed and five), and
+// generated tables of 10,000, 100,000 and 1,000,000 rows read and trained, each stage timed.
+// `node bench.mjs [--no-sizes] [--webgpu | --webgpu-only]`; with --webgpu
 // also small runs on WebGPU (here SwiftShader: software, so ratios, not a GPU speed): burn's
 // tensor ops against the fused kernels and the CPU, with WebGPU calls per step.
 import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, homedir } from 'node:os';
 import { existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
@@ -135,15 +136,16 @@ try {
         const gan = (r) => r.report.models.find((m) => m.model === 'gan')?.summary.train_seconds.mean ?? NaN;
         console.log(`real table, ${seeds} seed${seeds > 1 ? 's' : ''}, seven models, 128-wide: one worker ${one.seconds.toFixed(1)} s, the pool ${pool.seconds.toFixed(1)} s ` +
           `(${(one.seconds / pool.seconds).toFixed(2)}× faster; the GAN's own fit ${gan(one).toFixed(1)} s and ${gan(pool).toFixed(1)} s). ${await page.textContent('#pool-status')}`);
+        if (seeds === 1) for (const m of one.report.models) console.log(`  ${m.label.padEnd(28)} fit ${m.summary.train_seconds.mean.toFixed(2)} s on one worker`);
       }
       await page.fill('#seeds', '1');
-      const bin = resolve('../../target/release/churnlab');
+      const bin = resolve(process.env.CARGO_TARGET_DIR ?? resolve(homedir(), '.cache/churnlab/target'), 'release/churnlab');
       if (existsSync(bin)) {
         const t0 = Date.now();
         execFileSync(bin, ['run', real, '--json'], { stdio: ['ignore', 'ignore', 'ignore'] });
         console.log(`native CLI, same run (${bin}): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       } else {
-        console.log('(no native build at target/release/churnlab: cargo build --release for the CLI number)');
+        console.log(`(no native build at ${bin}: cargo build --release for the CLI number)`);
       }
     }
 
@@ -152,8 +154,8 @@ try {
     // 20 network epochs up to 100,000 rows; 2 at 100,000 and 1,000,000, where 20 would take the
     // GAN alone a quarter of an hour: an epoch is linear in the rows), each fit and predict
     // timed; at 1,000,000 rows also one column's role changed (the kept table prepared again, the
-    // file not parsed).
-    {
+    // file not parsed). `--no-sizes` leaves them out.
+    if (!process.argv.includes('--no-sizes')) {
       const { initSync, sampleCsv } = await import(join(www, 'pkg/churnlab.js'));
       initSync({ module: wasm });
       const dir = await mkdtemp(join(tmpdir(), 'churnlab-bench-'));
