@@ -133,12 +133,19 @@ fn main() {
     }
     // The stronger discriminator's options on the CPU, at the reference width and the default.
     for hidden in [128, NnOptions::default().hidden] {
-        for (bins, heads) in [(0, 1), (8, 1), (0, 8), (8, 8)] {
+        for (bins, heads, adapters) in [
+            (0, 1, false),
+            (8, 1, false),
+            (0, 8, false),
+            (8, 8, false),
+            (0, 4, true),
+        ] {
             let mut opts = cfg.models.clone();
             opts.nn = NnOptions {
                 hidden,
                 embedding_bins: bins,
                 ensemble: heads,
+                adapters,
                 backend: Backend::Cpu,
                 ..reference.clone()
             };
@@ -146,7 +153,8 @@ fn main() {
             block_on(model.fit(&x, &y, 0, &mut Hooks::none())).expect("fit");
             let rest: Vec<f64> = model.history().iter().skip(1).map(|s| s.seconds).collect();
             println!(
-                "GAN, hidden {hidden}, {bins} encoding bins, {heads} class heads, Flex CPU: {:.3} s/epoch",
+                "GAN, hidden {hidden}, {bins} encoding bins, {heads} class heads{}, Flex CPU: {:.3} s/epoch",
+                if adapters { " with adapters" } else { "" },
                 rest.iter().sum::<f64>() / rest.len() as f64
             );
         }

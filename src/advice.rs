@@ -26,6 +26,7 @@ pub fn page_control(flag: &str) -> &'static str {
         "--g-lr" => "the Generator rate box",
         "--embedding-bins" => "the Encoding bins box",
         "--ensemble" => "the Class heads box",
+        "--adapters" => "the adapters box",
         "--label-smoothing" => "the Label smoothing box",
         "--weight-decay" => "the Weight decay box",
         _ => "",

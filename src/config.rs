@@ -430,6 +430,13 @@ impl Config {
             "1 to 32",
             k,
         );
+        p.need(
+            !nn.adapters || k >= 2,
+            "models.nn.adapters",
+            "--adapters",
+            "only with 2 or more class heads",
+            nn.adapters,
+        );
         let e = nn.label_smoothing;
         p.need(
             (0.0..0.5).contains(&e),
@@ -465,6 +472,7 @@ mod tests {
         c.seeds = 0;
         c.models.nn.learning_rate = f64::NAN;
         c.models.nn.ensemble = 0;
+        c.models.nn.adapters = true;
         c.models.nn.label_smoothing = 0.5;
         let e = c.clone().check().unwrap_err();
         assert_eq!(e.kind, crate::ErrorKind::Config);
@@ -476,6 +484,7 @@ mod tests {
             "seeds (1 to 100, --seeds) is 0",
             "models.nn.learning_rate (a number > 0, --lr) is NaN",
             "models.nn.ensemble (1 to 32, --ensemble) is 0",
+            "models.nn.adapters (only with 2 or more class heads, --adapters) is true",
             "models.nn.label_smoothing (0 to below 0.5, --label-smoothing) is 0.5",
         ] {
             assert!(e.message.contains(named), "{named} in {}", e.message);

@@ -283,6 +283,10 @@ struct TrainArgs {
     /// Label smoothing of the class loss (default 0).
     #[arg(long, value_name = "E")]
     label_smoothing: Option<f64>,
+    /// TabM-mini: each class head also gets its own adapter on the inputs (needs
+    /// --ensemble 2 or more; default false).
+    #[arg(long, value_name = "true|false")]
+    adapters: Option<bool>,
     /// AdamW weight decay of the classifier (default 0: Adam).
     #[arg(long, value_name = "W")]
     weight_decay: Option<f64>,
@@ -468,6 +472,7 @@ impl TrainArgs {
         set(&mut nn.generator_heads, self.generator_heads);
         set(&mut nn.embedding_bins, self.embedding_bins);
         set(&mut nn.ensemble, self.ensemble);
+        set(&mut nn.adapters, self.adapters);
         set(&mut nn.label_smoothing, self.label_smoothing);
         set(&mut nn.weight_decay, self.weight_decay);
         set(&mut nn.keep_best, self.keep_best);

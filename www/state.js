@@ -145,7 +145,8 @@ export function trainOptions(models, extra = {}) {
       nn: {
         epochs: num('epochs'), batch_size: num('batch'), hidden: num('hidden'),
         learning_rate: num('lr'), generator_learning_rate: num('g-lr'), backend: $('backend').value,
-        embedding_bins: num('embedding-bins'), ensemble: num('ensemble'), label_smoothing: num('label-smoothing'),
+        embedding_bins: num('embedding-bins'), ensemble: num('ensemble'), adapters: $('adapters').checked,
+        label_smoothing: num('label-smoothing'),
         weight_decay: num('weight-decay'), keep_best: $('keep-best').checked, ...extra,
       },
     },

@@ -62,12 +62,14 @@ fn dense(d_in: usize, d_out: usize, flat: &mut &[f32], device: &Device) -> Linea
     }
 }
 
-/// Two hidden layers (LeakyReLU) and an output layer.
+/// Two hidden layers (LeakyReLU) and an output layer; with `adapter` (TabM-mini, `[k, d_in]`)
+/// each of the k class heads sees the inputs scaled by its own row of the adapter.
 #[derive(Module, Debug)]
 pub struct Net {
     l1: Linear,
     l2: Linear,
     out: Linear,
+    adapter: Option<Param<Tensor<2>>>,
 }
 
 impl Net {
@@ -88,14 +90,39 @@ impl Net {
             l1: dense(d_in, hidden, &mut rest, device),
             l2: dense(hidden, hidden, &mut rest, device),
             out: dense(hidden, d_out, &mut rest, device),
+            adapter: None,
         }
     }
 
-    /// (output, last hidden layer)
+    /// With a TabM-mini adapter for `k` heads: random signs, so that the heads start apart.
+    fn with_adapter(mut self, k: usize, rng: &mut Rng, device: &Device) -> Net {
+        let d_in = self.l1.weight.dims()[0];
+        let signs = (0..k * d_in)
+            .map(|_| if rng.uniform() < 0.5 { -1.0 } else { 1.0 })
+            .collect();
+        self.adapter = Some(Param::from_tensor(upload(signs, k, d_in, device)));
+        self
+    }
+
+    /// (output, last hidden layer). With an adapter the rows run once per head (the hidden
+    /// layer has k·n rows) and head i reads the run through adapter row i.
     fn forward(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
-        let h = leaky_relu(self.l1.forward(x), SLOPE);
+        let Some(adapter) = &self.adapter else {
+            let h = leaky_relu(self.l1.forward(x), SLOPE);
+            let h = leaky_relu(self.l2.forward(h), SLOPE);
+            return (self.out.forward(h.clone()), h);
+        };
+        let [n, d] = x.dims();
+        let k = adapter.dims()[0];
+        let runs =
+            (x.unsqueeze_dim::<3>(0) * adapter.val().unsqueeze_dim::<3>(1)).reshape([k * n, d]);
+        let h = leaky_relu(self.l1.forward(runs), SLOPE);
         let h = leaky_relu(self.l2.forward(h), SLOPE);
-        (self.out.forward(h.clone()), h)
+        // Every head on every run, [k runs, n, k heads, 2]; keep run i's head i.
+        let all = self.out.forward(h.clone()).reshape([k, n, k, 2]);
+        let eye = Tensor::<2>::eye(k, &all.device()).reshape([k, 1, k, 1]);
+        let logits = (all * eye).sum_dim(0).reshape([n, 2 * k]);
+        (logits, h)
     }
 }
 
@@ -245,6 +272,21 @@ fn smoothed(onehot: Vec<f32>, eps: f64) -> Vec<f32> {
         .into_iter()
         .map(|v| v * (1.0 - e) + e / 2.0)
         .collect()
+}
+
+/// The classifying network (the MLP, the GAN's discriminator) of `o`: with its TabM-mini
+/// adapter where asked for.
+fn classifier(d_in: usize, o: &NnOptions, rng: &mut Rng, device: &Device) -> Net {
+    let net = Net::new(d_in, o.hidden, class_outputs(o), rng, device);
+    match adapter_heads(o) {
+        Some(k) => net.with_adapter(k, rng, device),
+        None => net,
+    }
+}
+
+/// The heads that have adapters (`NnOptions::adapters`), if any.
+fn adapter_heads(o: &NnOptions) -> Option<usize> {
+    (o.adapters && o.ensemble > 1).then_some(o.ensemble)
 }
 
 /// Outputs of the classifying network: two class logits per head (`NnOptions::ensemble`).
@@ -724,6 +766,9 @@ async fn record(net: &Net) -> Result<Vec<u8>, Error> {
             .ok_or_else(|| Error::input("a layer without a bias"))?;
         tensors.push(bias.val().reshape([1, d_out]));
     }
+    if let Some(a) = &valid.adapter {
+        tensors.push(a.val());
+    }
     let host = read(tensors).await?;
     let cpu = Device::flex();
     let layer = |k: usize| {
@@ -739,6 +784,10 @@ async fn record(net: &Net) -> Result<Vec<u8>, Error> {
         l1: layer(0),
         l2: layer(1),
         out: layer(2),
+        adapter: valid.adapter.as_ref().map(|a| {
+            let [k, d_in] = a.dims();
+            Param::from_tensor(upload(host[6].clone(), k, d_in, &cpu))
+        }),
     };
     let bytes = copy
         .into_record()
@@ -747,17 +796,28 @@ async fn record(net: &Net) -> Result<Vec<u8>, Error> {
     Ok(bytes.to_vec())
 }
 
-/// A network of the given shape on the CPU, its parameters from burn's record `bytes`.
-fn from_record(d_in: usize, hidden: usize, d_out: usize, bytes: &[u8]) -> Result<Net, Error> {
+/// A network of the given shape on the CPU, its parameters from burn's record `bytes`; `adapter`:
+/// the heads of a classifier with TabM-mini adapters.
+fn from_record(
+    d_in: usize,
+    hidden: usize,
+    d_out: usize,
+    adapter: Option<usize>,
+    bytes: &[u8],
+) -> Result<Net, Error> {
     let bad = |e: burn::store::RecordError| {
         Error::input(format!("the model file's network is damaged: {e}"))
     };
     let record =
         burn::store::ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes.to_vec()))
             .map_err(bad)?;
-    Net::new(d_in, hidden, d_out, &mut Rng::new(0), &Device::flex())
-        .try_load_record(record)
-        .map_err(bad)
+    let (rng, device) = (&mut Rng::new(0), &Device::flex());
+    let net = Net::new(d_in, hidden, d_out, rng, device);
+    let net = match adapter {
+        Some(k) => net.with_adapter(k, rng, device),
+        None => net,
+    };
+    net.try_load_record(record).map_err(bad)
 }
 
 /// A two-hidden-layer perceptron trained with cross-entropy.
@@ -801,7 +861,7 @@ impl Mlp {
         let ad = self.device.clone().autodiff();
         let mut rng = Rng::new(seed);
         let parts = carve(x, y, &o, seed)?;
-        let mut net = Net::new(x.cols, o.hidden, class_outputs(&o), &mut rng, &ad);
+        let mut net = classifier(x.cols, &o, &mut rng, &ad);
         let mut opt = AdamConfig::new().init();
         let mut tracker = Tracker::new(&o);
         let mut order = parts.train.clone();
@@ -852,7 +912,13 @@ impl Mlp {
         inputs: usize,
     ) -> Result<Mlp, Error> {
         check_width("network", saved, inputs)?;
-        let net = from_record(inputs, opts.hidden, class_outputs(&opts), bytes)?;
+        let net = from_record(
+            inputs,
+            opts.hidden,
+            class_outputs(&opts),
+            adapter_heads(&opts),
+            bytes,
+        )?;
         Ok(Mlp {
             opts: NnOptions {
                 backend: Backend::Cpu,
@@ -1066,7 +1132,7 @@ impl Gan {
         let encoding = Encoding::fit(x, &parts.train, o.embedding_bins);
         let embed = encoding.as_ref().map(|e| Embed::new(e, &ad));
         let d_in = x.cols + encoding.as_ref().map_or(0, Encoding::width);
-        let mut discriminator = Net::new(d_in, o.hidden, class_outputs(&o), &mut rng, &ad);
+        let mut discriminator = classifier(d_in, &o, &mut rng, &ad);
         let mut generator = Net::new(o.noise + 2, o.hidden, x.cols, &mut rng, &ad);
         let heads = Heads::new(o.heads.as_ref(), x.cols, &ad);
         // Adam, or AdamW where weight decay is asked for (AdamW without decay does not
@@ -1232,7 +1298,7 @@ impl Gan {
         let encoding = encoding.map(|e| e.checked(inputs)).transpose()?;
         let d_in = inputs + encoding.as_ref().map_or(0, Encoding::width);
         let generator = generator
-            .map(|g| from_record(opts.noise + 2, opts.hidden, inputs, g))
+            .map(|g| from_record(opts.noise + 2, opts.hidden, inputs, None, g))
             .transpose()?;
         Ok(Gan {
             encoding,
@@ -1240,6 +1306,7 @@ impl Gan {
                 d_in,
                 opts.hidden,
                 class_outputs(&opts),
+                adapter_heads(&opts),
                 discriminator,
             )?),
             supervised_only: generator.is_none(),
@@ -1410,18 +1477,19 @@ mod tests {
     fn an_ensemble_of_class_heads_learns_averages_and_survives_a_model_file() {
         let (x, y) = data(480, 1);
         let (xt, yt) = data(240, 2);
-        let opts = NnOptions {
-            ensemble: 4,
-            ..small()
-        };
         type Make = fn(NnOptions) -> Box<dyn Classifier>;
         let models: [Make; 3] = [
             |o| Box::new(Mlp::new(o)),
             |o| Box::new(Gan::new(o)),
             |o| Box::new(Gan::ablation(o)),
         ];
-        for make in models {
-            let mut m = make(opts.clone());
+        for (make, adapters) in models.iter().flat_map(|m| [(m, false), (m, true)]) {
+            let opts = NnOptions {
+                ensemble: 4,
+                adapters,
+                ..small()
+            };
+            let mut m = make(opts);
             crate::block_on(m.fit(&x, &y, 3, &mut Hooks::none())).unwrap();
             let p = crate::block_on(m.predict_proba(&xt)).unwrap();
             assert!(p.iter().all(|v| (0.0..=1.0).contains(v)));
@@ -1447,6 +1515,40 @@ mod tests {
         let (acc, loss) = score(&[2.0, 0.0, 0.0, 2.0], &[false], 2);
         assert_eq!(acc, 1.0);
         assert!((loss - 2f64.ln()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_adapter_gives_each_head_its_own_scaled_inputs() {
+        let device = Device::flex();
+        let mut rng = Rng::new(5);
+        let (d_in, k, n) = (3, 2, 4);
+        let net = Net::new(d_in, 8, 2 * k, &mut rng, &device).with_adapter(k, &mut rng, &device);
+        let r = crate::block_on(read(vec![net.adapter.as_ref().unwrap().val()])).unwrap();
+        assert!(r[0].iter().all(|&v| v == 1.0 || v == -1.0), "{:?}", r[0]);
+        let x: Vec<f32> = (0..n * d_in).map(|i| i as f32 / 5.0 - 1.0).collect();
+        let (logits, hidden) = net.forward(upload(x.clone(), n, d_in, &device));
+        assert_eq!(hidden.dims(), [k * n, 8]);
+        let got = crate::block_on(read(vec![logits])).unwrap().remove(0);
+        let plain = Net {
+            adapter: None,
+            ..net.clone()
+        };
+        for i in 0..k {
+            // Head i is the plain network on x scaled by adapter row i, its own output pair.
+            let scaled: Vec<f32> = x
+                .iter()
+                .enumerate()
+                .map(|(j, v)| v * r[0][i * d_in + j % d_in])
+                .collect();
+            let (all, _) = plain.forward(upload(scaled, n, d_in, &device));
+            let all = crate::block_on(read(vec![all])).unwrap().remove(0);
+            for row in 0..n {
+                for c in 0..2 {
+                    let (a, b) = (got[row * 2 * k + 2 * i + c], all[row * 2 * k + 2 * i + c]);
+                    assert!((a - b).abs() < 1e-5, "head {i} row {row}: {a} vs {b}");
+                }
+            }
+        }
     }
 
     #[test]

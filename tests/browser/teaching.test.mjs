@@ -230,10 +230,12 @@ test('the stronger discriminator\'s options reach the networks; a bad one is nam
   await page.click('#train');
   await page.waitForFunction(() => document.getElementById('error').textContent.includes('label_smoothing'), null, { timeout: 30_000 });
   assert.match(await page.textContent('#error'), /models\.nn\.label_smoothing \(0 to below 0\.5, the Label smoothing box\) is 0\.7/);
-  // Valid values train: 4 bins, 3 class heads, smoothing, weight decay, the kept epoch.
+  // Valid values train: 4 bins, 3 class heads with adapters, smoothing, weight decay, the kept
+  // epoch.
   await page.fill('#label-smoothing', '0.1');
   for (const [id, v] of [['embedding-bins', '4'], ['ensemble', '3'], ['weight-decay', '0.01']]) await page.fill(`#${id}`, v);
   await page.check('#keep-best');
+  await page.check('#adapters');
   const run = await train(page);
   assert.equal(run.error, null);
   // The same seed and batches: only the options can have changed the losses.
@@ -244,6 +246,7 @@ test('the stronger discriminator\'s options reach the networks; a bad one is nam
   }
   for (const [id, v] of [['embedding-bins', '0'], ['ensemble', '1'], ['label-smoothing', '0'], ['weight-decay', '0']]) await page.fill(`#${id}`, v);
   await page.uncheck('#keep-best');
+  await page.uncheck('#adapters');
   assert.deepEqual(errors, []);
 });
 
