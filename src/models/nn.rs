@@ -94,8 +94,12 @@ impl Net {
         }
     }
 
-    /// With a TabM-mini adapter for `k` heads: random signs, so that the heads start apart.
-    fn with_adapter(mut self, k: usize, rng: &mut Rng, device: &Device) -> Net {
+    /// With a TabM-mini adapter for `heads` (none: the network as it is): random signs, so
+    /// that the heads start apart.
+    fn with_adapter(mut self, heads: Option<usize>, rng: &mut Rng, device: &Device) -> Net {
+        let Some(k) = heads else {
+            return self;
+        };
         let d_in = self.l1.weight.dims()[0];
         let signs = (0..k * d_in)
             .map(|_| if rng.uniform() < 0.5 { -1.0 } else { 1.0 })
@@ -277,11 +281,11 @@ fn smoothed(onehot: Vec<f32>, eps: f64) -> Vec<f32> {
 /// The classifying network (the MLP, the GAN's discriminator) of `o`: with its TabM-mini
 /// adapter where asked for.
 fn classifier(d_in: usize, o: &NnOptions, rng: &mut Rng, device: &Device) -> Net {
-    let net = Net::new(d_in, o.hidden, class_outputs(o), rng, device);
-    match adapter_heads(o) {
-        Some(k) => net.with_adapter(k, rng, device),
-        None => net,
-    }
+    Net::new(d_in, o.hidden, class_outputs(o), rng, device).with_adapter(
+        adapter_heads(o),
+        rng,
+        device,
+    )
 }
 
 /// The heads that have adapters (`NnOptions::adapters`), if any.
@@ -784,9 +788,10 @@ async fn record(net: &Net) -> Result<Vec<u8>, Error> {
         l1: layer(0),
         l2: layer(1),
         out: layer(2),
+        // Read after the layers' weights and biases.
         adapter: valid.adapter.as_ref().map(|a| {
             let [k, d_in] = a.dims();
-            Param::from_tensor(upload(host[6].clone(), k, d_in, &cpu))
+            Param::from_tensor(upload(host[2 * layers.len()].clone(), k, d_in, &cpu))
         }),
     };
     let bytes = copy
@@ -812,12 +817,10 @@ fn from_record(
         burn::store::ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes.to_vec()))
             .map_err(bad)?;
     let (rng, device) = (&mut Rng::new(0), &Device::flex());
-    let net = Net::new(d_in, hidden, d_out, rng, device);
-    let net = match adapter {
-        Some(k) => net.with_adapter(k, rng, device),
-        None => net,
-    };
-    net.try_load_record(record).map_err(bad)
+    Net::new(d_in, hidden, d_out, rng, device)
+        .with_adapter(adapter, rng, device)
+        .try_load_record(record)
+        .map_err(bad)
 }
 
 /// A two-hidden-layer perceptron trained with cross-entropy.
@@ -1522,7 +1525,8 @@ mod tests {
         let device = Device::flex();
         let mut rng = Rng::new(5);
         let (d_in, k, n) = (3, 2, 4);
-        let net = Net::new(d_in, 8, 2 * k, &mut rng, &device).with_adapter(k, &mut rng, &device);
+        let net =
+            Net::new(d_in, 8, 2 * k, &mut rng, &device).with_adapter(Some(k), &mut rng, &device);
         let r = crate::block_on(read(vec![net.adapter.as_ref().unwrap().val()])).unwrap();
         assert!(r[0].iter().all(|&v| v == 1.0 || v == -1.0), "{:?}", r[0]);
         let x: Vec<f32> = (0..n * d_in).map(|i| i as f32 / 5.0 - 1.0).collect();
