@@ -222,11 +222,11 @@ pub struct SeedFit {
     pub pipeline: Pipeline,
 }
 
-/// The model inputs of the split with `seed` as two CSV texts, training rows and test rows:
-/// each row's number in the table (1-based data row), its inputs as the models see them, and
-/// its class (1: churn). For checking the models against other tools on the same rows.
-pub fn inputs_csv(p: &Prepared, cfg: &Checked, seed: u64) -> Result<[String; 2], Error> {
-    let (split, _, pre, _) = split_and_fit(p, cfg, seed)?;
+/// The model inputs of a split and its fitted preprocessing as two CSV texts, training rows
+/// and test rows: each row's number in the table (1-based data row), its inputs as the models
+/// see them, and its class (1: churn). For checking the models against other tools on the
+/// same rows.
+pub fn inputs_csv(p: &Prepared, split: &Split, pre: &Preprocessor) -> Result<[String; 2], Error> {
     let fail = |e: &dyn std::fmt::Display| Error::input(format!("writing the inputs failed: {e}"));
     let neutral = crate::synthetic::neutralize;
     let mut header = vec!["row".to_string()];

@@ -632,14 +632,17 @@ fn inspect(a: &InspectArgs) -> Result<(), Error> {
     let cfg = checked(a.table.config()?)?;
     let (bytes, name) = a.table.read()?;
     let mut session = Session::load(&bytes, &name, &cfg)?;
-    let report = session.inspect(&cfg)?;
-    if let Some(dir) = &a.write_inputs {
-        let [train, test] = session.inputs_csv(&cfg)?;
-        create_dir(dir)?;
-        write_file(&dir.join("train.csv"), train.as_bytes())?;
-        write_file(&dir.join("test.csv"), test.as_bytes())?;
-        eprintln!("wrote the model inputs into {}", dir.display());
-    }
+    let report = match &a.write_inputs {
+        None => session.inspect(&cfg)?,
+        Some(dir) => {
+            let (report, [train, test]) = session.inspect_with_inputs(&cfg)?;
+            create_dir(dir)?;
+            write_file(&dir.join("train.csv"), train.as_bytes())?;
+            write_file(&dir.join("test.csv"), test.as_bytes())?;
+            eprintln!("wrote the model inputs into {}", dir.display());
+            report
+        }
+    };
     if let Some(dir) = &a.charts {
         let n = write_inspect_charts(dir, &report)?;
         eprintln!("wrote {n} charts into {}", dir.display());

@@ -20,6 +20,8 @@ use crate::marketing::{Campaign, WhatIf};
 use crate::model_file::ModelFile;
 use crate::models::ModelKind;
 use crate::prepare::{InspectReport, Prepared};
+use crate::preprocess::Preprocessor;
+use crate::split::Split;
 
 /// How often the session did its expensive work, for tests and benchmarks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -106,24 +108,35 @@ impl Session {
     /// Every stage's report up to the model inputs, for `cfg` (edited first if it changes the
     /// table options).
     pub fn inspect(&mut self, cfg: &Checked) -> Result<InspectReport, Error> {
+        Ok(self.inspect_fitted(cfg)?.0)
+    }
+
+    /// The inspect report, and the model inputs of its split as CSV, training rows and test
+    /// rows (see [`crate::compare::inputs_csv`]): one split and one preprocessing fit.
+    pub fn inspect_with_inputs(
+        &mut self,
+        cfg: &Checked,
+    ) -> Result<(InspectReport, [String; 2]), Error> {
+        let (report, split, pre) = self.inspect_fitted(cfg)?;
+        let inputs = crate::compare::inputs_csv(&self.prepared, &split, &pre)?;
+        Ok((report, inputs))
+    }
+
+    /// The inspect report with the split and the preprocessing it reports on.
+    fn inspect_fitted(
+        &mut self,
+        cfg: &Checked,
+    ) -> Result<(InspectReport, Split, Preprocessor), Error> {
         self.edit(cfg)?;
         let (fitted, stage) = crate::stages::timed("split and preprocessing", || {
             split_and_fit(&self.prepared, cfg, cfg.split.seed)
         });
-        let (_, split, _, prep) = fitted?;
+        let (split, split_report, pre, prep) = fitted?;
         self.counts.preprocessor_fits += 1;
-        let mut report = self.prepared.report(split, prep);
+        let mut report = self.prepared.report(split_report, prep);
         report.stages.insert(0, self.parse.clone());
         report.stages.push(stage);
-        Ok(report)
-    }
-
-    /// The model inputs of `cfg`'s split as CSV, training rows and test rows (see
-    /// [`crate::compare::inputs_csv`]).
-    pub fn inputs_csv(&mut self, cfg: &Checked) -> Result<[String; 2], Error> {
-        self.edit(cfg)?;
-        self.counts.preprocessor_fits += 1;
-        crate::compare::inputs_csv(&self.prepared, cfg, cfg.split.seed)
+        Ok((report, split, pre))
     }
 
     /// Two numeric columns of the kept table against each other, split by class (the page's
