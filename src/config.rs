@@ -503,6 +503,60 @@ mod tests {
         }
     }
 
+    /// The start value of the page's control `id`: its `value`, or whether a checkbox is
+    /// `checked`.
+    fn page_control(html: &str, id: &str) -> String {
+        let at = html
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no #{id} in the page"));
+        let start = html[..at].rfind('<').expect("the control's tag");
+        let tag = &html[start..at + html[at..].find('>').expect("a closed tag")];
+        if tag.contains("type=\"checkbox\"") {
+            return tag.contains(" checked").to_string();
+        }
+        let value = tag.split("value=\"").nth(1).expect("a value");
+        value[..value.find('"').expect("a quoted value")].to_string()
+    }
+
+    #[test]
+    fn the_page_starts_at_the_library_defaults() {
+        let html = include_str!("../www/index.html");
+        let c = Config::default();
+        let (nn, pre) = (&c.models.nn, &c.preprocess);
+        for (id, want) in [
+            ("epochs", nn.epochs as f64),
+            ("batch", nn.batch_size as f64),
+            ("hidden", nn.hidden as f64),
+            ("lr", nn.learning_rate),
+            ("g-lr", nn.generator_learning_rate),
+            ("embedding-bins", nn.embedding_bins as f64),
+            ("ensemble", nn.ensemble as f64),
+            ("label-smoothing", nn.label_smoothing),
+            ("weight-decay", nn.weight_decay),
+            ("seeds", c.seeds as f64),
+            ("threshold", c.threshold),
+            ("test-size", 100.0 * c.split.test_fraction),
+            ("seed", c.split.seed as f64),
+            ("iqr-k", pre.iqr_k),
+            ("one-hot-max", pre.one_hot_max as f64),
+            ("min-level-rows", pre.min_level_rows as f64),
+        ] {
+            let got: f64 = page_control(html, id).parse().expect("a number");
+            assert!(
+                (got - want).abs() < 1e-9,
+                "#{id} starts at {got}, the library at {want}"
+            );
+        }
+        for (id, want) in [
+            ("adapters", nn.adapters),
+            ("keep-best", nn.keep_best),
+            ("f1-thresholds", c.f1_thresholds),
+            ("scale", pre.scale),
+        ] {
+            assert_eq!(page_control(html, id), want.to_string(), "#{id}");
+        }
+    }
+
     #[test]
     fn unknown_models_and_options_are_refused_by_name() {
         let e = Config::from_json(r#"{"models": {"models": ["gan", "xgb"]}}"#).unwrap_err();
