@@ -603,13 +603,14 @@ async fn train_fused(
         }
     }
     let (last_d, last_g) = trainer.weights(None).await?;
-    let d = match &tracker.best {
-        Some((_, best)) => trainer.weights(Some(best)).await?.0,
+    let (history, kept) = tracker.kept();
+    let d = match &kept {
+        Some(best) => trainer.weights(Some(best)).await?.0,
         None => last_d,
     };
     let net = |i, w: &[f32], out| Net::from_flat(i, o.hidden, out, w, device);
     Ok(Fused {
-        history: tracker.history,
+        history,
         d: net(x.cols, &d, class_outputs(o)),
         g: last_g.map(|w| net(o.noise + 2, &w, x.cols)),
     })
@@ -653,6 +654,8 @@ struct Tracker<'a, S = Net> {
     opts: &'a NnOptions,
     history: Vec<EpochStats>,
     best: Option<(f64, S)>,
+    /// The validation accuracy of the best epoch.
+    best_accuracy: f64,
     since_best: usize,
 }
 
@@ -662,8 +665,21 @@ impl<'a, S> Tracker<'a, S> {
             opts,
             history: Vec::new(),
             best: None,
+            best_accuracy: f64::NAN,
             since_best: 0,
         }
+    }
+
+    /// The weights to keep: the best epoch's (lowest validation loss), unless the last epoch
+    /// is more accurate on the validation rows — then `None`, the last weights. The loss
+    /// alone stops too early where a table rewards fitting it closely: it rises with a few
+    /// confident errors while the accuracy still climbs.
+    /// Also returns the epochs' statistics.
+    fn kept(self) -> (Vec<EpochStats>, Option<S>) {
+        let last = self.history.last().map_or(f64::NAN, |s| s.val_accuracy);
+        let last_is_better = last > self.best_accuracy;
+        let kept = self.best.filter(|_| !last_is_better).map(|(_, s)| s);
+        (self.history, kept)
     }
 
     /// Records an epoch, then waits at the pause point; returns whether training should stop.
@@ -686,6 +702,7 @@ impl<'a, S> Tracker<'a, S> {
             return false;
         }
         if self.best.as_ref().is_none_or(|(b, _)| val_loss < *b) {
+            self.best_accuracy = self.history.last().map_or(f64::NAN, |s| s.val_accuracy);
             self.best = Some((val_loss, snapshot()));
             self.since_best = 0;
         } else {
@@ -887,8 +904,9 @@ impl Mlp {
                 break;
             }
         }
-        self.history = tracker.history;
-        self.net = Some(tracker.best.map_or(net, |(_, n)| n));
+        let (history, kept) = tracker.kept();
+        self.history = history;
+        self.net = Some(kept.unwrap_or(net));
         Ok(())
     }
 }
@@ -1251,8 +1269,9 @@ impl Gan {
                 break;
             }
         }
-        self.history = tracker.history;
-        self.discriminator = Some(tracker.best.map_or(discriminator, |(_, n)| n));
+        let (history, kept) = tracker.kept();
+        self.history = history;
+        self.discriminator = Some(kept.unwrap_or(discriminator));
         self.generator = (!self.supervised_only).then_some(generator);
         self.encoding = encoding;
         Ok(())
@@ -1637,5 +1656,42 @@ mod tests {
             );
             assert!((raw[0] + raw[1] - 1.0).abs() < 1e-4, "{raw:?}");
         }
+    }
+
+    #[test]
+    fn the_kept_epoch_has_the_lowest_loss_unless_the_last_is_more_accurate() {
+        let opts = NnOptions::default();
+        assert!(opts.keep_best);
+        let kept = |epochs: &[(f64, f64)]| {
+            let mut t = Tracker::<usize>::new(&opts);
+            let mut hooks = Hooks::none();
+            for (i, &(val_loss, val_accuracy)) in epochs.iter().enumerate() {
+                let stats = EpochStats {
+                    epoch: i + 1,
+                    train_loss: 0.1,
+                    train_accuracy: 0.9,
+                    val_loss,
+                    val_accuracy,
+                    d_loss: None,
+                    g_loss: None,
+                    seconds: 0.0,
+                    steps: 1,
+                    glimpse: None,
+                };
+                crate::block_on(t.epoch(stats, || i + 1, &mut hooks));
+            }
+            let (history, kept) = t.kept();
+            assert_eq!(history.len(), epochs.len());
+            kept
+        };
+        // The loss is lowest at epoch 2 and no later epoch is more accurate: epoch 2.
+        assert_eq!(
+            kept(&[(0.5, 0.80), (0.3, 0.90), (0.4, 0.93), (0.6, 0.90)]),
+            Some(2)
+        );
+        // The last epoch is more accurate than the lowest-loss one: the last weights.
+        assert_eq!(kept(&[(0.5, 0.80), (0.3, 0.90), (0.4, 0.92)]), None);
+        // Without validation rows (NaN), the training loss decides as before.
+        assert_eq!(kept(&[(f64::NAN, f64::NAN), (f64::NAN, f64::NAN)]), Some(1));
     }
 }
