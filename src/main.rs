@@ -260,7 +260,7 @@ struct TrainArgs {
     /// Width of both hidden layers.
     #[arg(long, value_name = "N")]
     hidden: Option<usize>,
-    /// Learning rate of the classifier (the GAN's discriminator).
+    /// Learning rate of the classifier (the GAN's discriminator; default 0.002).
     #[arg(long, value_name = "X")]
     lr: Option<f64>,
     /// Learning rate of the GAN's generator.
@@ -274,10 +274,10 @@ struct TrainArgs {
     #[arg(long, value_name = "N")]
     patience: Option<usize>,
     /// Piecewise-linear encodings of the discriminator's continuous inputs with N quantile
-    /// bins (default 0: none).
+    /// bins (default 16; 0: none).
     #[arg(long, value_name = "N")]
     embedding_bins: Option<usize>,
-    /// Class heads of the MLP and the discriminator, averaged (default 1).
+    /// Class heads of the MLP and the discriminator, averaged (default 8).
     #[arg(long, value_name = "K")]
     ensemble: Option<usize>,
     /// Label smoothing of the class loss (default 0).
@@ -287,10 +287,11 @@ struct TrainArgs {
     /// --ensemble 2 or more; default false).
     #[arg(long, value_name = "true|false")]
     adapters: Option<bool>,
-    /// AdamW weight decay of the classifier (default 0: Adam).
+    /// AdamW weight decay of the classifier (default 0.01; 0: Adam).
     #[arg(long, value_name = "W")]
     weight_decay: Option<f64>,
-    /// Keep the epoch of the lowest validation loss (default false).
+    /// Keep the epoch of the lowest validation loss, unless the last is more accurate on
+    /// the validation rows (default true).
     #[arg(long, value_name = "true|false")]
     keep_best: Option<bool>,
     /// Gumbel-softmax heads for categorical columns (default false).

@@ -34,12 +34,18 @@ fn data(n: usize, seed: u64) -> (Matrix, Vec<bool>) {
     )
 }
 
+/// The plain network the kernels cover (no encodings, one head), Adam at rate 1e-2.
 fn options(backend: Backend) -> NnOptions {
     NnOptions {
         epochs: 3,
         batch_size: 32,
         hidden: 24,
         noise: 6,
+        learning_rate: 1e-2,
+        embedding_bins: 0,
+        ensemble: 1,
+        weight_decay: 0.0,
+        keep_best: false,
         backend,
         ..NnOptions::default()
     }

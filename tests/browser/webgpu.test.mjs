@@ -25,6 +25,9 @@ test('the GAN and the MLP train on WebGPU and agree with the CPU', async () => {
   await page.waitForFunction(() => document.getElementById('status').textContent.startsWith("Read 'small.csv'"), null, { timeout: 60_000 });
   await chooseModels(page, ['gan', 'mlp']);
   await page.fill('#epochs', '2');
+  // The network the fused kernels cover: no encodings, one class head.
+  await page.fill('#embedding-bins', '0');
+  await page.fill('#ensemble', '1');
 
   const cpu = await trainWith(page, 'cpu');
   assert.match(cpu.backend, /^Networks on CPU/);
