@@ -82,10 +82,15 @@ fn main() {
     let y = p.schema.churned(&split.train);
     println!("{name}: {} training rows × {} inputs", x.rows, x.cols);
 
+    // The reference network: the plain one (no encodings, one class head, Adam), 128 wide.
     let reference = NnOptions {
         epochs: 6,
         hidden: 128,
         validation_fraction: 0.0,
+        embedding_bins: 0,
+        ensemble: 1,
+        weight_decay: 0.0,
+        keep_best: false,
         backend,
         ..NnOptions::default()
     };
@@ -131,13 +136,15 @@ fn main() {
             NnOptions::default().hidden
         );
     }
-    // The stronger discriminator's options on the CPU, at the reference width and the default.
+    // The stronger discriminator's options on the CPU, at the reference width and the default
+    // (16 bins, 8 heads: the default network).
     for hidden in [128, NnOptions::default().hidden] {
         for (bins, heads, adapters) in [
             (0, 1, false),
             (8, 1, false),
             (0, 8, false),
             (8, 8, false),
+            (16, 8, false),
             (0, 4, true),
         ] {
             let mut opts = cfg.models.clone();
