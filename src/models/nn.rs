@@ -653,10 +653,18 @@ fn share_of_churners(idx: &[usize], y: &[bool]) -> f64 {
 struct Tracker<'a, S = Net> {
     opts: &'a NnOptions,
     history: Vec<EpochStats>,
-    best: Option<(f64, S)>,
-    /// The validation accuracy of the best epoch.
-    best_accuracy: f64,
-    since_best: usize,
+    /// The best epoch (its index in `history`) and its weights.
+    best: Option<(usize, S)>,
+}
+
+/// The loss that early stopping and the kept epoch go by: the validation loss, or without
+/// validation rows the training loss.
+fn stopping_loss(s: &EpochStats) -> f64 {
+    if s.val_loss.is_finite() {
+        s.val_loss
+    } else {
+        s.train_loss
+    }
 }
 
 impl<'a, S> Tracker<'a, S> {
@@ -665,20 +673,19 @@ impl<'a, S> Tracker<'a, S> {
             opts,
             history: Vec::new(),
             best: None,
-            best_accuracy: f64::NAN,
-            since_best: 0,
         }
     }
 
-    /// The weights to keep: the best epoch's (lowest validation loss), unless the last epoch
-    /// is more accurate on the validation rows — then `None`, the last weights. The loss
-    /// alone stops too early where a table rewards fitting it closely: it rises with a few
-    /// confident errors while the accuracy still climbs.
-    /// Also returns the epochs' statistics.
+    /// The epochs' statistics and the weights to keep: the best epoch's (lowest validation
+    /// loss), unless the last epoch is more accurate on the validation rows — then `None`,
+    /// the last weights. The loss alone stops too early where a table rewards fitting it
+    /// closely: it rises with a few confident errors while the accuracy still climbs.
     fn kept(self) -> (Vec<EpochStats>, Option<S>) {
-        let last = self.history.last().map_or(f64::NAN, |s| s.val_accuracy);
-        let last_is_better = last > self.best_accuracy;
-        let kept = self.best.filter(|_| !last_is_better).map(|(_, s)| s);
+        let kept = self.best.and_then(|(b, weights)| {
+            let last = self.history.last().map_or(f64::NAN, |s| s.val_accuracy);
+            let last_is_better = last > self.history[b].val_accuracy;
+            (!last_is_better).then_some(weights)
+        });
         (self.history, kept)
     }
 
@@ -692,23 +699,21 @@ impl<'a, S> Tracker<'a, S> {
     ) -> bool {
         hooks.epoch(&stats).await;
         stats.glimpse = None;
-        let val_loss = if stats.val_loss.is_finite() {
-            stats.val_loss
-        } else {
-            stats.train_loss
-        };
+        let loss = stopping_loss(&stats);
         self.history.push(stats);
         if self.opts.patience.is_none() && !self.opts.keep_best {
             return false;
         }
-        if self.best.as_ref().is_none_or(|(b, _)| val_loss < *b) {
-            self.best_accuracy = self.history.last().map_or(f64::NAN, |s| s.val_accuracy);
-            self.best = Some((val_loss, snapshot()));
-            self.since_best = 0;
-        } else {
-            self.since_best += 1;
+        let now = self.history.len() - 1;
+        if self
+            .best
+            .as_ref()
+            .is_none_or(|(b, _)| loss < stopping_loss(&self.history[*b]))
+        {
+            self.best = Some((now, snapshot()));
         }
-        self.opts.patience.is_some_and(|p| self.since_best >= p)
+        let since_best = self.best.as_ref().map_or(0, |(b, _)| now - b);
+        self.opts.patience.is_some_and(|p| since_best >= p)
     }
 }
 
