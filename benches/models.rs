@@ -82,17 +82,13 @@ fn main() {
     let y = p.schema.churned(&split.train);
     println!("{name}: {} training rows × {} inputs", x.rows, x.cols);
 
-    // The reference network: the plain one (no encodings, one class head, Adam), 128 wide.
+    // The reference network: the plain one, 128 wide.
     let reference = NnOptions {
         epochs: 6,
         hidden: 128,
         validation_fraction: 0.0,
-        embedding_bins: 0,
-        ensemble: 1,
-        weight_decay: 0.0,
-        keep_best: false,
         backend,
-        ..NnOptions::default()
+        ..NnOptions::plain()
     };
     let mut runs = vec![(ModelKind::Gan, 64), (ModelKind::Mlp, 64)];
     if backend.on_gpu() {

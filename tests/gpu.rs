@@ -41,13 +41,8 @@ fn options(backend: Backend) -> NnOptions {
         batch_size: 32,
         hidden: 24,
         noise: 6,
-        learning_rate: 1e-2,
-        embedding_bins: 0,
-        ensemble: 1,
-        weight_decay: 0.0,
-        keep_best: false,
         backend,
-        ..NnOptions::default()
+        ..NnOptions::plain()
     }
 }
 

@@ -239,6 +239,20 @@ impl Default for NnOptions {
 }
 
 impl NnOptions {
+    /// The plain network (the defaults before 2026-12-02): rate 1e-2, no encodings, one class
+    /// head, Adam, the last epoch. The fused GPU kernels cover it; benchmarks time it as the
+    /// reference.
+    pub fn plain() -> NnOptions {
+        NnOptions {
+            learning_rate: 1e-2,
+            embedding_bins: 0,
+            ensemble: 1,
+            weight_decay: 0.0,
+            keep_best: false,
+            ..NnOptions::default()
+        }
+    }
+
     /// The classifier's learning rate in `epoch` (1-based).
     pub fn rate(&self, epoch: usize) -> f64 {
         if !self.cosine_decay || self.epochs < 2 {
