@@ -225,6 +225,12 @@ test('the stronger discriminator\'s options reach the networks; a bad one is nam
   await openSample(page);
   await chooseModels(page, ['gan', 'mlp']);
   await page.fill('#epochs', '2');
+  // The page's values, restored at the end for the tests after this one.
+  const boxes = ['embedding-bins', 'ensemble', 'label-smoothing', 'weight-decay'];
+  const start = await page.evaluate((ids) => ({
+    values: ids.map((id) => document.getElementById(id).value),
+    keepBest: document.getElementById('keep-best').checked,
+  }), boxes);
   // The plain network first: no encodings, one head, Adam, the last epoch.
   for (const [id, v] of [['embedding-bins', '0'], ['ensemble', '1'], ['weight-decay', '0']]) await page.fill(`#${id}`, v);
   await page.uncheck('#keep-best');
@@ -247,8 +253,8 @@ test('the stronger discriminator\'s options reach the networks; a bad one is nam
     assert.equal(l.length, 2);
     assert.notDeepEqual(l, losses(plain)[i], run.report.models[i].label);
   }
-  // Back to the defaults for the tests after this one.
-  for (const [id, v] of [['embedding-bins', '16'], ['ensemble', '8'], ['label-smoothing', '0'], ['weight-decay', '0.01']]) await page.fill(`#${id}`, v);
+  for (const [i, id] of boxes.entries()) await page.fill(`#${id}`, start.values[i]);
+  await page.setChecked('#keep-best', start.keepBest);
   await page.uncheck('#adapters');
   assert.deepEqual(errors, []);
 });
