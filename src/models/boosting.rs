@@ -209,9 +209,19 @@ fn boost(
     let mut trees = Vec::new();
     let (mut best, mut best_round, mut since) = (f64::INFINITY, 0, 0);
     for round in 1..=o.rounds {
-        let tree = grow(bins, x, y, &margin, fit, o, &mut rng);
+        let (tree, leaves) = grow(bins, y, &margin, fit, o, &mut rng);
+        // The rows the tree saw take their leaf's value; the others go down the tree.
+        let mut seen = vec![false; x.rows];
+        for (rows, value) in leaves {
+            for i in rows {
+                margin[i as usize] += f64::from(value);
+                seen[i as usize] = true;
+            }
+        }
         for (i, m) in margin.iter_mut().enumerate() {
-            *m += f64::from(tree.predict(x.row(i)));
+            if !seen[i] {
+                *m += f64::from(tree.predict(x.row(i)));
+            }
         }
         trees.push(tree);
         if val.is_empty() {
@@ -253,12 +263,12 @@ fn carve(y: &[bool], fraction: f64, seed: u64) -> Result<(Vec<usize>, Vec<usize>
     super::validation_split(y, fraction, seed)
 }
 
-/// Every feature's bin edges and every row's bin, column by column.
+/// Every feature's bin edges and every row's bin, row by row (a row's codes share a cache line).
 struct Bins {
     edges: Vec<Vec<f32>>,
-    /// `codes[j * rows + i]`.
+    /// `codes[i * cols + j]`.
     codes: Vec<u8>,
-    rows: usize,
+    cols: usize,
     /// Where each feature's bins start in a histogram.
     start: Vec<usize>,
 }
@@ -266,12 +276,11 @@ struct Bins {
 impl Bins {
     fn new(x: &Matrix) -> Bins {
         let edges: Vec<Vec<f32>> = (0..x.cols).map(|j| bin_edges(x, j)).collect();
-        let mut codes = vec![0u8; x.cols * x.rows];
-        for (j, e) in edges.iter().enumerate() {
-            for i in 0..x.rows {
-                codes[j * x.rows + i] = bin_of(e, x.data[i * x.cols + j]);
-            }
-        }
+        let codes = x
+            .data
+            .chunks(x.cols.max(1))
+            .flat_map(|row| row.iter().zip(&edges).map(|(&v, e)| bin_of(e, v)))
+            .collect();
         let mut start = Vec::with_capacity(x.cols + 1);
         let mut at = 0;
         for e in &edges {
@@ -282,13 +291,17 @@ impl Bins {
         Bins {
             edges,
             codes,
-            rows: x.rows,
+            cols: x.cols,
             start,
         }
     }
 
     fn code(&self, j: usize, i: usize) -> usize {
-        usize::from(self.codes[j * self.rows + i])
+        usize::from(self.codes[i * self.cols + j])
+    }
+
+    fn row(&self, i: usize) -> &[u8] {
+        &self.codes[i * self.cols..(i + 1) * self.cols]
     }
 }
 
@@ -315,8 +328,8 @@ struct Split {
 /// features this tree may use.
 struct Grower<'a> {
     bins: &'a Bins,
-    g: Vec<f64>,
-    h: Vec<f64>,
+    /// Gradient and hessian of each row (zero for rows this tree does not see).
+    gh: Vec<(f64, f64)>,
     opts: &'a BoostOptions,
     features: Vec<usize>,
 }
@@ -324,13 +337,13 @@ struct Grower<'a> {
 impl Grower<'_> {
     fn histogram(&self, rows: &[u32]) -> Histogram {
         let mut hist = vec![(0.0, 0.0, 0u32); *self.bins.start.last().unwrap_or(&0)];
-        for &j in &self.features {
-            let base = self.bins.start[j];
-            for &i in rows {
-                let i = i as usize;
-                let e = &mut hist[base + self.bins.code(j, i)];
-                e.0 += self.g[i];
-                e.1 += self.h[i];
+        for &i in rows {
+            let (g, h) = self.gh[i as usize];
+            let codes = self.bins.row(i as usize);
+            for &j in &self.features {
+                let e = &mut hist[self.bins.start[j] + usize::from(codes[j])];
+                e.0 += g;
+                e.1 += h;
                 e.2 += 1;
             }
         }
@@ -374,7 +387,8 @@ impl Grower<'_> {
 
     fn leaf(&self, node: usize, rows: Vec<u32>, hist: Histogram) -> Leaf {
         let sums = rows.iter().fold((0.0, 0.0), |(g, h), &i| {
-            (g + self.g[i as usize], h + self.h[i as usize])
+            let (gi, hi) = self.gh[i as usize];
+            (g + gi, h + hi)
         });
         let split = self.best(sums, rows.len(), &hist);
         Leaf {
@@ -392,36 +406,34 @@ impl Grower<'_> {
 }
 
 /// One tree fitted to the gradients of `margin` on the rows `fit` (a share of them, and of the
-/// features, drawn from `rng`).
+/// features, drawn from `rng`), and the rows it saw with the leaf value each fell into.
 fn grow(
     bins: &Bins,
-    x: &Matrix,
     y: &[bool],
     margin: &[f64],
     fit: &[usize],
     o: &BoostOptions,
     rng: &mut Rng,
-) -> Tree {
-    let p: Vec<f64> = margin.iter().map(|&m| sigmoid(m)).collect();
-    let g: Vec<f64> = p
-        .iter()
-        .zip(y)
-        .map(|(p, &y)| p - f64::from(u8::from(y)))
-        .collect();
-    let h: Vec<f64> = p.iter().map(|p| (p * (1.0 - p)).max(1e-16)).collect();
+) -> (Tree, Vec<(Vec<u32>, f32)>) {
     let rows: Vec<u32> = fit
         .iter()
         .filter(|_| o.row_fraction >= 1.0 || rng.uniform() < o.row_fraction)
         .map(|&i| i as u32)
         .collect();
-    let mut features: Vec<usize> = (0..x.cols).collect();
+    let mut gh = vec![(0.0, 0.0); margin.len()];
+    for &i in &rows {
+        let p = sigmoid(margin[i as usize]);
+        let g = p - f64::from(u8::from(y[i as usize]));
+        gh[i as usize] = (g, (p * (1.0 - p)).max(1e-16));
+    }
+    let cols = bins.cols;
+    let mut features: Vec<usize> = (0..cols).collect();
     rng.shuffle(&mut features);
-    features.truncate(((x.cols as f64 * o.feature_fraction).ceil() as usize).clamp(1, x.cols));
+    features.truncate(((cols as f64 * o.feature_fraction).ceil() as usize).clamp(1, cols));
     features.sort_unstable();
     let grower = Grower {
         bins,
-        g,
-        h,
+        gh,
         opts: o,
         features,
     };
@@ -470,10 +482,15 @@ fn grow(
         leaves.push(grower.leaf(l, left, hl));
         leaves.push(grower.leaf(r, right, hr));
     }
-    for leaf in &leaves {
-        nodes[leaf.node] = Node::Leaf(grower.value(leaf.sums));
-    }
-    Tree { nodes }
+    let leaves: Vec<(Vec<u32>, f32)> = leaves
+        .into_iter()
+        .map(|leaf| {
+            let value = grower.value(leaf.sums);
+            nodes[leaf.node] = Node::Leaf(value);
+            (leaf.rows, value)
+        })
+        .collect();
+    (Tree { nodes }, leaves)
 }
 
 #[cfg(test)]
