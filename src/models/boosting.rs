@@ -405,69 +405,59 @@ impl Grower<'_> {
     }
 }
 
-/// One tree fitted to the gradients of `margin` on the rows `fit` (a share of them, and of the
-/// features, drawn from `rng`), and the rows it saw with the leaf value each fell into.
-fn grow(
-    bins: &Bins,
-    y: &[bool],
-    margin: &[f64],
-    fit: &[usize],
-    o: &BoostOptions,
-    rng: &mut Rng,
-) -> (Tree, Vec<(Vec<u32>, f32)>) {
-    let rows: Vec<u32> = fit
-        .iter()
-        .filter(|_| o.row_fraction >= 1.0 || rng.uniform() < o.row_fraction)
-        .map(|&i| i as u32)
-        .collect();
-    let mut gh = vec![(0.0, 0.0); margin.len()];
-    for &i in &rows {
-        let p = sigmoid(margin[i as usize]);
-        let g = p - f64::from(u8::from(y[i as usize]));
-        gh[i as usize] = (g, (p * (1.0 - p)).max(1e-16));
-    }
-    let cols = bins.cols;
-    let mut features: Vec<usize> = (0..cols).collect();
-    rng.shuffle(&mut features);
-    features.truncate(((cols as f64 * o.feature_fraction).ceil() as usize).clamp(1, cols));
-    features.sort_unstable();
-    let grower = Grower {
-        bins,
-        gh,
-        opts: o,
-        features,
-    };
-    let mut nodes = vec![Node::Leaf(0.0)];
-    let hist = grower.histogram(&rows);
-    let mut leaves = vec![grower.leaf(0, rows, hist)];
-    while leaves.len() < o.max_leaves.max(2) {
-        let Some(k) = (0..leaves.len())
-            .filter(|&k| leaves[k].split.is_some())
-            .max_by(|&a, &b| {
-                let gain = |k: usize| leaves[k].split.map_or(0.0, |s| s.gain);
-                gain(a).total_cmp(&gain(b))
-            })
-        else {
-            break;
+impl<'a> Grower<'a> {
+    /// The rows and features one tree sees (a share of `fit` and of the features, drawn from
+    /// `rng`), with the gradients of `margin` on those rows.
+    fn draw(
+        bins: &'a Bins,
+        y: &[bool],
+        margin: &[f64],
+        fit: &[usize],
+        o: &'a BoostOptions,
+        rng: &mut Rng,
+    ) -> (Grower<'a>, Vec<u32>) {
+        let rows: Vec<u32> = fit
+            .iter()
+            .filter(|_| o.row_fraction >= 1.0 || rng.uniform() < o.row_fraction)
+            .map(|&i| i as u32)
+            .collect();
+        let mut gh = vec![(0.0, 0.0); margin.len()];
+        for &i in &rows {
+            let p = sigmoid(margin[i as usize]);
+            let g = p - f64::from(u8::from(y[i as usize]));
+            gh[i as usize] = (g, (p * (1.0 - p)).max(1e-16));
+        }
+        let cols = bins.cols;
+        let mut features: Vec<usize> = (0..cols).collect();
+        rng.shuffle(&mut features);
+        features.truncate(((cols as f64 * o.feature_fraction).ceil() as usize).clamp(1, cols));
+        features.sort_unstable();
+        let grower = Grower {
+            bins,
+            gh,
+            opts: o,
+            features,
         };
-        let leaf = leaves.swap_remove(k);
-        let s = leaf.split.expect("chosen for its split");
+        (grower, rows)
+    }
+
+    /// Splits `leaf` by its best split into two new nodes of `nodes`: the children as leaves.
+    /// The smaller child's histogram is counted; the larger's is the parent's minus it.
+    fn split(&self, leaf: Leaf, s: Split, nodes: &mut Vec<Node>) -> [Leaf; 2] {
         let (left, right): (Vec<u32>, Vec<u32>) = leaf
             .rows
             .iter()
-            .partition(|&&i| bins.code(s.feature, i as usize) <= s.bin);
+            .partition(|&&i| self.bins.code(s.feature, i as usize) <= s.bin);
         let (l, r) = (nodes.len(), nodes.len() + 1);
-        nodes.push(Node::Leaf(0.0));
-        nodes.push(Node::Leaf(0.0));
+        nodes.extend([Node::Leaf(0.0), Node::Leaf(0.0)]);
         nodes[leaf.node] = Node::Split {
             feature: s.feature as u32,
-            threshold: bins.edges[s.feature][s.bin],
+            threshold: self.bins.edges[s.feature][s.bin],
             left: l as u32,
             right: r as u32,
         };
-        // The smaller child's histogram is counted; the larger's is the parent's minus it.
         let small_left = left.len() <= right.len();
-        let small = grower.histogram(if small_left { &left } else { &right });
+        let small = self.histogram(if small_left { &left } else { &right });
         let large: Histogram = leaf
             .hist
             .iter()
@@ -479,8 +469,36 @@ fn grow(
         } else {
             (large, small)
         };
-        leaves.push(grower.leaf(l, left, hl));
-        leaves.push(grower.leaf(r, right, hr));
+        [self.leaf(l, left, hl), self.leaf(r, right, hr)]
+    }
+}
+
+/// One tree fitted to the gradients of `margin` on the rows `fit` (see [`Grower::draw`]), and
+/// the rows it saw with the leaf value each fell into. Leaf-wise: the leaf of the largest gain
+/// splits next, up to `max_leaves`.
+fn grow(
+    bins: &Bins,
+    y: &[bool],
+    margin: &[f64],
+    fit: &[usize],
+    o: &BoostOptions,
+    rng: &mut Rng,
+) -> (Tree, Vec<(Vec<u32>, f32)>) {
+    let (grower, rows) = Grower::draw(bins, y, margin, fit, o, rng);
+    let mut nodes = vec![Node::Leaf(0.0)];
+    let hist = grower.histogram(&rows);
+    let mut leaves = vec![grower.leaf(0, rows, hist)];
+    while leaves.len() < o.max_leaves.max(2) {
+        let gain = |k: usize| leaves[k].split.map_or(0.0, |s| s.gain);
+        let Some(k) = (0..leaves.len())
+            .filter(|&k| leaves[k].split.is_some())
+            .max_by(|&a, &b| gain(a).total_cmp(&gain(b)))
+        else {
+            break;
+        };
+        let leaf = leaves.swap_remove(k);
+        let s = leaf.split.expect("chosen for its split");
+        leaves.extend(grower.split(leaf, s, &mut nodes));
     }
     let leaves: Vec<(Vec<u32>, f32)> = leaves
         .into_iter()
