@@ -143,7 +143,7 @@ impl Boosting {
         let bins = Bins::new(x);
         let all: Vec<usize> = (0..x.rows).collect();
         if val.is_empty() {
-            (self.offset, self.trees) = boost(&bins, x, y, &all, &[], &self.opts, seed);
+            (self.offset, self.trees, _) = boost(&bins, x, y, &all, &[], &self.opts, seed);
             return Ok(());
         }
         let candidates: Vec<usize> = if self.opts.choose_leaves {
@@ -157,14 +157,7 @@ impl Boosting {
                 max_leaves: leaves,
                 ..self.opts.clone()
             };
-            let (offset, trees) = boost(&bins, x, y, &fit, &val, &o, seed);
-            let mut margin = vec![offset; x.rows];
-            for t in &trees {
-                for &i in &val {
-                    margin[i] += f64::from(t.predict(x.row(i)));
-                }
-            }
-            let loss = log_loss(&val, y, &margin);
+            let (_, trees, loss) = boost(&bins, x, y, &fit, &val, &o, seed);
             if best.is_none_or(|(l, _, _)| loss < l) {
                 best = Some((loss, leaves, trees.len()));
             }
@@ -176,7 +169,7 @@ impl Boosting {
             rounds: ((rounds as f64) * x.rows as f64 / fit.len() as f64).ceil() as usize,
             ..self.opts.clone()
         };
-        (self.offset, self.trees) = boost(&bins, x, y, &all, &[], &o, seed);
+        (self.offset, self.trees, _) = boost(&bins, x, y, &all, &[], &o, seed);
         self.chosen = Some((leaves, o.rounds));
         Ok(())
     }
@@ -190,8 +183,8 @@ impl Boosting {
 /// Leaves per tree tried on the validation rows (`choose_leaves`).
 const LEAF_CHOICES: [usize; 3] = [15, 31, 63];
 
-/// Boosting on the rows `fit`, early-stopped on the rows `val` (none: every round): the offset
-/// and the trees up to the best round.
+/// Boosting on the rows `fit`, early-stopped on the rows `val` (none: every round): the offset,
+/// the trees up to the best round and their validation log-loss (infinite without `val`).
 fn boost(
     bins: &Bins,
     x: &Matrix,
@@ -200,7 +193,7 @@ fn boost(
     val: &[usize],
     o: &BoostOptions,
     seed: u64,
-) -> (f64, Vec<Tree>) {
+) -> (f64, Vec<Tree>, f64) {
     let positives = fit.iter().filter(|&&i| y[i]).count() as f64;
     let rate = ((positives + 0.5) / (fit.len() as f64 + 1.0)).clamp(1e-6, 1.0 - 1e-6);
     let offset = (rate / (1.0 - rate)).ln();
@@ -239,7 +232,7 @@ fn boost(
         }
     }
     trees.truncate(best_round.max(1));
-    (offset, trees)
+    (offset, trees, best)
 }
 
 cpu_classifier!(Boosting, attributed);
