@@ -96,11 +96,12 @@ fn fused_kernels_match_the_cpu_backend() {
     assert!(trains_fused(&options(Backend::Gpu)));
     assert!(!trains_fused(&options(Backend::GpuOps)));
     assert!(!trains_fused(&options(Backend::Cpu)));
-    let encoded = NnOptions {
-        embedding_bins: 8,
+    let adapters = NnOptions {
+        ensemble: 4,
+        adapters: true,
         ..options(Backend::Gpu)
     };
-    assert!(!trains_fused(&encoded), "the kernels have no encodings");
+    assert!(!trains_fused(&adapters), "the kernels have no adapters");
     let (x, y) = data(300, 1);
     let (test, _) = data(80, 2);
     for kind in [ModelKind::Mlp, ModelKind::Gan, ModelKind::GanAblation] {
@@ -117,6 +118,37 @@ fn fused_kernels_match_the_cpu_backend() {
     let (cpu, p_cpu) = fit(ModelKind::Gan, with(Backend::Cpu), &x, &y, &test);
     let (gpu, p_gpu) = fit(ModelKind::Gan, with(Backend::Gpu), &x, &y, &test);
     compare(ModelKind::Gan, (&cpu, &p_cpu), (&gpu, &p_gpu));
+}
+
+#[test]
+fn fused_encodings_and_class_heads_match_the_cpu_backend() {
+    if !gpu() {
+        return;
+    }
+    // The defaults' kind of network (encodings, an ensemble of class heads, AdamW, the kept
+    // epoch), small; and the heads alone.
+    let defaults = |backend| NnOptions {
+        embedding_bins: 8,
+        ensemble: 4,
+        weight_decay: 0.01,
+        keep_best: true,
+        learning_rate: 2e-3,
+        ..options(backend)
+    };
+    let heads = |backend| NnOptions {
+        ensemble: 3,
+        ..options(backend)
+    };
+    assert!(churnlab::models::nn::trains_fused(&defaults(Backend::Gpu)));
+    let (x, y) = data(300, 4);
+    let (test, _) = data(80, 5);
+    for kind in [ModelKind::Gan, ModelKind::GanAblation, ModelKind::Mlp] {
+        for opts in [defaults, heads] {
+            let (cpu, p_cpu) = fit(kind, opts(Backend::Cpu), &x, &y, &test);
+            let (gpu, p_gpu) = fit(kind, opts(Backend::Gpu), &x, &y, &test);
+            compare(kind, (&cpu, &p_cpu), (&gpu, &p_gpu));
+        }
+    }
 }
 
 /// Epochs and probabilities of the CPU (`a`) and the GPU (`b`) within tolerance: losses to

@@ -48,6 +48,25 @@ impl Encoding {
         self.edges.iter().map(|e| e.len() - 1).sum()
     }
 
+    /// Each encoding as `(input, low edge, 1 / bin width)`, in the order they are appended.
+    pub fn features(&self) -> impl Iterator<Item = (usize, f32, f32)> + '_ {
+        self.cols.iter().zip(&self.edges).flat_map(|(&c, edges)| {
+            edges
+                .windows(2)
+                .map(move |w| (c, w[0], 1.0 / (w[1] - w[0]).max(1e-6)))
+        })
+    }
+
+    /// `row` with its encodings appended to `out`: each input's position in each of its bins,
+    /// clamped to [0, 1] (as the discriminator computes it).
+    pub fn extend(&self, row: &[f32], out: &mut Vec<f32>) {
+        out.extend_from_slice(row);
+        out.extend(
+            self.features()
+                .map(|(c, lo, inv)| ((row[c] - lo) * inv).clamp(0.0, 1.0)),
+        );
+    }
+
     /// Checked as read from a model file: every input within `inputs`, edges ascending.
     pub fn checked(self, inputs: usize) -> Result<Encoding, Error> {
         let ok = self.cols.len() == self.edges.len()

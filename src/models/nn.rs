@@ -140,12 +140,10 @@ struct Embed {
 impl Embed {
     fn new(e: &Encoding, device: &Device) -> Embed {
         let (mut idx, mut lo, mut inv) = (Vec::new(), Vec::new(), Vec::new());
-        for (&c, edges) in e.cols.iter().zip(&e.edges) {
-            for w in edges.windows(2) {
-                idx.push(c as i64);
-                lo.push(w[0]);
-                inv.push(1.0 / (w[1] - w[0]).max(1e-6));
-            }
+        for (c, l, i) in e.features() {
+            idx.push(c as i64);
+            lo.push(l);
+            inv.push(i);
         }
         let n = idx.len();
         Embed {
@@ -527,6 +525,7 @@ struct Fused {
     history: Vec<EpochStats>,
     d: Net,
     g: Option<Net>,
+    encoding: Option<Encoding>,
 }
 
 /// The compute client for the fused GPU kernels, where the options ask for the GPU and the
@@ -566,7 +565,15 @@ async fn train_fused(
     let (x, y) = data;
     let mut rng = Rng::new(seed);
     let parts = carve(x, y, o, seed)?;
-    let d = draw_net(x.cols, o.hidden, class_outputs(o), &mut rng);
+    // The MLP has no encodings (as on the CPU).
+    let bins = if kind == Kind::Mlp {
+        0
+    } else {
+        o.embedding_bins
+    };
+    let encoding = Encoding::fit(x, &parts.train, bins);
+    let d_in = x.cols + encoding.as_ref().map_or(0, Encoding::width);
+    let d = draw_net(d_in, o.hidden, class_outputs(o), &mut rng);
     let g = (kind != Kind::Mlp).then(|| draw_net(o.noise + 2, o.hidden, x.cols, &mut rng));
     let positives = share_of_churners(&parts.train, y);
     let look = (o.glimpse > 0 && kind == Kind::Gan)
@@ -579,6 +586,7 @@ async fn train_fused(
         g: g.as_deref(),
         positives,
         glimpse_rows: look.as_ref().map_or(0, |l| l.real.rows),
+        encoding: encoding.as_ref(),
     };
     let mut trainer = Trainer::new(client, setup, x, y, &parts.train, &parts.val)?;
     let mut tracker = Tracker::new(o);
@@ -611,8 +619,9 @@ async fn train_fused(
     let net = |i, w: &[f32], out| Net::from_flat(i, o.hidden, out, w, device);
     Ok(Fused {
         history,
-        d: net(x.cols, &d, class_outputs(o)),
+        d: net(d_in, &d, class_outputs(o)),
         g: last_g.map(|w| net(o.noise + 2, &w, x.cols)),
+        encoding,
     })
 }
 
@@ -1148,7 +1157,7 @@ impl Gan {
             self.history = f.history;
             self.discriminator = Some(f.d);
             self.generator = f.g;
-            self.encoding = None;
+            self.encoding = f.encoding;
             return Ok(());
         }
         let o = self.opts.clone();

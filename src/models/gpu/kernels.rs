@@ -69,12 +69,13 @@ fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// Σₖ wts[at + k]·v[k] over `n`: a weight row times a vector (backward through a layer).
+/// Σₖ wts[at + k]·v[from + k] over `n`: a weight row times a vector (backward through a
+/// layer).
 #[cube]
-fn row_dot(wts: &[f32], at: usize, v: &Shared<[f32]>, n: usize) -> f32 {
+fn row_dot(wts: &[f32], at: usize, v: &Shared<[f32]>, from: usize, n: usize) -> f32 {
     let mut g = 0.0f32;
     for k in 0..n {
-        g += wts[at + k] * v[k];
+        g += wts[at + k] * v[from + k];
     }
     g
 }
@@ -127,8 +128,9 @@ fn row_of_cube() -> usize {
 pub struct DShapes {
     /// Offset of the network's parameters in `wts`.
     pub net: u32,
-    /// Input width (the table's model inputs).
+    /// Input width: the table's model inputs, then their encodings (`feats` of them).
     pub cols: u32,
+    pub feats: u32,
     /// Rows read from `xy` through `idx[idx_at..]`, then rows read from the generator's trace.
     pub real: u32,
     pub fake: u32,
@@ -138,7 +140,7 @@ pub struct DShapes {
     pub g_x: u32,
     /// Stride of this pass's trace.
     pub stride: u32,
-    /// Where in `out` this pass writes each row's loss (or, evaluating, its two logits).
+    /// Where in `out` this pass writes each row's loss (or, evaluating, its logits).
     pub out_at: u32,
     /// 1 / batch rows, the real-vs-fake loss weight (0: supervised only), label smoothing.
     pub inv_b: f32,
@@ -146,10 +148,67 @@ pub struct DShapes {
     pub smooth: f32,
 }
 
+/// Piecewise-linear encoding `f` of a row whose model inputs start at `row[at]` (see
+/// `Encoding`): `enc` holds `[input, low edge, 1 / bin width]` per encoding.
+// `#[cube]` expands `min`/`max` into kernel code; `clamp` is std's and has no GPU expansion.
+#[allow(clippy::manual_clamp)]
+#[cube]
+fn encoded(row: &[f32], at: usize, enc: &[f32], f: usize) -> f32 {
+    let input = u32::cast_from(enc[3 * f]) as usize;
+    let pos = (row[at + input] - enc[3 * f + 1]) * enc[3 * f + 2];
+    f32::min(f32::max(pos, 0.0), 1.0)
+}
+
+/// Input `i` of the discriminator's row: a real row's from `xy` (encoded on the host), a
+/// generated row's from the generator's trace, its encodings computed here.
+#[cube]
+#[allow(clippy::too_many_arguments)]
+fn d_input(
+    xy: &[f32],
+    gtrace: &[f32],
+    enc: &[f32],
+    real: bool,
+    src: usize,
+    raw: usize,
+    i: usize,
+) -> f32 {
+    if real {
+        xy[src + i]
+    } else if i < raw {
+        gtrace[src + i]
+    } else {
+        encoded(gtrace, src, enc, i - raw)
+    }
+}
+
+/// Loss and output gradients of one class head (logits `l0`, `l1`) of a row: `(loss, g0, g1)`
+/// before scaling. Real rows: class cross-entropy (smoothed labels `y0`, `y1`) and −log D(x);
+/// generated rows: −log(1 − D(x)). D(x) = Z/(Z+1), Z = Σ exp(l), so both are softplus terms.
+#[cube]
+fn head_loss(l0: f32, l1: f32, y0: f32, y1: f32, real: bool, unsup: f32) -> (f32, f32, f32) {
+    let m = f32::max(l0, l1);
+    let lse = m + ((l0 - m).exp() + (l1 - m).exp()).ln();
+    let (p0, p1) = ((l0 - lse).exp(), (l1 - lse).exp());
+    let ce = -(y0 * (l0 - lse) + y1 * (l1 - lse));
+    let loss = if real {
+        ce + unsup * (softplus(lse) - lse)
+    } else {
+        unsup * softplus(lse)
+    };
+    let k = if real {
+        unsup * (sigmoid(lse) - 1.0f32)
+    } else {
+        unsup * sigmoid(lse)
+    };
+    let (t0, t1) = if real { (y0, y1) } else { (p0, p1) };
+    (loss, p0 - t0 + k * p0, p1 - t1 + k * p1)
+}
+
 /// The discriminator (or the MLP) on a batch of rows: real rows `xy[idx[..]]` (inputs then the
-/// 0/1 label) and generated rows (the `x` slots of `gtrace`). `train`: write each row's trace —
-/// with `backward`, its loss (class cross-entropy with smoothing, plus the semi-supervised
-/// real-vs-fake terms) and gradients too. Neither: write each row's two logits to `out`.
+/// 0/1 label) and generated rows (the `x` slots of `gtrace`, encoded through `enc`). `heads`
+/// class heads of two logits each; the losses are their mean. `train`: write each row's trace
+/// — with `backward`, its loss (class cross-entropy with smoothing, plus the semi-supervised
+/// real-vs-fake terms) and gradients too. Neither: write each row's logits to `out`.
 #[cube(launch)]
 #[allow(clippy::too_many_arguments)]
 pub fn d_pass(
@@ -157,18 +216,22 @@ pub fn d_pass(
     xy: &[f32],
     idx: &[u32],
     gtrace: &[f32],
+    enc: &[f32],
     trace: &mut [f32],
     out: &mut [f32],
     s: DShapes,
     #[comptime] hidden: usize,
+    #[comptime] heads: usize,
     #[comptime] train: bool,
     #[comptime] backward: bool,
 ) {
     let h = hidden;
+    let outs = 2 * heads;
     let r = row_of_cube();
     let t = UNIT_POS_X as usize;
     let wg = CUBE_DIM_X as usize;
     let cols = s.cols as usize;
+    let raw = cols - s.feats as usize;
     let nreal = s.real as usize;
     let valid = r < nreal + s.fake as usize;
     let real = r < nreal;
@@ -180,21 +243,21 @@ pub fn d_pass(
             src = (r - nreal) * s.g_stride as usize + s.g_x as usize;
         }
     }
-    let l = layers(s.net as usize, cols, h, 2usize);
+    let l = layers(s.net as usize, cols, h, outs);
     let tb = r * s.stride as usize;
     let (o_h1, o_h2, o_y) = (cols, cols + h, cols + 2 * h);
-    let (o_d1, o_d2, o_d3) = (o_y + 2, o_y + 2 + h, o_y + 2 + 2 * h);
+    let (o_d1, o_d2, o_d3) = (o_y + outs, o_y + outs + h, o_y + outs + 2 * h);
     let mut s1 = Shared::<[f32]>::new_slice(hidden);
     let mut s2 = Shared::<[f32]>::new_slice(hidden);
-    let mut so = Shared::<[f32]>::new_slice(4usize);
+    // Logits, their gradients, each head's loss.
+    let mut so = Shared::<[f32]>::new_slice(5 * heads);
 
     let mut j = t;
     while j < h {
         if valid {
             let mut z = wts[l.b1 + j];
             for i in 0..cols {
-                let x = if real { xy[src + i] } else { gtrace[src + i] };
-                z += x * wts[l.w1 + i * h + j];
+                z += d_input(xy, gtrace, enc, real, src, raw, i) * wts[l.w1 + i * h + j];
             }
             s1[j] = leaky(z);
             if comptime![train] {
@@ -207,8 +270,7 @@ pub fn d_pass(
         let mut i = t;
         while i < cols {
             if valid {
-                let x = if real { xy[src + i] } else { gtrace[src + i] };
-                trace[tb + i] = x;
+                trace[tb + i] = d_input(xy, gtrace, enc, real, src, raw, i);
             }
             i += wg;
         }
@@ -228,54 +290,55 @@ pub fn d_pass(
     }
     sync_cube();
 
-    if t < 2 && valid {
-        let z = wts[l.b3 + t] + col_dot(wts, l.w3 + t, 2usize, &s2, h);
-        so[t] = z;
-        if comptime![train] {
-            trace[tb + o_y + t] = z;
-        } else {
-            out[s.out_at as usize + 2 * r + t] = z;
+    let mut o = t;
+    while o < outs {
+        if valid {
+            let z = wts[l.b3 + o] + col_dot(wts, l.w3 + o, outs, &s2, h);
+            so[o] = z;
+            if comptime![train] {
+                trace[tb + o_y + o] = z;
+            } else {
+                out[s.out_at as usize + outs * r + o] = z;
+            }
         }
+        o += wg;
     }
     sync_cube();
 
     if comptime![backward] {
-        if t == 0 && valid {
-            let (l0, l1) = (so[0], so[1]);
-            let m = f32::max(l0, l1);
-            let lse = m + ((l0 - m).exp() + (l1 - m).exp()).ln();
-            let (p0, p1) = ((l0 - lse).exp(), (l1 - lse).exp());
-            // Real rows: class cross-entropy (smoothed labels) and −log D(x); generated
-            // rows: −log(1 − D(x)). D(x) = Z/(Z+1), Z = Σ exp(l), so both are softplus terms.
-            let y = if real { xy[src + cols] } else { 0.0f32 };
-            let y1 = y * (1.0f32 - s.smooth) + s.smooth * 0.5f32;
-            let y0 = (1.0f32 - y) * (1.0f32 - s.smooth) + s.smooth * 0.5f32;
-            let ce = -(y0 * (l0 - lse) + y1 * (l1 - lse));
-            let loss = if real {
-                ce + s.unsup * (softplus(lse) - lse)
-            } else {
-                s.unsup * softplus(lse)
-            };
-            let k = if real {
-                s.unsup * (sigmoid(lse) - 1.0f32)
-            } else {
-                s.unsup * sigmoid(lse)
-            };
-            let (t0, t1) = if real { (y0, y1) } else { (p0, p1) };
-            let g0 = p0 - t0 + k * p0;
-            let g1 = p1 - t1 + k * p1;
-            so[2] = g0 * s.inv_b;
-            so[3] = g1 * s.inv_b;
-            trace[tb + o_d3] = so[2];
-            trace[tb + o_d3 + 1] = so[3];
-            out[s.out_at as usize + r] = loss * s.inv_b;
+        let inv = s.inv_b / f32::cast_from(heads as u32);
+        let y = if real && valid {
+            xy[src + cols]
+        } else {
+            0.0f32
+        };
+        let y1 = y * (1.0f32 - s.smooth) + s.smooth * 0.5f32;
+        let y0 = (1.0f32 - y) * (1.0f32 - s.smooth) + s.smooth * 0.5f32;
+        let mut q = t;
+        while q < heads {
+            if valid {
+                let (loss, g0, g1) = head_loss(so[2 * q], so[2 * q + 1], y0, y1, real, s.unsup);
+                so[outs + 2 * q] = g0 * inv;
+                so[outs + 2 * q + 1] = g1 * inv;
+                trace[tb + o_d3 + 2 * q] = g0 * inv;
+                trace[tb + o_d3 + 2 * q + 1] = g1 * inv;
+                so[2 * outs + q] = loss;
+            }
+            q += wg;
         }
         sync_cube();
+        if t == 0 && valid {
+            let mut loss = 0.0f32;
+            for q in 0..heads {
+                loss += so[2 * outs + q];
+            }
+            out[s.out_at as usize + r] = loss * inv;
+        }
 
         let mut j = t;
         while j < h {
             if valid {
-                let g = wts[l.w3 + j * 2] * so[2] + wts[l.w3 + j * 2 + 1] * so[3];
+                let g = row_dot(wts, l.w3 + j * outs, &so, outs, outs);
                 s2[j] = g * leaky_grad(s2[j]);
                 trace[tb + o_d2 + j] = s2[j];
             }
@@ -286,7 +349,7 @@ pub fn d_pass(
         let mut i = t;
         while i < h {
             if valid {
-                let g = row_dot(wts, l.w2 + i * h, &s2, h);
+                let g = row_dot(wts, l.w2 + i * h, &s2, 0usize, h);
                 trace[tb + o_d1 + i] = g * leaky_grad(s1[i]);
             }
             i += wg;
@@ -399,7 +462,11 @@ pub struct GBack {
     /// Offsets of the discriminator's and the generator's parameters.
     pub d_net: u32,
     pub g_net: u32,
+    /// The generator's output width (the table's model inputs) and the discriminator's input
+    /// width (those, then `feats` encodings of them).
     pub cols: u32,
+    pub d_cols: u32,
+    pub feats: u32,
     /// Generated rows (the discriminator's trace has as many real rows before them).
     pub rows: u32,
     pub d_stride: u32,
@@ -455,38 +522,45 @@ pub fn feature_means(
 }
 
 /// The generator's loss and gradients for each generated row: feature matching (see
-/// [`feature_means`]) plus the discriminator's class loss for the class it was asked for; back through the
-/// discriminator (not updated) to its inputs and on through the generator, into `gtrace`.
+/// [`feature_means`]) plus the discriminator's class loss (the mean over its `heads`) for the
+/// class it was asked for; back through the discriminator (not updated) to its inputs, through
+/// their encodings (`enc`, see [`d_pass`]) and on through the generator, into `gtrace`.
 #[cube(launch)]
-#[allow(clippy::too_many_arguments)]
+// `RangeInclusive::contains` has no GPU expansion; the comparisons do.
+#[allow(clippy::too_many_arguments, clippy::manual_range_contains)]
 pub fn g_backward(
     wts: &[f32],
     dtrace: &[f32],
+    enc: &[f32],
     gtrace: &mut [f32],
     out: &mut [f32],
     s: GBack,
     #[comptime] hidden: usize,
     #[comptime] noise: usize,
+    #[comptime] heads: usize,
 ) {
     let h = hidden;
+    let outs = 2 * heads;
     let zin = noise + 2;
     let r = row_of_cube();
     let t = UNIT_POS_X as usize;
     let wg = CUBE_DIM_X as usize;
     let cols = s.cols as usize;
+    let d_cols = s.d_cols as usize;
     let b = s.rows as usize;
     let valid = r < b;
     let ds = s.d_stride as usize;
-    let (dh1, dh2, dy) = (cols, cols + h, cols + 2 * h);
+    let (dh1, dh2, dy) = (d_cols, d_cols + h, d_cols + 2 * h);
     let fb = (b + r) * ds;
-    let dl = layers(s.d_net as usize, cols, h, 2usize);
+    let dl = layers(s.d_net as usize, d_cols, h, outs);
     let gl = layers(s.g_net as usize, zin, h, cols);
     let gb = r * s.g_stride as usize;
     let (gh1, gh2, gy) = (zin, zin + h, zin + 2 * h);
     let (gd1, gd2, gd3) = (gy + cols, gy + cols + h, gy + cols + 2 * h);
     let mut s1 = Shared::<[f32]>::new_slice(hidden);
     let mut s2 = Shared::<[f32]>::new_slice(hidden);
-    let mut so = Shared::<[f32]>::new_slice(2usize);
+    // Each head's logit gradients, then its loss.
+    let mut so = Shared::<[f32]>::new_slice(3 * heads);
 
     let m_at = s.means as usize;
     let mut j = t;
@@ -496,28 +570,42 @@ pub fn g_backward(
         }
         j += wg;
     }
+    let inv = s.inv_b / f32::cast_from(heads as u32);
+    let c1 = if valid {
+        gtrace[gb + noise + 1]
+    } else {
+        0.0f32
+    };
+    let c0 = 1.0f32 - c1;
+    let mut q = t;
+    while q < heads {
+        if valid {
+            let (l0, l1) = (dtrace[fb + dy + 2 * q], dtrace[fb + dy + 2 * q + 1]);
+            let m = f32::max(l0, l1);
+            let lse = m + ((l0 - m).exp() + (l1 - m).exp()).ln();
+            so[2 * q] = ((l0 - lse).exp() - c0) * inv;
+            so[2 * q + 1] = ((l1 - lse).exp() - c1) * inv;
+            so[outs + q] = -(c0 * (l0 - lse) + c1 * (l1 - lse));
+        }
+        q += wg;
+    }
     sync_cube();
 
     if t == 0 && valid {
-        let (l0, l1) = (dtrace[fb + dy], dtrace[fb + dy + 1]);
-        let m = f32::max(l0, l1);
-        let lse = m + ((l0 - m).exp() + (l1 - m).exp()).ln();
-        let c1 = gtrace[gb + noise + 1];
-        let c0 = 1.0f32 - c1;
-        so[0] = ((l0 - lse).exp() - c0) * s.inv_b;
-        so[1] = ((l1 - lse).exp() - c1) * s.inv_b;
-        let mut loss = -(c0 * (l0 - lse) + c1 * (l1 - lse)) * s.inv_b;
+        let mut loss = 0.0f32;
+        for q in 0..heads {
+            loss += so[outs + q];
+        }
+        loss *= inv;
         if r == 0 {
             loss += dtrace[m_at + h];
         }
         out[s.out_at as usize + r] = loss;
     }
-    sync_cube();
-
     let mut j = t;
     while j < h {
         if valid {
-            let g = s2[j] + wts[dl.w3 + j * 2] * so[0] + wts[dl.w3 + j * 2 + 1] * so[1];
+            let g = s2[j] + row_dot(wts, dl.w3 + j * outs, &so, 0usize, outs);
             s2[j] = g * leaky_grad(dtrace[fb + dh2 + j]);
         }
         j += wg;
@@ -527,18 +615,30 @@ pub fn g_backward(
     let mut i = t;
     while i < h {
         if valid {
-            let g = row_dot(wts, dl.w2 + i * h, &s2, h);
+            let g = row_dot(wts, dl.w2 + i * h, &s2, 0usize, h);
             s1[i] = g * leaky_grad(dtrace[fb + dh1 + i]);
         }
         i += wg;
     }
     sync_cube();
 
-    // The gradient at the discriminator's inputs is the one at the generator's outputs.
+    // The gradient at the discriminator's inputs is the one at the generator's outputs: each
+    // output's own, plus its encodings' where they are within their bin (clamping passes no
+    // gradient outside it).
     let mut c = t;
     while c < cols {
         if valid {
-            let g = row_dot(wts, dl.w1 + c * h, &s1, h);
+            let mut g = row_dot(wts, dl.w1 + c * h, &s1, 0usize, h);
+            let x = gtrace[gb + gy + c];
+            for f in 0..s.feats as usize {
+                if u32::cast_from(enc[3 * f]) as usize == c {
+                    let pos = (x - enc[3 * f + 1]) * enc[3 * f + 2];
+                    if pos >= 0.0 && pos <= 1.0 {
+                        let gf = row_dot(wts, dl.w1 + (cols + f) * h, &s1, 0usize, h);
+                        g += gf * enc[3 * f + 2];
+                    }
+                }
+            }
             gtrace[gb + gd3 + c] = g;
         }
         c += wg;
@@ -563,7 +663,7 @@ pub fn g_backward(
     let mut i = t;
     while i < h {
         if valid {
-            let g = row_dot(wts, gl.w2 + i * h, &s2, h);
+            let g = row_dot(wts, gl.w2 + i * h, &s2, 0usize, h);
             gtrace[gb + gd1 + i] = g * leaky_grad(gtrace[gb + gh1 + i]);
         }
         i += wg;

@@ -17,9 +17,12 @@
 //! never hands a tensor to burn's autodiff or fusion in between, so there is no op to extend.
 //!
 //! The CPU (Flex) path stays the reference: both give the same losses and predictions up to
-//! summation order (`tests/gpu.rs` compares them on lavapipe). Options the kernels do not
-//! cover (piecewise-linear encodings, generator heads, an ensemble of class heads, more than
-//! [`MAX_HIDDEN`] hidden units) train through burn's ops on the same device.
+//! summation order (`tests/gpu.rs` compares them on lavapipe). The kernels cover the
+//! piecewise-linear encodings (a real row is encoded once on the host; a generated row inside
+//! the kernels, and the generator's gradient flows back through its encodings) and an
+//! ensemble of class heads (up to [`MAX_HEADS`]). Options they do not cover (generator heads,
+//! TabM-mini adapters, more than [`MAX_HIDDEN`] hidden units) train through burn's ops on the
+//! same device.
 
 mod kernels;
 
@@ -30,12 +33,16 @@ use cubecl::server::Handle;
 
 use super::NnOptions;
 use super::counter::{Draws, Stream};
+use super::encoding::Encoding;
 use crate::Error;
 use crate::matrix::Matrix;
 
 /// Hidden units the kernels' shared memory holds (four vectors of them: 8 KiB at 512, within
 /// WebGPU's 16 KiB guarantee).
 pub const MAX_HIDDEN: usize = 512;
+
+/// Class heads the kernels' shared memory holds.
+pub const MAX_HEADS: usize = 32;
 
 /// Units per cube of the row-parallel kernels, and per cube of the parameter-parallel ones.
 const ROW_UNITS: u32 = 64;
@@ -52,9 +59,9 @@ pub enum Kind {
 
 /// The compute client of `device` where the fused kernels can train with `o`.
 pub fn client_for(device: &Device, o: &NnOptions) -> Option<Client> {
-    let covered = o.embedding_bins == 0
-        && o.heads.is_none()
-        && o.ensemble <= 1
+    let covered = o.heads.is_none()
+        && !(o.adapters && o.ensemble > 1)
+        && o.ensemble <= MAX_HEADS
         && (1..=MAX_HIDDEN).contains(&o.hidden);
     match device.as_dispatch() {
         DispatchDevice::Cube(d) if covered => Some(d.client()),
@@ -100,6 +107,10 @@ pub struct Trainer {
     kind: Kind,
     d: Shape3,
     g: Shape3,
+    /// Class heads, and the encodings (`[input, low edge, 1 / width]` each) and their count.
+    heads: usize,
+    enc: Buf,
+    feats: usize,
     noise: usize,
     batch: usize,
     seed: u64,
@@ -136,6 +147,8 @@ pub struct Setup<'a> {
     pub g: Option<&'a [f32]>,
     pub positives: f64,
     pub glimpse_rows: usize,
+    /// The classifier's input encoding (the GAN and its ablation).
+    pub encoding: Option<&'a Encoding>,
 }
 
 /// A device buffer of 4-byte values (f32 or u32) and its length.
@@ -190,10 +203,12 @@ impl Trainer {
         val: &[usize],
     ) -> Result<Trainer, Error> {
         let o = s.opts;
+        let heads = o.ensemble.max(1);
+        let feats = s.encoding.map_or(0, Encoding::width);
         let d = Shape3 {
-            inputs: x.cols,
+            inputs: x.cols + feats,
             hidden: o.hidden,
-            outputs: 2,
+            outputs: 2 * heads,
         };
         let g = Shape3 {
             inputs: o.noise + 2,
@@ -213,18 +228,27 @@ impl Trainer {
             )));
         }
         let total = wts.len();
-        let mut xy = Vec::with_capacity(x.rows * (x.cols + 1));
+        let mut xy = Vec::with_capacity(x.rows * (d.inputs + 1));
         for (i, &label) in y.iter().enumerate().take(x.rows) {
-            xy.extend_from_slice(x.row(i));
+            match s.encoding {
+                Some(e) => e.extend(x.row(i), &mut xy),
+                None => xy.extend_from_slice(x.row(i)),
+            }
             xy.push(if label { 1.0 } else { 0.0 });
         }
+        let enc: Vec<f32> = s
+            .encoding
+            .iter()
+            .flat_map(|e| e.features())
+            .flat_map(|(c, lo, inv)| [c as f32, lo, inv])
+            .collect();
         let eval: Vec<u32> = train.iter().chain(val).map(|&i| i as u32).collect();
         let batch = o.batch_size.max(1);
         let g_stride = g.stride(x.cols);
         // The rows' traces, then the feature-matching differences and loss (`feature_means`).
         let d_trace = 2 * batch * d.stride(0) + o.hidden + 1;
         let g_trace = if gan { batch * g_stride } else { 1 };
-        let out_len = 3 * train.len() + 2 * (train.len() + val.len());
+        let out_len = 3 * train.len() + d.outputs * (train.len() + val.len());
         let look = (gan && s.glimpse_rows > 0).then(|| {
             (
                 Buf::zeros(&client, s.glimpse_rows * g_stride),
@@ -235,6 +259,9 @@ impl Trainer {
             kind: s.kind,
             d,
             g,
+            heads,
+            enc: Buf::f32s(&client, &enc),
+            feats,
             noise: o.noise,
             batch,
             seed: s.seed,
@@ -299,7 +326,7 @@ impl Trainer {
                 Error::input(format!("reading the epoch from the GPU failed: {e:?}"))
             })?;
         let out = f32::from_bytes(&bytes[0]);
-        let n = self.n_train;
+        let (n, outs) = (self.n_train, self.d.outputs);
         let sum = |s: &[f32]| s.iter().map(|&v| f64::from(v)).sum::<f64>();
         let glimpse = bytes.get(1).map(|b| {
             let stride = self.g_stride();
@@ -313,8 +340,8 @@ impl Trainer {
         Ok(EpochOut {
             d_sum: sum(&out[..2 * n]),
             g_sum: sum(&out[2 * n..3 * n]),
-            train_logits: out[3 * n..5 * n].to_vec(),
-            val_logits: out[5 * n..5 * n + 2 * self.n_val].to_vec(),
+            train_logits: out[3 * n..(3 + outs) * n].to_vec(),
+            val_logits: out[(3 + outs) * n..(3 + outs) * n + outs * self.n_val].to_vec(),
             glimpse,
         })
     }
@@ -336,6 +363,7 @@ impl Trainer {
         let scalars = kernels::DShapesLaunch::new(
             0,
             d.inputs as u32,
+            self.feats as u32,
             real as u32,
             fake as u32,
             at as u32,
@@ -355,10 +383,12 @@ impl Trainer {
             self.xy.arg(),
             idx.arg(),
             self.gtrace.arg(),
+            self.enc.arg(),
             self.dtrace.arg(),
             self.out.arg(),
             scalars,
             d.hidden,
+            self.heads,
             train,
             backward,
         );
@@ -459,7 +489,9 @@ impl Trainer {
         let scalars = kernels::GBackLaunch::new(
             0,
             self.d.params() as u32,
+            self.g.outputs as u32,
             self.d.inputs as u32,
+            self.feats as u32,
             b as u32,
             self.d.stride(0) as u32,
             self.g_stride() as u32,
@@ -473,11 +505,13 @@ impl Trainer {
             CubeDim::new_1d(ROW_UNITS),
             self.wts.arg(),
             self.dtrace.arg(),
+            self.enc.arg(),
             self.gtrace.arg(),
             self.out.arg(),
             scalars,
             self.g.hidden,
             self.noise,
+            self.heads,
         );
         self.adam(true, b, self.g_rate);
     }
