@@ -208,20 +208,24 @@ try {
     await page.waitForFunction(() => document.getElementById('status').textContent.startsWith("Read 'small.csv'"), null, { timeout: 60_000 });
     const [worker] = page.workers();
     await worker.evaluate(countCalls);
-    const epochOf = {};
-    for (const backend of ['gpu_ops', 'gpu', 'cpu']) {
-      const run = await trainWith(['gan', 'mlp'], { backend, workers: '1', epochs: 3, hidden: 128, batch: 64 });
-      const log = await worker.evaluate(() => self.gpuCalls.epochs.splice(0));
-      for (const model of ['gan', 'mlp']) {
-        const e = epochs(run.report, model).slice(1);
-        epochOf[`${backend} ${model}`] = mean(e);
-        const c = callsPerStep(log, model);
-        const calls = backend === 'cpu' ? '' : `; ${c.dispatches.toFixed(1)} dispatches, ${c.submits.toFixed(2)} submits per step, ${c.readbacks} readbacks per epoch`;
-        console.log(`WebGPU bench, ${backend.padEnd(7)} ${model}: ${mean(e).toFixed(3)} s/epoch (${c?.steps ?? '?'} steps of 64, hidden 128)${calls}`);
+    // The plain network (no encodings, one class head) and the page's defaults (16 bins, 8 heads).
+    for (const [bins, heads] of [[0, 1], [16, 8]]) {
+      const net = `${bins} bins, ${heads} head${heads > 1 ? 's' : ''}`;
+      const epochOf = {};
+      for (const backend of ['gpu_ops', 'gpu', 'cpu']) {
+        const run = await trainWith(['gan', 'mlp'], { backend, workers: '1', epochs: 3, hidden: 128, batch: 64, 'embedding-bins': bins, ensemble: heads });
+        const log = await worker.evaluate(() => self.gpuCalls.epochs.splice(0));
+        for (const model of ['gan', 'mlp']) {
+          const e = epochs(run.report, model).slice(1);
+          epochOf[`${backend} ${model}`] = mean(e);
+          const c = callsPerStep(log, model);
+          const calls = backend === 'cpu' ? '' : `; ${c.dispatches.toFixed(1)} dispatches, ${c.submits.toFixed(2)} submits per step, ${c.readbacks} readbacks per epoch`;
+          console.log(`WebGPU bench, ${net}, ${backend.padEnd(7)} ${model}: ${mean(e).toFixed(3)} s/epoch (${c?.steps ?? '?'} steps of 64, hidden 128)${calls}`);
+        }
       }
-    }
-    for (const model of ['gan', 'mlp']) {
-      console.log(`${model} epoch on SwiftShader: burn's ops ${(epochOf[`gpu_ops ${model}`] / epochOf[`gpu ${model}`]).toFixed(1)}× the fused kernels' time; the fused kernels ${(epochOf[`gpu ${model}`] / epochOf[`cpu ${model}`]).toFixed(1)}× the CPU's`);
+      for (const model of ['gan', 'mlp']) {
+        console.log(`${model} epoch on SwiftShader, ${net}: burn's ops ${(epochOf[`gpu_ops ${model}`] / epochOf[`gpu ${model}`]).toFixed(1)}× the fused kernels' time; the fused kernels ${(epochOf[`gpu ${model}`] / epochOf[`cpu ${model}`]).toFixed(1)}× the CPU's`);
+      }
     }
   }
 } finally {
