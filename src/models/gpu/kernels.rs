@@ -526,8 +526,7 @@ pub fn feature_means(
 /// class it was asked for; back through the discriminator (not updated) to its inputs, through
 /// their encodings (`enc`, see [`d_pass`]) and on through the generator, into `gtrace`.
 #[cube(launch)]
-// `RangeInclusive::contains` has no GPU expansion; the comparisons do.
-#[allow(clippy::too_many_arguments, clippy::manual_range_contains)]
+#[allow(clippy::too_many_arguments)]
 pub fn g_backward(
     wts: &[f32],
     dtrace: &[f32],
@@ -580,12 +579,12 @@ pub fn g_backward(
     let mut q = t;
     while q < heads {
         if valid {
+            // The class cross-entropy alone: a real-row head loss without the real-vs-fake term.
             let (l0, l1) = (dtrace[fb + dy + 2 * q], dtrace[fb + dy + 2 * q + 1]);
-            let m = f32::max(l0, l1);
-            let lse = m + ((l0 - m).exp() + (l1 - m).exp()).ln();
-            so[2 * q] = ((l0 - lse).exp() - c0) * inv;
-            so[2 * q + 1] = ((l1 - lse).exp() - c1) * inv;
-            so[outs + q] = -(c0 * (l0 - lse) + c1 * (l1 - lse));
+            let (loss, g0, g1) = head_loss(l0, l1, c0, c1, true, 0.0f32);
+            so[2 * q] = g0 * inv;
+            so[2 * q + 1] = g1 * inv;
+            so[outs + q] = loss;
         }
         q += wg;
     }
@@ -622,24 +621,13 @@ pub fn g_backward(
     }
     sync_cube();
 
-    // The gradient at the discriminator's inputs is the one at the generator's outputs: each
-    // output's own, plus its encodings' where they are within their bin (clamping passes no
-    // gradient outside it).
+    // The gradient at the discriminator's inputs is the one at the generator's outputs.
     let mut c = t;
     while c < cols {
         if valid {
-            let mut g = row_dot(wts, dl.w1 + c * h, &s1, 0usize, h);
             let x = gtrace[gb + gy + c];
-            for f in 0..s.feats as usize {
-                if u32::cast_from(enc[3 * f]) as usize == c {
-                    let pos = (x - enc[3 * f + 1]) * enc[3 * f + 2];
-                    if pos >= 0.0 && pos <= 1.0 {
-                        let gf = row_dot(wts, dl.w1 + (cols + f) * h, &s1, 0usize, h);
-                        g += gf * enc[3 * f + 2];
-                    }
-                }
-            }
-            gtrace[gb + gd3 + c] = g;
+            gtrace[gb + gd3 + c] =
+                input_grad(wts, enc, &s1, dl.w1, cols, s.feats as usize, c, x, h);
         }
         c += wg;
     }
@@ -668,6 +656,35 @@ pub fn g_backward(
         }
         i += wg;
     }
+}
+
+/// The loss's gradient at input `c` (value `x`) of the discriminator, whose first layer
+/// starts at `w1` and whose hidden gradient is `s1`: the input's own, plus its encodings'
+/// (inputs `cols + f`) where `x` is within their bin (clamping passes none outside it).
+#[cube]
+// `RangeInclusive::contains` has no GPU expansion; the comparisons do.
+#[allow(clippy::too_many_arguments, clippy::manual_range_contains)]
+fn input_grad(
+    wts: &[f32],
+    enc: &[f32],
+    s1: &Shared<[f32]>,
+    w1: usize,
+    cols: usize,
+    feats: usize,
+    c: usize,
+    x: f32,
+    h: usize,
+) -> f32 {
+    let mut g = row_dot(wts, w1 + c * h, s1, 0usize, h);
+    for f in 0..feats {
+        if u32::cast_from(enc[3 * f]) as usize == c {
+            let pos = (x - enc[3 * f + 1]) * enc[3 * f + 2];
+            if pos >= 0.0 && pos <= 1.0 {
+                g += row_dot(wts, w1 + (cols + f) * h, s1, 0usize, h) * enc[3 * f + 2];
+            }
+        }
+    }
+    g
 }
 
 /// One Adam step of a network (scalars of [`adam_step`]).
