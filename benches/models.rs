@@ -90,9 +90,12 @@ fn main() {
         backend,
         ..NnOptions::plain()
     };
-    let mut runs = vec![(ModelKind::Gan, 64), (ModelKind::Mlp, 64)];
+    // (model, batch, encoding bins, class heads); on the GPU also the default network's
+    // encodings and heads at the reference width, which the fused kernels train too.
+    let mut runs = vec![(ModelKind::Gan, 64, 0, 1), (ModelKind::Mlp, 64, 0, 1)];
     if backend.on_gpu() {
-        runs.push((ModelKind::Gan, 512));
+        runs.push((ModelKind::Gan, 512, 0, 1));
+        runs.push((ModelKind::Gan, 64, 16, 8));
     }
     // On the GPU every line also times the Flex CPU backend, in the same run.
     let backends = if backend.on_gpu() {
@@ -100,12 +103,14 @@ fn main() {
     } else {
         vec![backend]
     };
-    for (kind, batch) in runs {
+    for (kind, batch, bins, heads) in runs {
         let mut times = Vec::new();
         for &b in &backends {
             let mut opts = cfg.models.clone();
             opts.nn = NnOptions {
                 batch_size: batch,
+                embedding_bins: bins,
+                ensemble: heads,
                 backend: b,
                 ..reference.clone()
             };
@@ -128,7 +133,7 @@ fn main() {
             println!("  {backend:?} / Flex CPU epoch time: {:.2}", gpu / cpu);
         }
         println!(
-            "  (reference network: hidden 128; the default is {})",
+            "  (reference network: hidden 128, {bins} encoding bins, {heads} class heads; the default is {} wide)",
             NnOptions::default().hidden
         );
     }
