@@ -148,15 +148,20 @@ pub struct DShapes {
     pub smooth: f32,
 }
 
-/// Piecewise-linear encoding `f` of a row whose model inputs start at `row[at]` (see
-/// `Encoding`): `enc` holds `[input, low edge, 1 / bin width]` per encoding.
+/// Where `x` lies in the bin of encoding `f`, unclamped (0 at its low edge, 1 at its high):
+/// `enc` holds `[input, low edge, 1 / bin width]` per encoding (see `Encoding`).
+#[cube]
+fn bin_pos(x: f32, enc: &[f32], f: usize) -> f32 {
+    (x - enc[3 * f + 1]) * enc[3 * f + 2]
+}
+
+/// Piecewise-linear encoding `f` of a row whose model inputs start at `row[at]`.
 // `#[cube]` expands `min`/`max` into kernel code; `clamp` is std's and has no GPU expansion.
 #[allow(clippy::manual_clamp)]
 #[cube]
 fn encoded(row: &[f32], at: usize, enc: &[f32], f: usize) -> f32 {
     let input = u32::cast_from(enc[3 * f]) as usize;
-    let pos = (row[at + input] - enc[3 * f + 1]) * enc[3 * f + 2];
-    f32::min(f32::max(pos, 0.0), 1.0)
+    f32::min(f32::max(bin_pos(row[at + input], enc, f), 0.0), 1.0)
 }
 
 /// Input `i` of the discriminator's row: a real row's from `xy` (encoded on the host), a
@@ -252,20 +257,8 @@ pub fn d_pass(
     // Logits, their gradients, each head's loss.
     let mut so = Shared::<[f32]>::new_slice(5 * heads);
 
-    let mut j = t;
-    while j < h {
-        if valid {
-            let mut z = wts[l.b1 + j];
-            for i in 0..cols {
-                z += d_input(xy, gtrace, enc, real, src, raw, i) * wts[l.w1 + i * h + j];
-            }
-            s1[j] = leaky(z);
-            if comptime![train] {
-                trace[tb + o_h1 + j] = s1[j];
-            }
-        }
-        j += wg;
-    }
+    // Training: the row's inputs go to its trace first (a generated row's encodings computed
+    // once, not once per hidden unit), and the first layer reads them there.
     if comptime![train] {
         let mut i = t;
         while i < cols {
@@ -274,6 +267,27 @@ pub fn d_pass(
             }
             i += wg;
         }
+        sync_storage();
+        sync_cube();
+    }
+    let mut j = t;
+    while j < h {
+        if valid {
+            let mut z = wts[l.b1 + j];
+            for i in 0..cols {
+                let x = if comptime![train] {
+                    trace[tb + i]
+                } else {
+                    d_input(xy, gtrace, enc, real, src, raw, i)
+                };
+                z += x * wts[l.w1 + i * h + j];
+            }
+            s1[j] = leaky(z);
+            if comptime![train] {
+                trace[tb + o_h1 + j] = s1[j];
+            }
+        }
+        j += wg;
     }
     sync_cube();
 
@@ -678,7 +692,7 @@ fn input_grad(
     let mut g = row_dot(wts, w1 + c * h, s1, 0usize, h);
     for f in 0..feats {
         if u32::cast_from(enc[3 * f]) as usize == c {
-            let pos = (x - enc[3 * f + 1]) * enc[3 * f + 2];
+            let pos = bin_pos(x, enc, f);
             if pos >= 0.0 && pos <= 1.0 {
                 g += row_dot(wts, w1 + (cols + f) * h, s1, 0usize, h) * enc[3 * f + 2];
             }
