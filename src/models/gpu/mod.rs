@@ -107,10 +107,8 @@ pub struct Trainer {
     kind: Kind,
     d: Shape3,
     g: Shape3,
-    /// Class heads, and the encodings (`[input, low edge, 1 / width]` each) and their count.
-    heads: usize,
+    /// The encodings, `[input, low edge, 1 / width]` each (`d`'s inputs past `g`'s outputs).
     enc: Buf,
-    feats: usize,
     noise: usize,
     batch: usize,
     seed: u64,
@@ -259,9 +257,7 @@ impl Trainer {
             kind: s.kind,
             d,
             g,
-            heads,
             enc: Buf::f32s(&client, &enc),
-            feats,
             noise: o.noise,
             batch,
             seed: s.seed,
@@ -346,6 +342,16 @@ impl Trainer {
         })
     }
 
+    /// The discriminator's class heads, two logits each.
+    fn heads(&self) -> usize {
+        self.d.outputs / 2
+    }
+
+    /// The discriminator's encoded inputs, after the table's model inputs.
+    fn feats(&self) -> usize {
+        self.d.inputs - self.g.outputs
+    }
+
     /// A generator trace row: its trace, then the generated row (`x`).
     fn g_stride(&self) -> usize {
         self.g.stride(self.g.outputs)
@@ -363,7 +369,7 @@ impl Trainer {
         let scalars = kernels::DShapesLaunch::new(
             0,
             d.inputs as u32,
-            self.feats as u32,
+            self.feats() as u32,
             real as u32,
             fake as u32,
             at as u32,
@@ -388,7 +394,7 @@ impl Trainer {
             self.out.arg(),
             scalars,
             d.hidden,
-            self.heads,
+            self.heads(),
             train,
             backward,
         );
@@ -491,7 +497,7 @@ impl Trainer {
             self.d.params() as u32,
             self.g.outputs as u32,
             self.d.inputs as u32,
-            self.feats as u32,
+            self.feats() as u32,
             b as u32,
             self.d.stride(0) as u32,
             self.g_stride() as u32,
@@ -511,7 +517,7 @@ impl Trainer {
             scalars,
             self.g.hidden,
             self.noise,
-            self.heads,
+            self.heads(),
         );
         self.adam(true, b, self.g_rate);
     }
