@@ -10,6 +10,7 @@ use std::sync::Mutex;
 
 use churnlab::block_on;
 use churnlab::matrix::Matrix;
+use churnlab::models::nn::trains_fused;
 use churnlab::models::{Backend, EpochStats, Hooks, ModelKind, ModelOptions, NnOptions, build};
 use churnlab::rng::Rng;
 
@@ -92,7 +93,6 @@ fn fused_kernels_match_the_cpu_backend() {
     if !gpu() {
         return;
     }
-    use churnlab::models::nn::trains_fused;
     assert!(trains_fused(&options(Backend::Gpu)));
     assert!(!trains_fused(&options(Backend::GpuOps)));
     assert!(!trains_fused(&options(Backend::Cpu)));
@@ -139,7 +139,7 @@ fn fused_encodings_and_class_heads_match_the_cpu_backend() {
         ensemble: 3,
         ..options(backend)
     };
-    assert!(churnlab::models::nn::trains_fused(&defaults(Backend::Gpu)));
+    assert!(trains_fused(&defaults(Backend::Gpu)));
     let (x, y) = data(300, 4);
     let (test, _) = data(80, 5);
     for kind in [ModelKind::Gan, ModelKind::GanAblation, ModelKind::Mlp] {
