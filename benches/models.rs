@@ -11,7 +11,9 @@
 //! kernels, `--backend gpu-ops` through burn's tensor ops on wgpu (build with `--features
 //! wgpu`; each epoch line then comes with the Flex CPU's, and the GAN is also timed at batch
 //! 512);
-//! `--file PATH` reads another table than `../shared`'s real one.
+//! `--file PATH` reads another table than `../shared`'s real one; `--hidden N` widens the
+//! reference network's layers; `--epochs-only` stops after the epoch lines (for a short run on
+//! a lent GPU).
 
 use std::path::PathBuf;
 
@@ -82,10 +84,11 @@ fn main() {
     let y = p.schema.churned(&split.train);
     println!("{name}: {} training rows × {} inputs", x.rows, x.cols);
 
-    // The reference network: the plain one, 128 wide.
+    // The reference network: the plain one, 128 wide (or `--hidden`).
+    let hidden = arg("--hidden").map_or(128, |h| h.parse().expect("--hidden takes a number"));
     let reference = NnOptions {
         epochs: 6,
-        hidden: 128,
+        hidden,
         validation_fraction: 0.0,
         backend,
         ..NnOptions::plain()
@@ -133,9 +136,12 @@ fn main() {
             println!("  {backend:?} / Flex CPU epoch time: {:.2}", gpu / cpu);
         }
         println!(
-            "  (reference network: hidden 128, {bins} encoding bins, {heads} class heads; the default is {} wide)",
+            "  (reference network: hidden {hidden}, {bins} encoding bins, {heads} class heads; the default is {} wide)",
             NnOptions::default().hidden
         );
+    }
+    if args.iter().any(|a| a == "--epochs-only") {
+        return;
     }
     // The stronger discriminator's options on the CPU, at the reference width and the default
     // (16 bins, 8 heads: the default network).
