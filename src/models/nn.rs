@@ -13,7 +13,7 @@
 
 use burn::module::{Module, Param};
 use burn::nn::Linear;
-use burn::optim::{AdamConfig, AdamWConfig, GradientsParams};
+use burn::optim::{AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::{leaky_relu, log_softmax, sigmoid, softmax, softplus};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 
@@ -1125,6 +1125,39 @@ fn step_noise(
     (classes, z)
 }
 
+/// The GAN discriminator's optimizer: Adam, or AdamW where weight decay is asked for (AdamW
+/// without decay does not reproduce Adam's steps to the bit).
+fn discriminator_optimizer(o: &NnOptions) -> ModuleOptimizer {
+    if o.weight_decay > 0.0 {
+        AdamWConfig::new()
+            .with_beta_1(0.5)
+            .with_weight_decay(o.weight_decay as f32)
+            .init()
+    } else {
+        AdamConfig::new().with_beta_1(0.5).init()
+    }
+}
+
+/// The discriminator's unsupervised terms, before their weight: real rows judged real
+/// (−log D(x)) and generated rows judged fake (−log(1 − D(x))), each a batch mean.
+fn real_vs_fake(real_logits: Tensor<2>, fake_logits: Tensor<2>) -> Tensor<1> {
+    let lse_real = log_sum_exp(real_logits);
+    let unsup_real = (softplus(lse_real.clone(), 1.0) - lse_real).mean();
+    unsup_real + softplus(log_sum_exp(fake_logits), 1.0).mean()
+}
+
+/// The generator's loss on its rows `fake`: feature matching (the mean of the discriminator's
+/// last hidden layer over `real` against over `fake`) plus the discriminator's class loss for
+/// the `classes` they were asked for.
+fn generator_loss(d: &Net, real: Tensor<2>, fake: Tensor<2>, classes: Tensor<2>) -> Tensor<1> {
+    let (_, real_features) = d.forward(real);
+    let (fake_logits, fake_features) = d.forward(fake);
+    let matching = (real_features.detach().mean_dim(0) - fake_features.mean_dim(0))
+        .square()
+        .mean();
+    matching + cross_entropy(fake_logits, classes)
+}
+
 /// Noise rows with the class appended one-hot: [z₁ … z_k, not churn, churn].
 fn noise(rng: &mut Rng, classes: &[bool], k: usize) -> Vec<f32> {
     let mut z = Vec::with_capacity(classes.len() * (k + 2));
@@ -1170,25 +1203,7 @@ impl Gan {
         let mut discriminator = classifier(d_in, &o, &mut rng, &ad);
         let mut generator = Net::new(o.noise + 2, o.hidden, x.cols, &mut rng, &ad);
         let heads = Heads::new(o.heads.as_ref(), x.cols, &ad);
-        // Adam, or AdamW where weight decay is asked for (AdamW without decay does not
-        // reproduce Adam's steps to the bit).
-        let decay = o.weight_decay > 0.0;
-        let mut adam = (!decay).then(|| AdamConfig::new().with_beta_1(0.5).init());
-        let mut adamw = decay.then(|| {
-            AdamWConfig::new()
-                .with_beta_1(0.5)
-                .with_weight_decay(o.weight_decay as f32)
-                .init()
-        });
-        macro_rules! step_d {
-            ($lr:expr, $grads:expr) => {
-                discriminator = match (adam.as_mut(), adamw.as_mut()) {
-                    (Some(a), _) => a.step($lr, discriminator, $grads),
-                    (_, Some(w)) => w.step($lr, discriminator, $grads),
-                    (None, None) => unreachable!("one optimizer is made"),
-                }
-            };
-        }
+        let mut opt_d = discriminator_optimizer(&o);
         let mut opt_g = AdamConfig::new().with_beta_1(0.5).init();
         let mut tracker = Tracker::new(&o);
         let positives = share_of_churners(&parts.train, y);
@@ -1221,34 +1236,26 @@ impl Gan {
                     .as_ref()
                     .map(|h| upload(h.noise(&mut rng, b, x.cols), b, x.cols, &ad));
                 let heads = heads.as_ref().zip(head_noise.as_ref());
-                // Generated once per batch: the generator step below uses the same rows (the
-                // generator has not changed), through the graph this step leaves alone.
                 let by = smoothed(by, o.label_smoothing);
                 let supervised = cross_entropy(real_logits.clone(), upload(by, b, 2, &ad));
                 if self.supervised_only {
                     let grads = GradientsParams::from_grads(supervised.backward(), &discriminator);
-                    step_d!(lr, grads);
+                    discriminator = opt_d.step(lr, discriminator, grads);
                     let d = supervised.detach();
                     d_sum = Some(d_sum.map_or(d.clone(), |s| s + d));
                     continue;
                 }
+                // Generated once per batch: the generator step below uses the same rows (the
+                // generator has not changed), through the graph this step leaves alone.
                 let fake = embedded(embed.as_ref(), generated(&generator, heads, z));
                 let (fake_logits, _) = discriminator.forward(fake.clone().detach());
-                let lse_real = log_sum_exp(real_logits);
-                let unsup_real = (softplus(lse_real.clone(), 1.0) - lse_real).mean();
-                let unsup_fake = softplus(log_sum_exp(fake_logits), 1.0).mean();
-                let d_loss =
-                    supervised + (unsup_real + unsup_fake).mul_scalar(o.unsupervised_weight);
+                let d_loss = supervised
+                    + real_vs_fake(real_logits, fake_logits).mul_scalar(o.unsupervised_weight);
                 let grads = GradientsParams::from_grads(d_loss.backward(), &discriminator);
-                step_d!(lr, grads);
+                discriminator = opt_d.step(lr, discriminator, grads);
 
-                // Generator step: feature matching plus the class it was asked for.
-                let (_, real_features) = discriminator.forward(real);
-                let (fake_logits, fake_features) = discriminator.forward(fake);
-                let matching = (real_features.detach().mean_dim(0) - fake_features.mean_dim(0))
-                    .square()
-                    .mean();
-                let g_loss = matching + cross_entropy(fake_logits, upload(class_onehot, b, 2, &ad));
+                let asked = upload(class_onehot, b, 2, &ad);
+                let g_loss = generator_loss(&discriminator, real, fake, asked);
                 let grads = GradientsParams::from_grads(g_loss.backward(), &generator);
                 generator = opt_g.step(o.generator_learning_rate, generator, grads);
 
