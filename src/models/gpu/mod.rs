@@ -183,6 +183,30 @@ impl Buf {
     }
 }
 
+/// The rows as the kernels read them: each row's model inputs, its encodings (computed once
+/// here), then its 0/1 label.
+fn labelled_rows(x: &Matrix, y: &[bool], encoding: Option<&Encoding>) -> Vec<f32> {
+    let width = x.cols + encoding.map_or(0, Encoding::width);
+    let mut xy = Vec::with_capacity(x.rows * (width + 1));
+    for (i, &label) in y.iter().enumerate().take(x.rows) {
+        match encoding {
+            Some(e) => e.extend(x.row(i), &mut xy),
+            None => xy.extend_from_slice(x.row(i)),
+        }
+        xy.push(if label { 1.0 } else { 0.0 });
+    }
+    xy
+}
+
+/// The encodings for the kernels: `[input, low edge, 1 / bin width]` each.
+fn encoding_table(encoding: Option<&Encoding>) -> Vec<f32> {
+    encoding
+        .iter()
+        .flat_map(|e| e.features())
+        .flat_map(|(c, lo, inv)| [c as f32, lo, inv])
+        .collect()
+}
+
 /// Cubes for `n` rows, one each (two dimensions past 65,535).
 fn row_cubes(n: usize) -> CubeCount {
     let x = n.clamp(1, 65_535) as u32;
@@ -226,20 +250,8 @@ impl Trainer {
             )));
         }
         let total = wts.len();
-        let mut xy = Vec::with_capacity(x.rows * (d.inputs + 1));
-        for (i, &label) in y.iter().enumerate().take(x.rows) {
-            match s.encoding {
-                Some(e) => e.extend(x.row(i), &mut xy),
-                None => xy.extend_from_slice(x.row(i)),
-            }
-            xy.push(if label { 1.0 } else { 0.0 });
-        }
-        let enc: Vec<f32> = s
-            .encoding
-            .iter()
-            .flat_map(|e| e.features())
-            .flat_map(|(c, lo, inv)| [c as f32, lo, inv])
-            .collect();
+        let xy = labelled_rows(x, y, s.encoding);
+        let enc = encoding_table(s.encoding);
         let eval: Vec<u32> = train.iter().chain(val).map(|&i| i as u32).collect();
         let batch = o.batch_size.max(1);
         let g_stride = g.stride(x.cols);
