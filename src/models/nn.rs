@@ -253,13 +253,18 @@ fn upload(data: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Tensor<2
     Tensor::from_data(TensorData::new(data, [rows, cols]), device)
 }
 
+/// A class as the networks' two outputs see it: `[not churn, churn]`.
+fn onehot(churn: bool) -> [f32; 2] {
+    if churn { [0.0, 1.0] } else { [1.0, 0.0] }
+}
+
 /// Rows `idx` of `x`, and their labels one-hot, as host vectors.
 fn gather(x: &Matrix, y: &[bool], idx: &[usize]) -> (Vec<f32>, Vec<f32>) {
     let mut xs = Vec::with_capacity(idx.len() * x.cols);
     let mut ys = Vec::with_capacity(idx.len() * 2);
     for &i in idx {
         xs.extend_from_slice(x.row(i));
-        ys.extend_from_slice(if y[i] { &[0.0, 1.0] } else { &[1.0, 0.0] });
+        ys.extend_from_slice(&onehot(y[i]));
     }
     (xs, ys)
 }
@@ -1120,7 +1125,7 @@ fn step_noise(
     let mut z = Vec::with_capacity(b * (k + 2));
     for (r, &c) in classes.iter().enumerate() {
         z.extend((0..k).map(|j| draws.normal((r * k + j) as u32)));
-        z.extend_from_slice(if c { &[0.0, 1.0] } else { &[1.0, 0.0] });
+        z.extend_from_slice(&onehot(c));
     }
     (classes, z)
 }
@@ -1163,7 +1168,7 @@ fn noise(rng: &mut Rng, classes: &[bool], k: usize) -> Vec<f32> {
     let mut z = Vec::with_capacity(classes.len() * (k + 2));
     for &c in classes {
         z.extend((0..k).map(|_| rng.normal() as f32));
-        z.extend_from_slice(if c { &[0.0, 1.0] } else { &[1.0, 0.0] });
+        z.extend_from_slice(&onehot(c));
     }
     z
 }
@@ -1224,10 +1229,6 @@ impl Gan {
                 let (bx, by) = gather(x, y, batch);
                 let (classes, z) = step_noise(seed, epoch, step, b, o.noise, positives);
                 let z = upload(z, b, o.noise + 2, &ad);
-                let class_onehot: Vec<f32> = classes
-                    .iter()
-                    .flat_map(|&c| if c { [0.0, 1.0] } else { [1.0, 0.0] })
-                    .collect();
 
                 // Discriminator step.
                 let real = embedded(embed.as_ref(), upload(bx, b, x.cols, &ad));
@@ -1254,7 +1255,8 @@ impl Gan {
                 let grads = GradientsParams::from_grads(d_loss.backward(), &discriminator);
                 discriminator = opt_d.step(lr, discriminator, grads);
 
-                let asked = upload(class_onehot, b, 2, &ad);
+                let asked = classes.iter().flat_map(|&c| onehot(c)).collect();
+                let asked = upload(asked, b, 2, &ad);
                 let g_loss = generator_loss(&discriminator, real, fake, asked);
                 let grads = GradientsParams::from_grads(g_loss.backward(), &generator);
                 generator = opt_g.step(o.generator_learning_rate, generator, grads);
