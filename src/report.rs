@@ -36,6 +36,27 @@ fn role(r: Role) -> &'static str {
 /// The whole inspect report as text.
 pub fn inspect_text(r: &InspectReport) -> String {
     let mut o = String::new();
+    source_text(&mut o, r);
+    target_text(&mut o, r);
+    columns_text(&mut o, r);
+    correlation_text(&mut o, r);
+    cleaning_text(&mut o, r);
+    split_text(&mut o, r);
+    fitted_text(&mut o, r);
+    encoding_text(&mut o, r);
+    selection_text(&mut o, r);
+    stages_text(&mut o, r);
+    o
+}
+
+/// The width of the column names' column.
+fn name_width(r: &InspectReport) -> usize {
+    let names = r.exploration.summary.iter().map(|c| c.name.chars().count());
+    names.max().unwrap_or(4).max(6)
+}
+
+/// The file: how it was read, its size and the notes of reading it and of its schema.
+fn source_text(o: &mut String, r: &InspectReport) {
     let s = &r.source;
     let mut how = vec![s.format.clone()];
     how.extend(s.delimiter.as_ref().map(|d| format!("delimiter '{d}'")));
@@ -63,7 +84,10 @@ pub fn inspect_text(r: &InspectReport) -> String {
     for n in &r.schema.notes {
         let _ = writeln!(o, "  note: {n}");
     }
+}
 
+/// The target column and its classes.
+fn target_text(o: &mut String, r: &InspectReport) {
     let t = &r.schema.target;
     let total = t.positives + t.negatives;
     let _ = writeln!(o, "\nTarget: {}", t.reason);
@@ -81,16 +105,12 @@ pub fn inspect_text(r: &InspectReport) -> String {
             String::new()
         }
     );
+}
 
+/// One line per column: kind, role, missing, distinct values, range, top levels or why.
+fn columns_text(o: &mut String, r: &InspectReport) {
     let _ = writeln!(o, "\nColumns");
-    let w = r
-        .exploration
-        .summary
-        .iter()
-        .map(|c| c.name.chars().count())
-        .max()
-        .unwrap_or(4)
-        .max(6);
+    let w = name_width(r);
     let _ = writeln!(
         o,
         "  {:<w$}  {:<11}  {:<7}  {:>7}  {:>6}  {:>9}  {:>9}  {:>9}  {:>9}  top levels / why",
@@ -128,7 +148,10 @@ pub fn inspect_text(r: &InspectReport) -> String {
             num(c.std)
         );
     }
+}
 
+/// The features' correlations with the target, strongest first.
+fn correlation_text(o: &mut String, r: &InspectReport) {
     let corr = &r.exploration.correlation;
     if let Some(last) = corr.values.last() {
         let mut pairs: Vec<(&String, f64)> = corr
@@ -147,7 +170,7 @@ pub fn inspect_text(r: &InspectReport) -> String {
         let _ = writeln!(
             o,
             "\nCorrelation with '{}' (Pearson, strongest first): {}",
-            t.column,
+            r.schema.target.column,
             shown.join(", ")
         );
         if corr.omitted > 0 {
@@ -159,7 +182,10 @@ pub fn inspect_text(r: &InspectReport) -> String {
             );
         }
     }
+}
 
+/// What cleaning changed: labels, rows without a target, duplicates, suggested merges.
+fn cleaning_text(o: &mut String, r: &InspectReport) {
     let c = &r.cleaning;
     let _ = writeln!(o, "\nCleaning ({} rows in, {} out)", c.rows_in, c.rows_out);
     if c.label_changes.is_empty() {
@@ -204,7 +230,10 @@ pub fn inspect_text(r: &InspectReport) -> String {
             m.why, m.column, m.from, m.from_rows, m.to, m.to_rows, m.column, m.from, m.to
         );
     }
+}
 
+/// The split.
+fn split_text(o: &mut String, r: &InspectReport) {
     let sp = &r.split;
     let _ = writeln!(
         o,
@@ -216,7 +245,10 @@ pub fn inspect_text(r: &InspectReport) -> String {
         sp.test_rows,
         sp.test_positives
     );
+}
 
+/// What was fitted on the training rows: imputation and outlier fences.
+fn fitted_text(o: &mut String, r: &InspectReport) {
     let p = &r.preprocessing;
     let _ = writeln!(o, "\nFitted on the {} training rows only", p.train_rows);
     for i in &p.imputation {
@@ -257,6 +289,11 @@ pub fn inspect_text(r: &InspectReport) -> String {
     if out.train_rows_dropped > 0 {
         let _ = writeln!(o, "    {} training rows dropped", out.train_rows_dropped);
     }
+}
+
+/// Each categorical column's encoding.
+fn encoding_text(o: &mut String, r: &InspectReport) {
+    let p = &r.preprocessing;
     for e in &p.encoding {
         let unseen = if e.unseen_test_rows > 0 {
             format!(
@@ -291,6 +328,11 @@ pub fn inspect_text(r: &InspectReport) -> String {
             );
         }
     }
+}
+
+/// Likely leaks, the feature scores and the model inputs.
+fn selection_text(o: &mut String, r: &InspectReport) {
+    let p = &r.preprocessing;
     for l in &p.leaks {
         let _ = writeln!(
             o,
@@ -306,6 +348,7 @@ pub fn inspect_text(r: &InspectReport) -> String {
         );
     }
     let sel = &p.selection;
+    let w = name_width(r);
     let _ = writeln!(
         o,
         "  feature scores ({:?}, keep {:?}):",
@@ -327,6 +370,10 @@ pub fn inspect_text(r: &InspectReport) -> String {
         p.feature_names.len(),
         if p.scaled { ", standardised" } else { "" }
     );
+}
+
+/// Each stage's time and peak memory.
+fn stages_text(o: &mut String, r: &InspectReport) {
     let _ = writeln!(o, "\nStages (time; peak memory by the end)");
     for st in &r.stages {
         let peak = st
@@ -334,7 +381,6 @@ pub fn inspect_text(r: &InspectReport) -> String {
             .map_or(String::new(), |m| format!("; {m:.0} MiB"));
         let _ = writeln!(o, "  {:<24} {:>8.3} s{peak}", st.name, st.seconds);
     }
-    o
 }
 
 fn cell(m: &crate::compare::MeanStd, percent: bool, seeds: usize) -> String {
