@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::clean::CleanOptions;
 use crate::ingest::IngestOptions;
-use crate::models::ModelOptions;
+use crate::models::boosting::BoostOptions;
+use crate::models::{ModelOptions, NnOptions};
 use crate::preprocess::{Keep, PrepOptions};
 use crate::schema::SchemaOptions;
 use crate::split::SplitOptions;
@@ -251,209 +252,232 @@ impl Config {
 
     fn check_models(&self, p: &mut Problems) {
         let m = &self.models;
+        check_model_list(m, p);
+        check_baselines(m, p);
+        check_gbdt(&m.gbdt, p);
+        check_training(&m.nn, p);
+        check_discriminator(&m.nn, p);
+    }
+}
+
+/// Each model once, at least one.
+fn check_model_list(m: &ModelOptions, p: &mut Problems) {
+    p.need(
+        !m.models.is_empty(),
+        "models.models",
+        "--models",
+        "at least one model",
+        "empty",
+    );
+    let mut seen = m.models.clone();
+    seen.sort_by_key(|k| *k as u8);
+    seen.dedup();
+    p.need(
+        seen.len() == m.models.len(),
+        "models.models",
+        "--models",
+        "each model once",
+        "repeating one",
+    );
+}
+
+/// Logistic regression, the forest, KNN.
+fn check_baselines(m: &ModelOptions, p: &mut Problems) {
+    p.need(
+        non_negative(m.lr_alpha),
+        "models.lr_alpha",
+        "",
+        "a number ≥ 0",
+        m.lr_alpha,
+    );
+    p.need(
+        m.rf_trees >= 1,
+        "models.rf_trees",
+        "--rf-trees",
+        "at least 1",
+        m.rf_trees,
+    );
+    if let Some(f) = m.rf_max_features {
         p.need(
-            !m.models.is_empty(),
-            "models.models",
-            "--models",
-            "at least one model",
-            "empty",
-        );
-        let mut seen = m.models.clone();
-        seen.sort_by_key(|k| *k as u8);
-        seen.dedup();
-        p.need(
-            seen.len() == m.models.len(),
-            "models.models",
-            "--models",
-            "each model once",
-            "repeating one",
-        );
-        p.need(
-            non_negative(m.lr_alpha),
-            "models.lr_alpha",
-            "",
-            "a number ≥ 0",
-            m.lr_alpha,
-        );
-        p.need(
-            m.rf_trees >= 1,
-            "models.rf_trees",
-            "--rf-trees",
+            f >= 1,
+            "models.rf_max_features",
+            "--rf-features",
             "at least 1",
-            m.rf_trees,
-        );
-        if let Some(f) = m.rf_max_features {
-            p.need(
-                f >= 1,
-                "models.rf_max_features",
-                "--rf-features",
-                "at least 1",
-                f,
-            );
-        }
-        p.need(
-            m.knn_k >= 1,
-            "models.knn_k",
-            "--knn-k",
-            "at least 1",
-            m.knn_k,
-        );
-        let b = &m.gbdt;
-        let share = |v: f64| v > 0.0 && v <= 1.0;
-        p.need(
-            b.learning_rate > 0.0 && b.learning_rate <= 1.0,
-            "models.gbdt.learning_rate",
-            "",
-            "above 0, at most 1",
-            b.learning_rate,
-        );
-        p.need(
-            b.rounds >= 1,
-            "models.gbdt.rounds",
-            "",
-            "at least 1",
-            b.rounds,
-        );
-        p.need(
-            b.max_leaves >= 2,
-            "models.gbdt.max_leaves",
-            "",
-            "at least 2",
-            b.max_leaves,
-        );
-        p.need(
-            non_negative(b.l2),
-            "models.gbdt.l2",
-            "",
-            "a number ≥ 0",
-            b.l2,
-        );
-        p.need(
-            share(b.row_fraction),
-            "models.gbdt.row_fraction",
-            "",
-            "above 0, at most 1",
-            b.row_fraction,
-        );
-        p.need(
-            share(b.feature_fraction),
-            "models.gbdt.feature_fraction",
-            "",
-            "above 0, at most 1",
-            b.feature_fraction,
-        );
-        p.need(
-            (0.0..0.9).contains(&b.validation_fraction),
-            "models.gbdt.validation_fraction",
-            "",
-            "from 0 to below 0.9",
-            b.validation_fraction,
-        );
-        p.need(
-            b.patience >= 1,
-            "models.gbdt.patience",
-            "",
-            "at least 1",
-            b.patience,
-        );
-        let nn = &m.nn;
-        p.need(
-            nn.epochs >= 1,
-            "models.nn.epochs",
-            "--epochs",
-            "at least 1",
-            nn.epochs,
-        );
-        p.need(
-            nn.batch_size >= 1,
-            "models.nn.batch_size",
-            "--batch-size",
-            "at least 1",
-            nn.batch_size,
-        );
-        p.need(
-            nn.hidden >= 1,
-            "models.nn.hidden",
-            "--hidden",
-            "at least 1",
-            nn.hidden,
-        );
-        p.need(nn.noise >= 1, "models.nn.noise", "", "at least 1", nn.noise);
-        let lr = nn.learning_rate;
-        p.need(
-            positive(lr),
-            "models.nn.learning_rate",
-            "--lr",
-            "a number > 0",
-            lr,
-        );
-        let g = nn.generator_learning_rate;
-        p.need(
-            positive(g),
-            "models.nn.generator_learning_rate",
-            "--g-lr",
-            "a number > 0",
-            g,
-        );
-        let v = nn.validation_fraction;
-        p.need(
-            (0.0..0.5).contains(&v),
-            "models.nn.validation_fraction",
-            "",
-            "0 to below 0.5",
-            v,
-        );
-        let w = nn.unsupervised_weight;
-        p.need(
-            non_negative(w),
-            "models.nn.unsupervised_weight",
-            "--unsupervised-weight",
-            "a number ≥ 0",
-            w,
-        );
-        if let Some(n) = nn.patience {
-            p.need(n >= 1, "models.nn.patience", "--patience", "at least 1", n);
-        }
-        let b = nn.embedding_bins;
-        p.need(
-            b <= 64,
-            "models.nn.embedding_bins",
-            "--embedding-bins",
-            "0 to 64",
-            b,
-        );
-        let k = nn.ensemble;
-        p.need(
-            (1..=32).contains(&k),
-            "models.nn.ensemble",
-            "--ensemble",
-            "1 to 32",
-            k,
-        );
-        p.need(
-            !nn.adapters || k >= 2,
-            "models.nn.adapters",
-            "--adapters",
-            "only with 2 or more class heads",
-            nn.adapters,
-        );
-        let e = nn.label_smoothing;
-        p.need(
-            (0.0..0.5).contains(&e),
-            "models.nn.label_smoothing",
-            "--label-smoothing",
-            "0 to below 0.5",
-            e,
-        );
-        let w = nn.weight_decay;
-        p.need(
-            (0.0..=1.0).contains(&w),
-            "models.nn.weight_decay",
-            "--weight-decay",
-            "0 to 1",
-            w,
+            f,
         );
     }
+    p.need(
+        m.knn_k >= 1,
+        "models.knn_k",
+        "--knn-k",
+        "at least 1",
+        m.knn_k,
+    );
+}
+
+/// Gradient boosting.
+fn check_gbdt(b: &BoostOptions, p: &mut Problems) {
+    let share = |v: f64| v > 0.0 && v <= 1.0;
+    p.need(
+        b.learning_rate > 0.0 && b.learning_rate <= 1.0,
+        "models.gbdt.learning_rate",
+        "",
+        "above 0, at most 1",
+        b.learning_rate,
+    );
+    p.need(
+        b.rounds >= 1,
+        "models.gbdt.rounds",
+        "",
+        "at least 1",
+        b.rounds,
+    );
+    p.need(
+        b.max_leaves >= 2,
+        "models.gbdt.max_leaves",
+        "",
+        "at least 2",
+        b.max_leaves,
+    );
+    p.need(
+        non_negative(b.l2),
+        "models.gbdt.l2",
+        "",
+        "a number ≥ 0",
+        b.l2,
+    );
+    p.need(
+        share(b.row_fraction),
+        "models.gbdt.row_fraction",
+        "",
+        "above 0, at most 1",
+        b.row_fraction,
+    );
+    p.need(
+        share(b.feature_fraction),
+        "models.gbdt.feature_fraction",
+        "",
+        "above 0, at most 1",
+        b.feature_fraction,
+    );
+    p.need(
+        (0.0..0.9).contains(&b.validation_fraction),
+        "models.gbdt.validation_fraction",
+        "",
+        "from 0 to below 0.9",
+        b.validation_fraction,
+    );
+    p.need(
+        b.patience >= 1,
+        "models.gbdt.patience",
+        "",
+        "at least 1",
+        b.patience,
+    );
+}
+
+/// The networks' training.
+fn check_training(nn: &NnOptions, p: &mut Problems) {
+    p.need(
+        nn.epochs >= 1,
+        "models.nn.epochs",
+        "--epochs",
+        "at least 1",
+        nn.epochs,
+    );
+    p.need(
+        nn.batch_size >= 1,
+        "models.nn.batch_size",
+        "--batch-size",
+        "at least 1",
+        nn.batch_size,
+    );
+    p.need(
+        nn.hidden >= 1,
+        "models.nn.hidden",
+        "--hidden",
+        "at least 1",
+        nn.hidden,
+    );
+    p.need(nn.noise >= 1, "models.nn.noise", "", "at least 1", nn.noise);
+    let lr = nn.learning_rate;
+    p.need(
+        positive(lr),
+        "models.nn.learning_rate",
+        "--lr",
+        "a number > 0",
+        lr,
+    );
+    let g = nn.generator_learning_rate;
+    p.need(
+        positive(g),
+        "models.nn.generator_learning_rate",
+        "--g-lr",
+        "a number > 0",
+        g,
+    );
+    let v = nn.validation_fraction;
+    p.need(
+        (0.0..0.5).contains(&v),
+        "models.nn.validation_fraction",
+        "",
+        "0 to below 0.5",
+        v,
+    );
+    let w = nn.unsupervised_weight;
+    p.need(
+        non_negative(w),
+        "models.nn.unsupervised_weight",
+        "--unsupervised-weight",
+        "a number ≥ 0",
+        w,
+    );
+    if let Some(n) = nn.patience {
+        p.need(n >= 1, "models.nn.patience", "--patience", "at least 1", n);
+    }
+}
+
+/// The stronger discriminator's options.
+fn check_discriminator(nn: &NnOptions, p: &mut Problems) {
+    let b = nn.embedding_bins;
+    p.need(
+        b <= 64,
+        "models.nn.embedding_bins",
+        "--embedding-bins",
+        "0 to 64",
+        b,
+    );
+    let k = nn.ensemble;
+    p.need(
+        (1..=32).contains(&k),
+        "models.nn.ensemble",
+        "--ensemble",
+        "1 to 32",
+        k,
+    );
+    p.need(
+        !nn.adapters || k >= 2,
+        "models.nn.adapters",
+        "--adapters",
+        "only with 2 or more class heads",
+        nn.adapters,
+    );
+    let e = nn.label_smoothing;
+    p.need(
+        (0.0..0.5).contains(&e),
+        "models.nn.label_smoothing",
+        "--label-smoothing",
+        "0 to below 0.5",
+        e,
+    );
+    let w = nn.weight_decay;
+    p.need(
+        (0.0..=1.0).contains(&w),
+        "models.nn.weight_decay",
+        "--weight-decay",
+        "0 to 1",
+        w,
+    );
 }
 
 #[cfg(test)]
