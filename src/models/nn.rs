@@ -1173,6 +1173,82 @@ fn noise(rng: &mut Rng, classes: &[bool], k: usize) -> Vec<f32> {
     z
 }
 
+/// One batch of GAN training, on the autodiff device: the real rows (encoded), their labels
+/// (smoothed), the generator's noise rows and the classes they ask for, the heads' noise.
+struct Batch {
+    real: Tensor<2>,
+    labels: Tensor<2>,
+    z: Tensor<2>,
+    asked: Tensor<2>,
+    head_noise: Option<Tensor<2>>,
+}
+
+/// What every batch of one GAN fit shares.
+struct GanStep<'a> {
+    opts: &'a NnOptions,
+    data: (&'a Matrix, &'a [bool]),
+    seed: u64,
+    /// The training rows' share of churners: the balance of the classes the generator is asked for.
+    positives: f64,
+    /// The autodiff device.
+    device: Device,
+    embed: Option<Embed>,
+    heads: Option<Heads>,
+    supervised_only: bool,
+}
+
+impl GanStep<'_> {
+    /// The batch of training rows `rows` in step `step` of `epoch`; `rng` draws the heads' noise.
+    fn batch(&self, rows: &[usize], (epoch, step): (usize, usize), rng: &mut Rng) -> Batch {
+        let ((x, y), o, ad, b) = (self.data, self.opts, &self.device, rows.len());
+        let (bx, by) = gather(x, y, rows);
+        let (asked, z) = step_noise(self.seed, epoch, step, b, o.noise, self.positives);
+        let asked = asked.iter().flat_map(|&c| onehot(c)).collect();
+        Batch {
+            real: embedded(self.embed.as_ref(), upload(bx, b, x.cols, ad)),
+            labels: upload(smoothed(by, o.label_smoothing), b, 2, ad),
+            z: upload(z, b, o.noise + 2, ad),
+            asked: upload(asked, b, 2, ad),
+            head_noise: (self.heads.as_ref())
+                .map(|h| upload(h.noise(rng, b, x.cols), b, x.cols, ad)),
+        }
+    }
+
+    /// The discriminator's step on `b`, then (not for the ablation) the generator's; the two
+    /// networks after them and the steps' losses.
+    fn step(
+        &self,
+        lr: f64,
+        d: Net,
+        g: Net,
+        b: Batch,
+        (opt_d, opt_g): &mut (ModuleOptimizer, ModuleOptimizer),
+    ) -> (Net, Net, Tensor<1>, Option<Tensor<1>>) {
+        let o = self.opts;
+        let (real_logits, _) = d.forward(b.real.clone());
+        let supervised = cross_entropy(real_logits.clone(), b.labels);
+        if self.supervised_only {
+            let grads = GradientsParams::from_grads(supervised.backward(), &d);
+            let d = opt_d.step(lr, d, grads);
+            return (d, g, supervised.detach(), None);
+        }
+        // Generated once per batch: the generator step below uses the same rows (the
+        // generator has not changed), through the graph this step leaves alone.
+        let heads = self.heads.as_ref().zip(b.head_noise.as_ref());
+        let fake = embedded(self.embed.as_ref(), generated(&g, heads, b.z));
+        let (fake_logits, _) = d.forward(fake.clone().detach());
+        let d_loss =
+            supervised + real_vs_fake(real_logits, fake_logits).mul_scalar(o.unsupervised_weight);
+        let grads = GradientsParams::from_grads(d_loss.backward(), &d);
+        let d = opt_d.step(lr, d, grads);
+
+        let g_loss = generator_loss(&d, b.real, fake, b.asked);
+        let grads = GradientsParams::from_grads(g_loss.backward(), &g);
+        let g = opt_g.step(o.generator_learning_rate, g, grads);
+        (d, g, d_loss.detach(), Some(g_loss.detach()))
+    }
+}
+
 impl Gan {
     async fn train(
         &mut self,
@@ -1198,22 +1274,42 @@ impl Gan {
             self.encoding = f.encoding;
             return Ok(());
         }
+        self.train_here(x, y, seed, hooks).await
+    }
+
+    /// Training with burn's operations (the CPU, or a GPU without the fused kernels).
+    async fn train_here(
+        &mut self,
+        x: &Matrix,
+        y: &[bool],
+        seed: u64,
+        hooks: &mut Hooks<'_>,
+    ) -> Result<(), Error> {
         let o = self.opts.clone();
         let ad = self.device.clone().autodiff();
         let mut rng = Rng::new(seed);
         let parts = carve(x, y, &o, seed)?;
         let encoding = Encoding::fit(x, &parts.train, o.embedding_bins);
-        let embed = encoding.as_ref().map(|e| Embed::new(e, &ad));
         let d_in = x.cols + encoding.as_ref().map_or(0, Encoding::width);
         let mut discriminator = classifier(d_in, &o, &mut rng, &ad);
         let mut generator = Net::new(o.noise + 2, o.hidden, x.cols, &mut rng, &ad);
-        let heads = Heads::new(o.heads.as_ref(), x.cols, &ad);
-        let mut opt_d = discriminator_optimizer(&o);
-        let mut opt_g = AdamConfig::new().with_beta_1(0.5).init();
+        let ctx = GanStep {
+            opts: &o,
+            data: (x, y),
+            seed,
+            positives: share_of_churners(&parts.train, y),
+            device: ad.clone(),
+            embed: encoding.as_ref().map(|e| Embed::new(e, &ad)),
+            heads: Heads::new(o.heads.as_ref(), x.cols, &ad),
+            supervised_only: self.supervised_only,
+        };
+        let mut opts = (
+            discriminator_optimizer(&o),
+            AdamConfig::new().with_beta_1(0.5).init(),
+        );
         let mut tracker = Tracker::new(&o);
-        let positives = share_of_churners(&parts.train, y);
         let look = (o.glimpse > 0 && !self.supervised_only)
-            .then(|| Look::new(x, &parts.train, o.glimpse, positives, seed));
+            .then(|| Look::new(x, &parts.train, o.glimpse, ctx.positives, seed));
         // The encoding on the device where the epoch's statistics are computed.
         let embed_stats = encoding.as_ref().map(|e| Embed::new(e, &self.device));
         let mut order = parts.train.clone();
@@ -1224,46 +1320,15 @@ impl Gan {
             let mut d_sum: Option<Tensor<1>> = None;
             let mut g_sum: Option<Tensor<1>> = None;
             let batches = order.chunks(o.batch_size).count();
-            for (step, batch) in order.chunks(o.batch_size).enumerate() {
-                let b = batch.len();
-                let (bx, by) = gather(x, y, batch);
-                let (classes, z) = step_noise(seed, epoch, step, b, o.noise, positives);
-                let z = upload(z, b, o.noise + 2, &ad);
-
-                // Discriminator step.
-                let real = embedded(embed.as_ref(), upload(bx, b, x.cols, &ad));
-                let (real_logits, _) = discriminator.forward(real.clone());
-                let head_noise = heads
-                    .as_ref()
-                    .map(|h| upload(h.noise(&mut rng, b, x.cols), b, x.cols, &ad));
-                let heads = heads.as_ref().zip(head_noise.as_ref());
-                let by = smoothed(by, o.label_smoothing);
-                let supervised = cross_entropy(real_logits.clone(), upload(by, b, 2, &ad));
-                if self.supervised_only {
-                    let grads = GradientsParams::from_grads(supervised.backward(), &discriminator);
-                    discriminator = opt_d.step(lr, discriminator, grads);
-                    let d = supervised.detach();
-                    d_sum = Some(d_sum.map_or(d.clone(), |s| s + d));
-                    continue;
+            for (step, rows) in order.chunks(o.batch_size).enumerate() {
+                let batch = ctx.batch(rows, (epoch, step), &mut rng);
+                let (d_loss, g_loss);
+                (discriminator, generator, d_loss, g_loss) =
+                    ctx.step(lr, discriminator, generator, batch, &mut opts);
+                d_sum = Some(d_sum.map_or(d_loss.clone(), |s| s + d_loss));
+                if let Some(g) = g_loss {
+                    g_sum = Some(g_sum.map_or(g.clone(), |s| s + g));
                 }
-                // Generated once per batch: the generator step below uses the same rows (the
-                // generator has not changed), through the graph this step leaves alone.
-                let fake = embedded(embed.as_ref(), generated(&generator, heads, z));
-                let (fake_logits, _) = discriminator.forward(fake.clone().detach());
-                let d_loss = supervised
-                    + real_vs_fake(real_logits, fake_logits).mul_scalar(o.unsupervised_weight);
-                let grads = GradientsParams::from_grads(d_loss.backward(), &discriminator);
-                discriminator = opt_d.step(lr, discriminator, grads);
-
-                let asked = classes.iter().flat_map(|&c| onehot(c)).collect();
-                let asked = upload(asked, b, 2, &ad);
-                let g_loss = generator_loss(&discriminator, real, fake, asked);
-                let grads = GradientsParams::from_grads(g_loss.backward(), &generator);
-                generator = opt_g.step(o.generator_learning_rate, generator, grads);
-
-                let (d, g) = (d_loss.detach(), g_loss.detach());
-                d_sum = Some(d_sum.map_or(d.clone(), |s| s + d));
-                g_sum = Some(g_sum.map_or(g.clone(), |s| s + g));
             }
             let sums = [d_sum, g_sum]
                 .map(|t| {
