@@ -658,122 +658,39 @@ fn load_csv(bytes: &[u8], opts: &IngestOptions) -> Result<(Table, SourceReport),
             "this is not a text table: byte {pos} is a NUL byte (a binary file?)"
         )));
     }
-    let delimiter = match opts.delimiter {
-        Some(c) if c.is_ascii() => c as u8,
-        Some(c) => {
-            return Err(Error::input(format!(
-                "delimiter '{c}' is not an ASCII character"
-            )));
-        }
-        None => sniff_delimiter(head),
-    };
+    let delimiter = csv_delimiter(opts.delimiter, head)?;
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
         .has_headers(false)
         .from_reader(text);
     let mut record = csv::ByteRecord::new();
-    let mut not_utf8 = 0usize;
-    let mut decode = |field: &[u8]| -> String {
-        match std::str::from_utf8(field) {
-            Ok(s) => s.to_string(),
-            Err(_) => {
-                not_utf8 += 1;
-                encoding_rs::WINDOWS_1252
-                    .decode_without_bom_handling(field)
-                    .0
-                    .into_owned()
-            }
-        }
-    };
-    let read = |rdr: &mut csv::Reader<&[u8]>, rec: &mut csv::ByteRecord| {
-        rdr.read_byte_record(rec)
-            .map_err(|e| Error::input(format!("CSV could not be read: {e}")))
-    };
-    if !read(&mut rdr, &mut record)? {
+    let mut cells = Cells { not_utf8: 0 };
+    if !read_record(&mut rdr, &mut record)? {
         return Err(Error::input("the file holds no text rows"));
     }
-    let header: Vec<String> = record.iter().map(&mut decode).collect();
+    let header: Vec<String> = record.iter().map(|f| cells.decode(f)).collect();
     let names = column_names(header, &mut notes);
-    let width = names.len();
     let mut builders: Vec<ColumnBuilder> = names.iter().cloned().map(ColumnBuilder::new).collect();
     for b in &mut builders {
         b.decimal_comma = delimiter != b',';
     }
-    let (mut short, mut long, mut blank) = (Vec::new(), Vec::new(), 0usize);
-    let mut n_rows = 0usize;
-    let mut field = String::new();
-    let mut last_field_spans_lines = false;
-    while read(&mut rdr, &mut record)? {
-        last_field_spans_lines = record.iter().any(|f| f.contains(&b'\n'));
-        if record
-            .iter()
-            .all(|f| f.iter().all(|b| b.is_ascii_whitespace()))
-            && width > 1
-        {
-            blank += 1;
-            continue;
-        }
-        n_rows += 1;
-        if record.len() < width {
-            short.push(n_rows);
-        } else if record.len() > width
-            && record
-                .iter()
-                .skip(width)
-                .any(|f| !f.trim_ascii().is_empty())
-        {
-            long.push(n_rows);
-        }
-        for (i, b) in builders.iter_mut().enumerate() {
-            match record.get(i) {
-                Some(f) => match std::str::from_utf8(f) {
-                    Ok(s) => b.push_text(s),
-                    Err(_) => {
-                        field.clear();
-                        field.push_str(&decode(f));
-                        b.push_text(&field);
-                    }
-                },
-                None => b.push_missing(),
-            }
-        }
-    }
+    let shapes = read_body(&mut rdr, &mut builders, &mut cells)?;
     // A quote that never closes swallows the rest of the file into the last field.
-    if last_field_spans_lines && text.iter().filter(|&&b| b == b'"').count() % 2 == 1 {
+    if shapes.last_field_spans_lines && text.iter().filter(|&&b| b == b'"').count() % 2 == 1 {
         return Err(Error::input(format!(
             "the file has an unterminated quote: a \" opened in data row {} or before is never closed",
-            n_rows.max(1)
+            shapes.rows.max(1)
         )));
     }
-    if not_utf8 > 0 {
+    if cells.not_utf8 > 0 {
         encoding = "Windows-1252 (not valid UTF-8)".into();
         notes.push(format!(
-            "{not_utf8} cells were not valid UTF-8 and were decoded as Windows-1252 (Latin-1)"
+            "{} cells were not valid UTF-8 and were decoded as Windows-1252 (Latin-1)",
+            cells.not_utf8
         ));
     }
-    let rows_list = |rows: &[usize]| {
-        let shown: Vec<String> = rows.iter().take(5).map(|r| r.to_string()).collect();
-        let more = if rows.len() > 5 { ", …" } else { "" };
-        format!("{}{more}", shown.join(", "))
-    };
-    if !short.is_empty() {
-        notes.push(format!(
-            "{} rows have fewer than {width} fields (rows {}): the missing fields are read as missing",
-            short.len(),
-            rows_list(&short)
-        ));
-    }
-    if !long.is_empty() {
-        notes.push(format!(
-            "{} rows have more than {width} fields (rows {}): the extra fields are ignored",
-            long.len(),
-            rows_list(&long)
-        ));
-    }
-    if blank > 0 {
-        notes.push(format!("{blank} blank lines skipped"));
-    }
+    notes.extend(shapes.notes(names.len()));
     let report = SourceReport {
         file_name: String::new(),
         format: "csv".into(),
@@ -786,7 +703,132 @@ fn load_csv(bytes: &[u8], opts: &IngestOptions) -> Result<(Table, SourceReport),
         non_numeric: Vec::new(),
         notes,
     };
-    finish_table(names, builders, n_rows, report)
+    finish_table(names, builders, shapes.rows, report)
+}
+
+/// The delimiter asked for (ASCII only), or the one `head` suggests.
+fn csv_delimiter(asked: Option<char>, head: &[u8]) -> Result<u8, Error> {
+    match asked {
+        Some(c) if c.is_ascii() => Ok(c as u8),
+        Some(c) => Err(Error::input(format!(
+            "delimiter '{c}' is not an ASCII character"
+        ))),
+        None => Ok(sniff_delimiter(head)),
+    }
+}
+
+fn read_record(rdr: &mut csv::Reader<&[u8]>, rec: &mut csv::ByteRecord) -> Result<bool, Error> {
+    rdr.read_byte_record(rec)
+        .map_err(|e| Error::input(format!("CSV could not be read: {e}")))
+}
+
+/// Cells as text: UTF-8, or Windows-1252 where a cell is not valid UTF-8 (counted).
+struct Cells {
+    not_utf8: usize,
+}
+
+impl Cells {
+    fn decode(&mut self, field: &[u8]) -> String {
+        match std::str::from_utf8(field) {
+            Ok(s) => s.to_string(),
+            Err(_) => {
+                self.not_utf8 += 1;
+                encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(field)
+                    .0
+                    .into_owned()
+            }
+        }
+    }
+}
+
+/// The data rows as read: how many, which had too few or too many fields, the blank lines
+/// skipped, and whether the last row's fields span lines (a sign of an unclosed quote).
+struct RowShapes {
+    rows: usize,
+    short: Vec<usize>,
+    long: Vec<usize>,
+    blank: usize,
+    last_field_spans_lines: bool,
+}
+
+impl RowShapes {
+    /// The notes for the reader: rows of the wrong width, blank lines.
+    fn notes(&self, width: usize) -> Vec<String> {
+        let rows_list = |rows: &[usize]| {
+            let shown: Vec<String> = rows.iter().take(5).map(|r| r.to_string()).collect();
+            let more = if rows.len() > 5 { ", …" } else { "" };
+            format!("{}{more}", shown.join(", "))
+        };
+        let mut notes = Vec::new();
+        if !self.short.is_empty() {
+            notes.push(format!(
+                "{} rows have fewer than {width} fields (rows {}): the missing fields are read as missing",
+                self.short.len(),
+                rows_list(&self.short)
+            ));
+        }
+        if !self.long.is_empty() {
+            notes.push(format!(
+                "{} rows have more than {width} fields (rows {}): the extra fields are ignored",
+                self.long.len(),
+                rows_list(&self.long)
+            ));
+        }
+        if self.blank > 0 {
+            notes.push(format!("{} blank lines skipped", self.blank));
+        }
+        notes
+    }
+}
+
+/// Every data row after the header into `builders` (a missing field: a missing cell).
+fn read_body(
+    rdr: &mut csv::Reader<&[u8]>,
+    builders: &mut [ColumnBuilder],
+    cells: &mut Cells,
+) -> Result<RowShapes, Error> {
+    let width = builders.len();
+    let mut shapes = RowShapes {
+        rows: 0,
+        short: Vec::new(),
+        long: Vec::new(),
+        blank: 0,
+        last_field_spans_lines: false,
+    };
+    let mut record = csv::ByteRecord::new();
+    while read_record(rdr, &mut record)? {
+        shapes.last_field_spans_lines = record.iter().any(|f| f.contains(&b'\n'));
+        if record
+            .iter()
+            .all(|f| f.iter().all(|b| b.is_ascii_whitespace()))
+            && width > 1
+        {
+            shapes.blank += 1;
+            continue;
+        }
+        shapes.rows += 1;
+        if record.len() < width {
+            shapes.short.push(shapes.rows);
+        } else if record.len() > width
+            && record
+                .iter()
+                .skip(width)
+                .any(|f| !f.trim_ascii().is_empty())
+        {
+            shapes.long.push(shapes.rows);
+        }
+        for (i, b) in builders.iter_mut().enumerate() {
+            match record.get(i) {
+                Some(f) => match std::str::from_utf8(f) {
+                    Ok(s) => b.push_text(s),
+                    Err(_) => b.push_text(&cells.decode(f)),
+                },
+                None => b.push_missing(),
+            }
+        }
+    }
+    Ok(shapes)
 }
 
 /// An Excel date serial (days since 1899-12-30) as ISO text.
