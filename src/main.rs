@@ -11,7 +11,9 @@ use churnlab::charts;
 use churnlab::clean::LabelMap;
 use churnlab::compare::{Control, Progress, RunReport};
 use churnlab::config::{Checked, Config};
-use churnlab::fitted::ScoreOptions;
+use churnlab::explain::Importance;
+use churnlab::fitted::{ScoreOptions, ScoredReport};
+use churnlab::marketing::Campaign;
 use churnlab::models::{Backend, ModelKind};
 use churnlab::prepare::InspectReport;
 use churnlab::preprocess::{Impute, Keep, Outliers, ScoreBy};
@@ -781,48 +783,9 @@ fn score(a: &ScoreArgs) -> Result<(), Error> {
         samples: a.samples.max(2),
         parts: Vec::new(),
     };
-    let threshold = c.threshold;
     let (report, importance) = match &a.load {
-        Some(path) => {
-            let (bytes, name) = read_file(path)?;
-            let file = churnlab::model_file::read(&bytes, &name)?;
-            let model = a.model.unwrap_or(file.info.models[0].model);
-            let cfg = checked(c)?;
-            let (table, table_name) = a.table.read()?;
-            // The model's own table spec reads the table: it needs no target column.
-            let (raw, _) = churnlab::ingest::load(&table, &table_name, &cfg.ingest)?;
-            let mut report = block_on(file.pipeline.score(&raw, model, &opts))?;
-            // With the outcomes in the table, the what-if runs on its rows.
-            let labels = file
-                .pipeline
-                .spec
-                .conform(&raw)
-                .ok()
-                .and_then(|(t, _)| file.pipeline.spec.labels(&t));
-            if let Some(labels) = labels {
-                let (y, p): (Vec<bool>, Vec<f64>) = labels
-                    .iter()
-                    .zip(&report.probabilities)
-                    .filter_map(|(l, &p)| l.map(|l| (l, p)))
-                    .unzip();
-                report.whatif = churnlab::marketing::whatif(&y, &p, threshold, &campaign).ok();
-            }
-            (report, None)
-        }
-        None => {
-            let model = a.model.unwrap_or(ModelKind::Gan);
-            c.models.models = vec![model];
-            let session = trained(&a.table, &checked(c)?, Control::none())?;
-            let mut report = block_on(session.score(model, &opts))?;
-            report.whatif = Some(session.whatif(model, threshold, &campaign)?);
-            // Printed as text, or drawn.
-            let wanted = !a.table.json || a.charts.is_some();
-            let importance = match report.explanation {
-                Some(_) if wanted => Some(block_on(session.importance(model))?),
-                _ => None,
-            };
-            (report, importance)
-        }
+        Some(path) => (scored_by_file(a, path, c, &opts, &campaign)?, None),
+        None => scored_fresh(a, c, &opts, &campaign)?,
     };
     if let Some(dir) = &a.charts {
         let n = write_score_charts(dir, &report, importance.as_ref())?;
@@ -839,6 +802,71 @@ fn score(a: &ScoreArgs) -> Result<(), Error> {
     if a.table.json {
         return print_json(&report);
     }
+    print_score_summary(&report, importance.as_ref());
+    Ok(())
+}
+
+/// Scored by the pipeline and model of the model file at `path`; the what-if where the table
+/// has the outcomes.
+fn scored_by_file(
+    a: &ScoreArgs,
+    path: &Path,
+    c: Config,
+    opts: &ScoreOptions,
+    campaign: &Campaign,
+) -> Result<ScoredReport, Error> {
+    let threshold = c.threshold;
+    let (bytes, name) = read_file(path)?;
+    let file = churnlab::model_file::read(&bytes, &name)?;
+    let model = a.model.unwrap_or(file.info.models[0].model);
+    let cfg = checked(c)?;
+    let (table, table_name) = a.table.read()?;
+    // The model's own table spec reads the table: it needs no target column.
+    let (raw, _) = churnlab::ingest::load(&table, &table_name, &cfg.ingest)?;
+    let mut report = block_on(file.pipeline.score(&raw, model, opts))?;
+    // With the outcomes in the table, the what-if runs on its rows.
+    let labels = file
+        .pipeline
+        .spec
+        .conform(&raw)
+        .ok()
+        .and_then(|(t, _)| file.pipeline.spec.labels(&t));
+    if let Some(labels) = labels {
+        let (y, p): (Vec<bool>, Vec<f64>) = labels
+            .iter()
+            .zip(&report.probabilities)
+            .filter_map(|(l, &p)| l.map(|l| (l, p)))
+            .unzip();
+        report.whatif = churnlab::marketing::whatif(&y, &p, threshold, campaign).ok();
+    }
+    Ok(report)
+}
+
+/// Scored by a fresh fit of the model on the table, with its what-if and (for text or
+/// charts) the permutation importance.
+fn scored_fresh(
+    a: &ScoreArgs,
+    mut c: Config,
+    opts: &ScoreOptions,
+    campaign: &Campaign,
+) -> Result<(ScoredReport, Option<Importance>), Error> {
+    let threshold = c.threshold;
+    let model = a.model.unwrap_or(ModelKind::Gan);
+    c.models.models = vec![model];
+    let session = trained(&a.table, &checked(c)?, Control::none())?;
+    let mut report = block_on(session.score(model, opts))?;
+    report.whatif = Some(session.whatif(model, threshold, campaign)?);
+    // Printed as text, or drawn.
+    let wanted = !a.table.json || a.charts.is_some();
+    let importance = match report.explanation {
+        Some(_) if wanted => Some(block_on(session.importance(model))?),
+        _ => None,
+    };
+    Ok((report, importance))
+}
+
+/// The reasons, importance, what-if and segments, on stderr.
+fn print_score_summary(report: &ScoredReport, importance: Option<&Importance>) {
     if let Some(e) = &report.explanation {
         let bound = e.method.bound.map_or(String::new(), |b| {
             format!(
@@ -860,7 +888,7 @@ fn score(a: &ScoreArgs) -> Result<(), Error> {
             top(&e.columns, &e.mean_abs)
         );
     }
-    if let Some(imp) = &importance {
+    if let Some(imp) = importance {
         eprintln!(
             "permutation importance ({} test rows, drop of ROC-AUC): {}",
             imp.test_rows,
@@ -892,7 +920,6 @@ fn score(a: &ScoreArgs) -> Result<(), Error> {
         report.model.label(),
         seg.join(", ")
     );
-    Ok(())
 }
 
 fn sample(a: &SampleArgs) -> Result<(), Error> {
