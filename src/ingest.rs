@@ -898,41 +898,8 @@ fn load_sheet(bytes: &[u8], opts: &IngestOptions) -> Result<(Table, SourceReport
         return Err(Error::input("the spreadsheet has no sheets"));
     }
     let (sheet, range) = match &opts.sheet {
-        Some(wanted) => {
-            let name = sheets
-                .iter()
-                .find(|s| *s == wanted)
-                .or_else(|| sheets.iter().find(|s| s.eq_ignore_ascii_case(wanted)))
-                .ok_or_else(|| {
-                    Error::input(format!(
-                        "no sheet named '{wanted}' (sheets: {})",
-                        sheets.join(", ")
-                    ))
-                })?
-                .clone();
-            let range = book
-                .worksheet_range(&name)
-                .map_err(|e| Error::input(format!("sheet '{name}' could not be read: {e}")))?;
-            (name, range)
-        }
-        None => {
-            let mut best: Option<(usize, String, calamine::Range<Data>)> = None;
-            for name in &sheets {
-                let Ok(range) = book.worksheet_range(name) else {
-                    continue;
-                };
-                let cells = range
-                    .used_cells()
-                    .filter(|(_, _, c)| !matches!(c, Data::Empty))
-                    .count();
-                if best.as_ref().is_none_or(|b| cells > b.0) {
-                    best = Some((cells, name.clone(), range));
-                }
-            }
-            let (_, name, range) =
-                best.ok_or_else(|| Error::input("no sheet of the spreadsheet could be read"))?;
-            (name, range)
-        }
+        Some(wanted) => named_sheet(&mut book, &sheets, wanted)?,
+        None => largest_sheet(&mut book, &sheets)?,
     };
     let merged = match &mut book {
         calamine::Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&sheet).unwrap_or_default(),
@@ -957,34 +924,7 @@ fn load_sheet(bytes: &[u8], opts: &IngestOptions) -> Result<(Table, SourceReport
     let width = header.len();
     let names = column_names(header, &mut notes);
     let mut builders: Vec<ColumnBuilder> = names.iter().cloned().map(ColumnBuilder::new).collect();
-    let (mut n_rows, mut errors, mut dates) = (0usize, 0usize, 0usize);
-    for row in rows {
-        if empty(row) {
-            continue;
-        }
-        n_rows += 1;
-        for (i, b) in builders.iter_mut().enumerate().take(width) {
-            match row.get(i).unwrap_or(&Data::Empty) {
-                Data::Int(v) => b.push_number(*v as f64),
-                Data::Float(v) => b.push_number(*v),
-                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => b.push_text(s),
-                Data::Bool(v) => b.push_text(if *v { "True" } else { "False" }),
-                Data::DateTime(d) => {
-                    dates += 1;
-                    if d.is_duration() {
-                        b.push_number(d.as_f64());
-                    } else {
-                        b.push_text(&excel_date(d.as_f64()));
-                    }
-                }
-                Data::Error(_) => {
-                    errors += 1;
-                    b.push_missing();
-                }
-                Data::Empty => b.push_missing(),
-            }
-        }
-    }
+    let (n_rows, errors, dates) = read_sheet_rows(rows, &mut builders, width);
     if errors > 0 {
         notes.push(format!(
             "{errors} cells hold spreadsheet errors (#DIV/0! …): read as missing"
@@ -1018,6 +958,94 @@ fn load_sheet(bytes: &[u8], opts: &IngestOptions) -> Result<(Table, SourceReport
         notes,
     };
     finish_table(names, builders, n_rows, report)
+}
+
+/// The sheet named `wanted` (exactly, else ignoring ASCII case) and its cells.
+fn named_sheet<R: std::io::Read + std::io::Seek>(
+    book: &mut calamine::Sheets<R>,
+    sheets: &[String],
+    wanted: &str,
+) -> Result<(String, calamine::Range<calamine::Data>), Error> {
+    use calamine::Reader;
+    let name = sheets
+        .iter()
+        .find(|s| *s == wanted)
+        .or_else(|| sheets.iter().find(|s| s.eq_ignore_ascii_case(wanted)))
+        .ok_or_else(|| {
+            Error::input(format!(
+                "no sheet named '{wanted}' (sheets: {})",
+                sheets.join(", ")
+            ))
+        })?
+        .clone();
+    let range = book
+        .worksheet_range(&name)
+        .map_err(|e| Error::input(format!("sheet '{name}' could not be read: {e}")))?;
+    Ok((name, range))
+}
+
+/// The readable sheet with the most non-empty cells, and its cells.
+fn largest_sheet<R: std::io::Read + std::io::Seek>(
+    book: &mut calamine::Sheets<R>,
+    sheets: &[String],
+) -> Result<(String, calamine::Range<calamine::Data>), Error> {
+    use calamine::{Data, Reader};
+    let mut best: Option<(usize, String, calamine::Range<Data>)> = None;
+    for name in sheets {
+        let Ok(range) = book.worksheet_range(name) else {
+            continue;
+        };
+        let cells = range
+            .used_cells()
+            .filter(|(_, _, c)| !matches!(c, Data::Empty))
+            .count();
+        if best.as_ref().is_none_or(|b| cells > b.0) {
+            best = Some((cells, name.clone(), range));
+        }
+    }
+    let (_, name, range) =
+        best.ok_or_else(|| Error::input("no sheet of the spreadsheet could be read"))?;
+    Ok((name, range))
+}
+
+/// The rows after the header into `builders` (empty rows skipped): how many rows, how many
+/// cells held spreadsheet errors, how many dates.
+fn read_sheet_rows<'a>(
+    rows: impl Iterator<Item = &'a [calamine::Data]>,
+    builders: &mut [ColumnBuilder],
+    width: usize,
+) -> (usize, usize, usize) {
+    use calamine::Data;
+    let empty = |row: &[Data]| row.iter().all(|c| matches!(c, Data::Empty));
+    let (mut n_rows, mut errors, mut dates) = (0usize, 0usize, 0usize);
+    for row in rows {
+        if empty(row) {
+            continue;
+        }
+        n_rows += 1;
+        for (i, b) in builders.iter_mut().enumerate().take(width) {
+            match row.get(i).unwrap_or(&Data::Empty) {
+                Data::Int(v) => b.push_number(*v as f64),
+                Data::Float(v) => b.push_number(*v),
+                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => b.push_text(s),
+                Data::Bool(v) => b.push_text(if *v { "True" } else { "False" }),
+                Data::DateTime(d) => {
+                    dates += 1;
+                    if d.is_duration() {
+                        b.push_number(d.as_f64());
+                    } else {
+                        b.push_text(&excel_date(d.as_f64()));
+                    }
+                }
+                Data::Error(_) => {
+                    errors += 1;
+                    b.push_missing();
+                }
+                Data::Empty => b.push_missing(),
+            }
+        }
+    }
+    (n_rows, errors, dates)
 }
 
 #[cfg(test)]
