@@ -10,7 +10,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::ingest::{MISSING, Table, Values};
+use crate::ingest::{Column, MISSING, Table, Values};
 
 /// Target column names tried in this order (case-insensitive), before any name containing "churn".
 const TARGET_NAMES: [&str; 7] = [
@@ -342,13 +342,39 @@ fn read_target(
     opts: &SchemaOptions,
 ) -> Result<(Vec<Option<bool>>, TargetInfo), Error> {
     let col = &table.columns[index];
+    let (classes, row_class) = target_classes(col, table.n_rows);
+    let name = &col.name;
+    two_classes(name, &classes)?;
+    let how = if opts.target.is_some() {
+        format!("'{name}' is the target, as asked")
+    } else {
+        format!("'{name}' is the target by its name")
+    };
+    let (positive, why) = pick_positive(&classes, opts.positive.as_deref(), name)?;
+    let negative = 1 - positive;
+    let labels = row_class.iter().map(|c| c.map(|c| c == positive)).collect();
+    let info = TargetInfo {
+        column: name.clone(),
+        positive: classes[positive].label.clone(),
+        negative: classes[negative].label.clone(),
+        positives: classes[positive].count,
+        negatives: classes[negative].count,
+        missing: row_class.iter().filter(|c| c.is_none()).count(),
+        reason: format!("{how}; positive class '{}' {why}", classes[positive].label),
+    };
+    Ok((labels, info))
+}
+
+/// The target's classes (numbers equal as numbers, levels equal ignoring case and spacing;
+/// each shown in its most common spelling) and each row's class (none where missing).
+fn target_classes(col: &Column, n_rows: usize) -> (Vec<Class>, Vec<Option<usize>>) {
     let mut classes: Vec<Class> = Vec::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();
     // Each distinct cell (number or level) is read once: (class, label as written, rows).
     let mut cells: Vec<(usize, String, usize)> = Vec::new();
     let mut cell_of: FxHashMap<u64, usize> = FxHashMap::default();
-    let mut row_class: Vec<Option<usize>> = Vec::with_capacity(table.n_rows);
-    for row in 0..table.n_rows {
+    let mut row_class: Vec<Option<usize>> = Vec::with_capacity(n_rows);
+    for row in 0..n_rows {
         let identity = match &col.values {
             Values::Numeric(v) => (!v[row].is_nan()).then(|| v[row].to_bits()),
             Values::Categorical { codes, .. } => {
@@ -397,7 +423,11 @@ fn read_target(
             class.label = s.clone();
         }
     }
-    let name = &col.name;
+    (classes, row_class)
+}
+
+/// An error unless the target column `name` has exactly two classes.
+fn two_classes(name: &str, classes: &[Class]) -> Result<(), Error> {
     let listing = |classes: &[Class]| {
         let mut sorted: Vec<&Class> = classes.iter().collect();
         sorted.sort_by_key(|c| std::cmp::Reverse(c.count));
@@ -410,43 +440,21 @@ fn read_target(
         format!("{}{more}", shown.join(", "))
     };
     match classes.len() {
-        0 => return Err(Error::input(format!("target '{name}' has no values"))),
-        1 => {
-            return Err(Error::input(format!(
-                "target '{name}' has only one class ({}): a churn model needs two",
-                listing(&classes)
-            )));
-        }
-        2 => {}
-        k => {
-            return Err(Error::input(format!(
-                "target '{name}' has {k} classes ({}), not two: {}",
-                listing(&classes),
-                crate::advice::say(
-                    "choose a binary column with --target",
-                    "type a two-class column's name in Target column below"
-                )
-            )));
-        }
+        0 => Err(Error::input(format!("target '{name}' has no values"))),
+        1 => Err(Error::input(format!(
+            "target '{name}' has only one class ({}): a churn model needs two",
+            listing(classes)
+        ))),
+        2 => Ok(()),
+        k => Err(Error::input(format!(
+            "target '{name}' has {k} classes ({}), not two: {}",
+            listing(classes),
+            crate::advice::say(
+                "choose a binary column with --target",
+                "type a two-class column's name in Target column below"
+            )
+        ))),
     }
-    let how = if opts.target.is_some() {
-        format!("'{name}' is the target, as asked")
-    } else {
-        format!("'{name}' is the target by its name")
-    };
-    let (positive, why) = pick_positive(&classes, opts.positive.as_deref(), name)?;
-    let negative = 1 - positive;
-    let labels = row_class.iter().map(|c| c.map(|c| c == positive)).collect();
-    let info = TargetInfo {
-        column: name.clone(),
-        positive: classes[positive].label.clone(),
-        negative: classes[negative].label.clone(),
-        positives: classes[positive].count,
-        negatives: classes[negative].count,
-        missing: row_class.iter().filter(|c| c.is_none()).count(),
-        reason: format!("{how}; positive class '{}' {why}", classes[positive].label),
-    };
-    Ok((labels, info))
 }
 
 fn pick_positive(
