@@ -396,7 +396,6 @@ fn cell(m: &crate::compare::MeanStd, percent: bool, seeds: usize) -> String {
 pub fn run_text(r: &crate::compare::RunReport) -> String {
     let mut o = String::new();
     let s = &r.inspect.split;
-    let seeds = r.seeds.len();
     let _ = writeln!(
         o,
         "{}: {} rows after cleaning; per seed {} training / {} test rows; seeds {:?}; churn at p ≥ {}",
@@ -407,6 +406,23 @@ pub fn run_text(r: &crate::compare::RunReport) -> String {
         r.seeds,
         r.threshold
     );
+    scores_table(&mut o, r);
+    for note in r
+        .models
+        .iter()
+        .filter_map(|m| m.runs.first()?.note.as_ref())
+    {
+        let _ = writeln!(o, "note: {note}");
+    }
+    tuned_and_paired(&mut o, r);
+    confusions_and_warning(&mut o, r);
+    let _ = writeln!(o, "\ntotal {:.2} s", r.total_seconds);
+    o
+}
+
+/// Each model's test scores and times, mean ± std over the seeds, and the majority class.
+fn scores_table(o: &mut String, r: &crate::compare::RunReport) {
+    let seeds = r.seeds.len();
     let _ = writeln!(
         o,
         "\n{:<34}  {:>15}  {:>15}  {:>15}  {:>15}  {:>15}  {:>12}  {:>12}",
@@ -440,13 +456,10 @@ pub fn run_text(r: &crate::compare::RunReport) -> String {
         "majority class",
         r.majority_accuracy * 100.0
     );
-    for note in r
-        .models
-        .iter()
-        .filter_map(|m| m.runs.first()?.note.as_ref())
-    {
-        let _ = writeln!(o, "note: {note}");
-    }
+}
+
+/// Each model's scores at its F1-optimal threshold (where asked) and its paired difference.
+fn tuned_and_paired(o: &mut String, r: &crate::compare::RunReport) {
     for m in &r.models {
         if let Some(t) = &m.summary.tuned {
             let _ = writeln!(
@@ -480,6 +493,10 @@ pub fn run_text(r: &crate::compare::RunReport) -> String {
             );
         }
     }
+}
+
+/// The first seed's confusion matrices, and the too-good-to-be-true warning.
+fn confusions_and_warning(o: &mut String, r: &crate::compare::RunReport) {
     for m in &r.models {
         let c = &m.runs[0].scores.confusion;
         let _ = writeln!(
@@ -494,6 +511,4 @@ pub fn run_text(r: &crate::compare::RunReport) -> String {
             let _ = writeln!(o, "  - {c}");
         }
     }
-    let _ = writeln!(o, "\ntotal {:.2} s", r.total_seconds);
-    o
 }
